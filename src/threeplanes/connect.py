@@ -1,0 +1,116 @@
+"""Connect to the cluster the labs run on, and say clearly when there is none.
+
+The kubeconfig is, in order: the path given, ``$KUBECONFIG``, or the one the book's own
+cluster writes (``~/.cache/threeplanes/kubeconfig``), for both the local and kind backends.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.config.config_exception import ConfigException
+
+from threeplanes.errors import ClusterUnavailable
+from threeplanes.provision.nodes import KWOK_ANNOTATION
+from threeplanes.provision.paths import cache_root
+
+START_HINT = "Start the book's cluster with `make cluster` in the book's folder, then run this cell again."
+
+
+def default_kubeconfig() -> Path:
+    return cache_root() / "kubeconfig"
+
+
+def find_kubeconfig(path: str | os.PathLike | None = None) -> Path:
+    """The kubeconfig to use, or ``ClusterUnavailable`` naming where it looked."""
+    if path:
+        candidates = [Path(path)]
+    elif os.environ.get("KUBECONFIG"):
+        candidates = [Path(p) for p in os.environ["KUBECONFIG"].split(os.pathsep) if p]
+    else:
+        candidates = [default_kubeconfig()]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise ClusterUnavailable(f"No kubeconfig found at {', '.join(map(str, candidates))}. {START_HINT}")
+
+
+@dataclass
+class Cluster:
+    """A connection to the cluster: the typed API groups, and where they point."""
+
+    api_client: client.ApiClient
+    kubeconfig: Path
+    context: str
+    server: str
+    version: str
+    core: client.CoreV1Api = field(init=False)
+    apps: client.AppsV1Api = field(init=False)
+    batch: client.BatchV1Api = field(init=False)
+    autoscaling: client.AutoscalingV2Api = field(init=False)
+    discovery: client.DiscoveryV1Api = field(init=False)
+    storage: client.StorageV1Api = field(init=False)
+    coordination: client.CoordinationV1Api = field(init=False)
+    scheduling: client.SchedulingV1Api = field(init=False)
+    custom: client.CustomObjectsApi = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name, api in {
+            "core": client.CoreV1Api,
+            "apps": client.AppsV1Api,
+            "batch": client.BatchV1Api,
+            "autoscaling": client.AutoscalingV2Api,
+            "discovery": client.DiscoveryV1Api,
+            "storage": client.StorageV1Api,
+            "coordination": client.CoordinationV1Api,
+            "scheduling": client.SchedulingV1Api,
+            "custom": client.CustomObjectsApi,
+        }.items():
+            setattr(self, name, api(self.api_client))
+
+    @property
+    def simulated(self) -> bool:
+        """True when the nodes are simulated by kwok: no container really runs."""
+        nodes = self.core.list_node().items
+        return bool(nodes) and all(KWOK_ANNOTATION in (n.metadata.annotations or {}) for n in nodes)
+
+    def get_raw(self, path: str) -> str:
+        """GET a raw API path (``/readyz``, ``/version``) and return the body as text."""
+        response = self.api_client.call_api(path, "GET", _preload_content=False, _request_timeout=10)
+        return response[0].data.decode()
+
+    def __str__(self) -> str:
+        return f"context {self.context} at {self.server}, Kubernetes {self.version}"
+
+
+def connect(kubeconfig: str | os.PathLike | None = None, timeout: float = 5.0) -> Cluster:
+    """Load the kubeconfig and check that its API server answers within ``timeout`` seconds."""
+    path = find_kubeconfig(kubeconfig)
+    try:
+        contexts, active = config.list_kube_config_contexts(config_file=str(path))
+        configuration = client.Configuration()
+        config.load_kube_config(config_file=str(path), client_configuration=configuration)
+    except (ConfigException, OSError, ValueError, TypeError, KeyError) as error:
+        raise ClusterUnavailable(f"The kubeconfig {path} could not be used: {error}. {START_HINT}") from None
+    configuration.retries = False
+    api_client = client.ApiClient(configuration)
+    server = configuration.host
+    context = active["name"] if active else "(none)"
+    try:
+        info = client.VersionApi(api_client).get_code(_request_timeout=timeout)
+    except urllib3.exceptions.HTTPError as error:
+        reason = type(error).__name__
+        raise ClusterUnavailable(
+            f"No Kubernetes API answered at {server} within {timeout:g} s (context {context}, kubeconfig {path}: "
+            f"{reason}). {START_HINT}"
+        ) from None
+    except client.ApiException as error:
+        raise ClusterUnavailable(
+            f"The API at {server} refused the request ({error.status} {error.reason}); the credentials of context "
+            f"{context} in {path} are not accepted. {START_HINT}"
+        ) from None
+    return Cluster(api_client, path, context, server, info.git_version)

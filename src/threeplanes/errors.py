@@ -1,0 +1,22 @@
+"""Errors a reader can act on: one clear sentence, shown without a traceback in a notebook."""
+
+from __future__ import annotations
+
+
+class LabError(Exception):
+    """An error whose message tells the reader what went wrong and what to do.
+
+    IPython calls ``_render_traceback_`` instead of printing the traceback, so a lab cell
+    that fails this way shows the message alone.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[31m{type(self).__name__}:\x1b[0m {self}"]
+
+
+class ClusterUnavailable(LabError):
+    """No cluster answered, or the kubeconfig could not be used."""
+
+
+class WaitTimeout(LabError):
+    """An object did not reach the awaited state in time."""

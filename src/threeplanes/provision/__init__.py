@@ -1,0 +1,1 @@
+"""Provisioning: pinned versions -> binaries -> a running cluster (local or kind)."""

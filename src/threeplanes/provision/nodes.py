@@ -1,0 +1,70 @@
+"""Simulated worker nodes: Node objects that kwok keeps alive.
+
+A node is simulated when it carries the annotation ``kwok.x-k8s.io/node: fake``; kwok then
+answers its heartbeats and runs the pods scheduled onto it through kwok's stages.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+KWOK_ANNOTATION = "kwok.x-k8s.io/node"
+REGION = "local"
+
+
+@dataclass(frozen=True)
+class Node:
+    """What a simulated node offers: capacity, its zone and any extra labels or taints."""
+
+    name: str
+    zone: str
+    cpu: str = "4"
+    memory: str = "16Gi"
+    pods: int = 110
+    labels: dict[str, str] = field(default_factory=dict)
+    taints: tuple[dict[str, str], ...] = ()
+
+    def body(self) -> dict:
+        """The Node object, as the API takes it."""
+        labels = {
+            "kubernetes.io/hostname": self.name,
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            "node-role.kubernetes.io/worker": "",
+            "node.kubernetes.io/instance-type": f"kwok-{self.cpu}cpu-{self.memory.lower()}",
+            "topology.kubernetes.io/region": REGION,
+            "topology.kubernetes.io/zone": self.zone,
+            "type": "kwok",
+            **self.labels,
+        }
+        capacity = {"cpu": self.cpu, "memory": self.memory, "pods": str(self.pods), "ephemeral-storage": "100Gi"}
+        return {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": self.name,
+                "labels": labels,
+                "annotations": {KWOK_ANNOTATION: "fake", "node.alpha.kubernetes.io/ttl": "0"},
+            },
+            "spec": {"taints": [dict(t) for t in self.taints]} if self.taints else {},
+            "status": {
+                "capacity": capacity,
+                "allocatable": capacity,
+                "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", "kubeletVersion": "kwok"},
+            },
+        }
+
+
+def default_nodes() -> list[Node]:
+    """Three workers of 4 CPUs and 16 GiB each, spread over two zones."""
+    return [
+        Node("worker-1", zone="zone-a"),
+        Node("worker-2", zone="zone-b"),
+        Node("worker-3", zone="zone-a"),
+    ]
+
+
+def node_manifest(nodes: list[Node]) -> str:
+    """A ``kubectl apply``-able List of the nodes (JSON is valid YAML)."""
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": [n.body() for n in nodes]}, indent=2)

@@ -1,0 +1,36 @@
+"""The pinned versions of every cluster component, read from ``versions.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+VERSIONS_FILE = Path(__file__).resolve().parents[2] / "versions.toml"
+
+
+@dataclass(frozen=True)
+class Versions:
+    kubernetes: str
+    kubernetes_staging: str
+    etcd: str
+    kwok: str
+    metrics_server: str
+    kind_node_image: str
+    images: dict[str, str]
+
+
+@cache
+def pinned() -> Versions:
+    """Return the versions pinned in ``versions.toml``."""
+    data = tomllib.loads(VERSIONS_FILE.read_text())
+    return Versions(
+        kubernetes=data["kubernetes"]["version"],
+        kubernetes_staging=data["kubernetes"]["staging"],
+        etcd=data["etcd"]["version"],
+        kwok=data["kwok"]["version"],
+        metrics_server=data["metrics-server"]["version"],
+        kind_node_image=data["kind"]["node-image"],
+        images=dict(data["images"]),
+    )

@@ -1,0 +1,227 @@
+"""Wait for the cluster to reach a state, by watching it; never by sleeping blindly.
+
+Every wait lists the objects once, then follows a watch from that list's resourceVersion
+until a condition holds or the timeout passes. A timeout raises ``WaitTimeout`` whose
+message names what was awaited and the last state seen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kubernetes import client, watch
+
+from threeplanes.errors import WaitTimeout
+
+Objects = list[Any]
+
+
+def wait_for(
+    list_fn: Callable[..., Any],
+    condition: Callable[[Objects], bool],
+    *,
+    what: str,
+    describe: Callable[[Objects], str],
+    timeout: float = 60,
+    **list_kwargs: Any,
+) -> Objects:
+    """Watch the objects ``list_fn(**list_kwargs)`` returns until ``condition(objects)`` holds.
+
+    ``describe(objects)`` says in a few words what was seen, for the timeout message.
+    """
+    deadline = time.monotonic() + timeout
+    listing = list_fn(**list_kwargs)
+    seen = {_key(o): o for o in listing.items}
+    version = listing.metadata.resource_version
+    while not condition(list(seen.values())):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise WaitTimeout(f"{what}: not reached after {timeout:g} s; last seen: {describe(list(seen.values()))}")
+        watcher = watch.Watch()
+        try:
+            for event in watcher.stream(
+                list_fn,
+                resource_version=version,
+                timeout_seconds=max(1, int(remaining)),
+                _request_timeout=remaining + 5,
+                **list_kwargs,
+            ):
+                obj = event["object"]
+                version = obj.metadata.resource_version
+                if event["type"] == "DELETED":
+                    seen.pop(_key(obj), None)
+                else:
+                    seen[_key(obj)] = obj
+                if condition(list(seen.values())) or time.monotonic() > deadline:
+                    break
+        except client.ApiException as error:
+            if error.status != 410:  # 410 Gone: the watch fell too far behind; list again
+                raise
+            listing = list_fn(**list_kwargs)
+            seen = {_key(o): o for o in listing.items}
+            version = listing.metadata.resource_version
+        finally:
+            watcher.stop()
+    return list(seen.values())
+
+
+def _key(obj: Any) -> tuple[str, str]:
+    return (obj.metadata.namespace or "", obj.metadata.name)
+
+
+def named(name: str) -> dict[str, str]:
+    """List arguments that select one object by name."""
+    return {"field_selector": f"metadata.name={name}"}
+
+
+# --- Deployments -----------------------------------------------------------------------------
+
+
+def rollout_state(deployment: Any) -> str:
+    status = deployment.status
+    desired = deployment.spec.replicas
+    progressing = next((c for c in status.conditions or [] if c.type == "Progressing"), None)
+    state = (
+        f"{status.ready_replicas or 0}/{desired} ready, {status.updated_replicas or 0} updated, "
+        f"{status.available_replicas or 0} available"
+    )
+    if progressing is not None and progressing.reason == "ProgressDeadlineExceeded":
+        state += f" (rollout stuck: {progressing.message})"
+    return state
+
+
+def rollout_complete(deployment: Any) -> bool:
+    status = deployment.status
+    desired = deployment.spec.replicas
+    return (
+        (status.observed_generation or 0) >= deployment.metadata.generation
+        and (status.updated_replicas or 0) == desired
+        and (status.ready_replicas or 0) == desired
+        and (status.available_replicas or 0) == desired
+        and (status.replicas or 0) == desired
+    )
+
+
+def wait_for_rollout(cluster: Any, namespace: str, name: str, timeout: float = 60) -> Any:
+    """Wait until every replica of Deployment ``name`` runs the latest template and is available."""
+    found = wait_for(
+        cluster.apps.list_namespaced_deployment,
+        lambda ds: bool(ds) and rollout_complete(ds[0]),
+        what=f"Deployment {namespace}/{name} to finish its rollout",
+        describe=lambda ds: rollout_state(ds[0]) if ds else "no such Deployment",
+        timeout=timeout,
+        namespace=namespace,
+        **named(name),
+    )
+    return found[0]
+
+
+# --- Pods, Jobs, nodes, namespaces -----------------------------------------------------------
+
+
+def is_ready(pod: Any) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+
+
+def pods_summary(pods: Objects) -> str:
+    if not pods:
+        return "no pods"
+    phases: dict[str, int] = {}
+    for pod in pods:
+        state = "Ready" if is_ready(pod) else pod.status.phase or "Unknown"
+        if pod.metadata.deletion_timestamp:
+            state = "Terminating"
+        phases[state] = phases.get(state, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in sorted(phases.items()))
+
+
+def wait_for_pods(
+    cluster: Any,
+    namespace: str,
+    selector: str,
+    count: int,
+    condition: Callable[[Any], bool] = is_ready,
+    state: str = "Ready",
+    timeout: float = 60,
+) -> Objects:
+    """Wait until exactly ``count`` pods match ``selector`` and all satisfy ``condition``."""
+
+    def live(pods: Objects) -> Objects:
+        return [p for p in pods if not p.metadata.deletion_timestamp]
+
+    return live(
+        wait_for(
+            cluster.core.list_namespaced_pod,
+            lambda pods: len(live(pods)) == count and all(condition(p) for p in live(pods)),
+            what=f"{count} pod(s) {selector!r} in {namespace} to be {state}",
+            describe=pods_summary,
+            timeout=timeout,
+            namespace=namespace,
+            label_selector=selector,
+        )
+    )
+
+
+def job_condition(job: Any) -> str | None:
+    """``Complete`` or ``Failed`` once the Job has finished, else None."""
+    for condition in job.status.conditions or []:
+        if condition.type in ("Complete", "Failed") and condition.status == "True":
+            return condition.type
+    return None
+
+
+def wait_for_job(cluster: Any, namespace: str, name: str, outcome: str = "Complete", timeout: float = 60) -> Any:
+    """Wait until Job ``name`` finishes with ``outcome`` (``Complete`` or ``Failed``)."""
+
+    def describe(jobs: Objects) -> str:
+        if not jobs:
+            return "no such Job"
+        s = jobs[0].status
+        return f"{s.succeeded or 0} succeeded, {s.failed or 0} failed, {s.active or 0} active, finished: {job_condition(jobs[0])}"
+
+    found = wait_for(
+        cluster.batch.list_namespaced_job,
+        lambda jobs: bool(jobs) and job_condition(jobs[0]) == outcome,
+        what=f"Job {namespace}/{name} to be {outcome}",
+        describe=describe,
+        timeout=timeout,
+        namespace=namespace,
+        **named(name),
+    )
+    return found[0]
+
+
+def node_ready(node: Any) -> str:
+    return next((c.status for c in node.status.conditions or [] if c.type == "Ready"), "Unknown")
+
+
+def wait_for_node(cluster: Any, name: str, ready: str = "True", timeout: float = 60) -> Any:
+    """Wait until node ``name``'s Ready condition has status ``ready`` (True, False or Unknown)."""
+    found = wait_for(
+        cluster.core.list_node,
+        lambda nodes: bool(nodes) and node_ready(nodes[0]) == ready,
+        what=f"node {name} to have Ready={ready}",
+        describe=lambda nodes: f"Ready={node_ready(nodes[0])}" if nodes else "no such node",
+        timeout=timeout,
+        **named(name),
+    )
+    return found[0]
+
+
+def wait_for_gone(list_fn: Callable[..., Any], name: str, what: str, timeout: float = 60, **list_kwargs: Any) -> None:
+    """Wait until the object ``name`` no longer exists."""
+    wait_for(
+        list_fn,
+        lambda objs: not objs,
+        what=f"{what} to be deleted",
+        describe=lambda objs: f"still there (deletionTimestamp {objs[0].metadata.deletion_timestamp})",
+        timeout=timeout,
+        **named(name),
+        **list_kwargs,
+    )
+
+
+def wait_for_namespace_gone(cluster: Any, name: str, timeout: float = 120) -> None:
+    wait_for_gone(cluster.core.list_namespace, name, what=f"namespace {name}", timeout=timeout)
