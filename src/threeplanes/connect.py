@@ -1,7 +1,9 @@
 """Connect to the cluster the labs run on, and say clearly when there is none.
 
-The kubeconfig is, in order: the path given, ``$KUBECONFIG``, or the one the book's own
-cluster writes (``~/.cache/threeplanes/kubeconfig``), for both the local and kind backends.
+The kubeconfig is, in order: the path given, ``$THREEPLANES_KUBECONFIG``, or the one the
+book's own cluster writes (``~/.cache/threeplanes/kubeconfig``, for both the local and kind
+backends). ``$KUBECONFIG`` is deliberately ignored: a lab never runs against whatever
+cluster a reader's shell happens to point at.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import urllib3
+import yaml
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
@@ -18,6 +21,7 @@ from threeplanes.errors import ClusterUnavailable
 from threeplanes.provision.nodes import KWOK_ANNOTATION
 from threeplanes.provision.paths import cache_root
 
+KUBECONFIG_ENV = "THREEPLANES_KUBECONFIG"
 START_HINT = "Start the book's cluster with `make cluster` in the book's folder, then run this cell again."
 
 
@@ -29,8 +33,8 @@ def find_kubeconfig(path: str | os.PathLike | None = None) -> Path:
     """The kubeconfig to use, or ``ClusterUnavailable`` naming where it looked."""
     if path:
         candidates = [Path(path)]
-    elif os.environ.get("KUBECONFIG"):
-        candidates = [Path(p) for p in os.environ["KUBECONFIG"].split(os.pathsep) if p]
+    elif os.environ.get(KUBECONFIG_ENV):
+        candidates = [Path(os.environ[KUBECONFIG_ENV])]
     else:
         candidates = [default_kubeconfig()]
     for candidate in candidates:
@@ -78,6 +82,19 @@ class Cluster:
         nodes = self.core.list_node().items
         return bool(nodes) and all(KWOK_ANNOTATION in (n.metadata.annotations or {}) for n in nodes)
 
+    def can_show(self, what: str) -> bool:
+        """True when real containers run; on simulated nodes, print a visible note and return False.
+
+        Use it to guard the cells that only real containers can show (an HTTP reply, logs, exec).
+        """
+        if not self.simulated:
+            return True
+        print(
+            f"Note: {what} needs real containers. On this simulated cluster no container runs, "
+            "so this step is skipped here; run the lab on a kind cluster (make cluster BACKEND=kind) to see it."
+        )
+        return False
+
     def get_raw(self, path: str) -> str:
         """GET a raw API path (``/readyz``, ``/version``) and return the body as text."""
         response = self.api_client.call_api(path, "GET", _preload_content=False, _request_timeout=10)
@@ -94,7 +111,7 @@ def connect(kubeconfig: str | os.PathLike | None = None, timeout: float = 5.0) -
         contexts, active = config.list_kube_config_contexts(config_file=str(path))
         configuration = client.Configuration()
         config.load_kube_config(config_file=str(path), client_configuration=configuration)
-    except (ConfigException, OSError, ValueError, TypeError, KeyError) as error:
+    except (ConfigException, OSError, ValueError, TypeError, KeyError, AttributeError, yaml.YAMLError) as error:
         raise ClusterUnavailable(f"The kubeconfig {path} could not be used: {error}. {START_HINT}") from None
     configuration.retries = False
     api_client = client.ApiClient(configuration)

@@ -17,6 +17,7 @@ class Versions:
     etcd: str
     kwok: str
     metrics_server: str
+    kind: str
     kind_node_image: str
     images: dict[str, str]
 
@@ -31,6 +32,7 @@ def pinned() -> Versions:
         etcd=data["etcd"]["version"],
         kwok=data["kwok"]["version"],
         metrics_server=data["metrics-server"]["version"],
+        kind=data["kind"]["version"],
         kind_node_image=data["kind"]["node-image"],
         images=dict(data["images"]),
     )

@@ -66,6 +66,11 @@ def log(message: str) -> None:
     print(f"[binaries] {message}", file=sys.stderr, flush=True)
 
 
+def kind_component(versions: Versions | None = None) -> Component:
+    """kind, needed only by the kind backend."""
+    return Component("kind", (versions or pinned()).kind, ("kind",))
+
+
 def ensure_all(versions: Versions | None = None) -> dict[str, Path]:
     """Return the path of every binary the local cluster needs, provisioning what is missing."""
     found: dict[str, Path] = {}
@@ -122,6 +127,8 @@ def release_urls(component: Component) -> dict[str, str]:
     if component.name == "metrics-server":
         base = f"https://github.com/kubernetes-sigs/metrics-server/releases/download/v{v}"
         return {"metrics-server": f"{base}/metrics-server-{GOOS}-{GOARCH}"}
+    if component.name == "kind":
+        return {"kind": f"https://github.com/kubernetes-sigs/kind/releases/download/v{v}/kind-{GOOS}-{GOARCH}"}
     raise ProvisioningError(f"no release address known for {component.name}")
 
 
@@ -207,6 +214,8 @@ def go_build_plan(component: Component, versions: Versions | None = None) -> GoB
             {"metrics-server": "sigs.k8s.io/metrics-server/cmd/metrics-server"},
             f"-X sigs.k8s.io/metrics-server/pkg/version.gitVersion=v{component.version} -s -w",
         )
+    if component.name == "kind":
+        return GoBuild("sigs.k8s.io/kind", f"v{component.version}", {"kind": "sigs.k8s.io/kind"}, "-s -w")
     raise ProvisioningError(f"no build known for {component.name}")
 
 

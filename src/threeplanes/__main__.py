@@ -1,0 +1,3 @@
+from threeplanes.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,34 @@
+"""Every lab, executed top to bottom against the live cluster: one test per lab file.
+
+A lab asserts what its prose claims, so a cell that raises fails the test; the
+``clean_cluster`` fixture then checks the lab deleted everything it made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+LABS = sorted((ROOT / "labs").glob("*.md"))
+assert LABS, "no lab found in labs/"
+
+
+def execute(path: Path) -> None:
+    notebook = jupytext.read(path)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
+def test_lab_runs_top_to_bottom(lab: Path, clean_cluster) -> None:
+    execute(lab)
+
+
+def test_every_lab_is_in_the_table_of_contents() -> None:
+    toc = (ROOT / "_toc.yml").read_text()
+    missing = [lab.name for lab in LABS if f"labs/{lab.stem}" not in toc]
+    assert not missing, f"labs missing from _toc.yml: {missing}"
