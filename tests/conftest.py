@@ -28,9 +28,13 @@ def leftovers(cluster: Cluster) -> list[str]:
     """Objects the labs and exercises label as theirs that still exist."""
     found = [f"namespace/{n.metadata.name}" for n in cluster.core.list_namespace(label_selector=OURS).items]
     found += [f"node/{n.metadata.name}" for n in cluster.core.list_node(label_selector=OURS).items]
-    found += [f"persistentvolume/{v.metadata.name}" for v in cluster.core.list_persistent_volume(label_selector=OURS).items]
+    found += [
+        f"persistentvolume/{v.metadata.name}" for v in cluster.core.list_persistent_volume(label_selector=OURS).items
+    ]
     found += [f"storageclass/{s.metadata.name}" for s in cluster.storage.list_storage_class(label_selector=OURS).items]
-    found += [f"priorityclass/{p.metadata.name}" for p in cluster.scheduling.list_priority_class(label_selector=OURS).items]
+    found += [
+        f"priorityclass/{p.metadata.name}" for p in cluster.scheduling.list_priority_class(label_selector=OURS).items
+    ]
     return found
 
 

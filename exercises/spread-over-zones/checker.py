@@ -15,22 +15,33 @@ def exists(ctx: Context) -> Failure | None:
     if deployment(ctx) is None:
         others = [d.metadata.name for d in ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items]
         saw = f"Deployments here: {', '.join(others)}" if others else "no Deployment in the namespace"
-        return Failure(saw, f"create one named hello: kubectl create deployment hello --image=<image> -n {ctx.namespace}")
+        return Failure(
+            saw, f"create one named hello: kubectl create deployment hello --image=<image> -n {ctx.namespace}"
+        )
     return None
 
 
 def asks_for_four(ctx: Context) -> Failure | None:
     replicas = deployment(ctx).spec.replicas
     if replicas != REPLICAS:
-        return Failure(f"spec.replicas is {replicas}", f"ask for {REPLICAS} replicas: kubectl scale deployment hello --replicas={REPLICAS}")
+        return Failure(
+            f"spec.replicas is {replicas}",
+            f"ask for {REPLICAS} replicas: kubectl scale deployment hello --replicas={REPLICAS}",
+        )
     return None
 
 
 def has_spread_constraint(ctx: Context) -> Failure | None:
     constraints = deployment(ctx).spec.template.spec.topology_spread_constraints or []
     keys = [c.topology_key for c in constraints]
-    if not any(c.topology_key == ZONE and c.max_skew == 1 and c.when_unsatisfiable == "DoNotSchedule" for c in constraints):
-        saw = f"topology keys in the pod template: {keys}" if keys else "the pod template has no topologySpreadConstraints"
+    if not any(
+        c.topology_key == ZONE and c.max_skew == 1 and c.when_unsatisfiable == "DoNotSchedule" for c in constraints
+    ):
+        saw = (
+            f"topology keys in the pod template: {keys}"
+            if keys
+            else "the pod template has no topologySpreadConstraints"
+        )
         return Failure(
             saw,
             f"add to the pod template topologySpreadConstraints with topologyKey {ZONE}, maxSkew 1, "
@@ -63,7 +74,9 @@ def balanced(ctx: Context) -> Failure | None:
         zone = zone_of.get(pod.spec.node_name)
         per_zone[zone] = per_zone.get(zone, 0) + 1
     if sorted(per_zone.values()) != [2, 2]:
-        return Failure(f"pods per zone: {per_zone}", "delete the pods so the scheduler places them again with the constraint")
+        return Failure(
+            f"pods per zone: {per_zone}", "delete the pods so the scheduler places them again with the constraint"
+        )
     return None
 
 
@@ -72,7 +85,11 @@ CHECKER = Checker(
     [
         Criterion("A Deployment named hello exists", exists),
         Criterion("It asks for 4 replicas", asks_for_four, needs=("A Deployment named hello exists",)),
-        Criterion("Its pods must spread over zones (maxSkew 1)", has_spread_constraint, needs=("A Deployment named hello exists",)),
+        Criterion(
+            "Its pods must spread over zones (maxSkew 1)",
+            has_spread_constraint,
+            needs=("A Deployment named hello exists",),
+        ),
         Criterion("All 4 pods are ready", all_ready, needs=("It asks for 4 replicas",)),
         Criterion(
             "Each zone runs 2 pods",

@@ -154,7 +154,9 @@ class Checker:
             try:
                 failure = criterion.check(ctx)
             except client.ApiException as error:
-                failure = Failure(f"the API answered {error.status} {error.reason}", "check the cluster is up: make cluster")
+                failure = Failure(
+                    f"the API answered {error.status} {error.reason}", "check the cluster is up: make cluster"
+                )
             results[criterion.name] = Result(criterion.name, "fail" if failure else "pass", failure)
         return list(results.values())
 
@@ -163,7 +165,7 @@ class Checker:
         if any(r.status == "pass" for r in first):
             time.sleep(self.settle)
         second = self._evaluate(Context(cluster, namespace))
-        merged = [_merge(a, b) for a, b in zip(first, second)]
+        merged = [_merge(a, b) for a, b in zip(first, second, strict=True)]
         return Report(self.title, namespace, merged)
 
 
@@ -175,7 +177,10 @@ def _merge(first: Result, second: Result) -> Result:
     return Result(
         second.name,
         "fail",
-        Failure(f"{seen} (the state changed between two looks)", "the cluster is still settling: check again in a few seconds"),
+        Failure(
+            f"{seen} (the state changed between two looks)",
+            "the cluster is still settling: check again in a few seconds",
+        ),
     )
 
 

@@ -47,7 +47,9 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("cluster", help="start, stop or inspect the book's cluster")
     c.add_argument("action", choices=["up", "down", "status"])
-    c.add_argument("--backend", default="auto", choices=cluster.BACKENDS, help="auto: kind if Docker answers, else local")
+    c.add_argument(
+        "--backend", default="auto", choices=cluster.BACKENDS, help="auto: kind if Docker answers, else local"
+    )
     c.set_defaults(run=cluster_command)
 
     k = sub.add_parser("check", help="check your work on an exercise")

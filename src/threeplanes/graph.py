@@ -106,12 +106,16 @@ def build_graph(objects: NamespaceObjects) -> graphviz.Digraph:
     for service in objects.services:
         for pod in objects.pods:
             if selects(service.spec.selector, pod.metadata.labels):
-                graph.edge(node_id("Service", service.metadata.name), node_id("Pod", pod.metadata.name), **EDGES["selects"])
+                graph.edge(
+                    node_id("Service", service.metadata.name), node_id("Pod", pod.metadata.name), **EDGES["selects"]
+                )
     for endpointslice in objects.endpointslices:
         for endpoint in endpointslice.endpoints or []:
             ref = endpoint.target_ref
             if ref is not None and ref.kind == "Pod" and node_id("Pod", ref.name) in known:
-                graph.edge(node_id("EndpointSlice", endpointslice.metadata.name), node_id("Pod", ref.name), **EDGES["endpoint"])
+                graph.edge(
+                    node_id("EndpointSlice", endpointslice.metadata.name), node_id("Pod", ref.name), **EDGES["endpoint"]
+                )
     _add_legend(graph)
     return graph
 

@@ -19,8 +19,8 @@ class Table:
 
     def __str__(self) -> str:
         widths = [max(len(r[i]) for r in [self.header, *self.rows]) for i in range(len(self.header))]
-        lines = [self.header, *self.rows]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in [self.header, *self.rows]]
+        return "\n".join(line.rstrip() for line in lines)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)

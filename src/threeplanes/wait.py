@@ -179,7 +179,8 @@ def wait_for_job(cluster: Any, namespace: str, name: str, outcome: str = "Comple
         if not jobs:
             return "no such Job"
         s = jobs[0].status
-        return f"{s.succeeded or 0} succeeded, {s.failed or 0} failed, {s.active or 0} active, finished: {job_condition(jobs[0])}"
+        counts = f"{s.succeeded or 0} succeeded, {s.failed or 0} failed, {s.active or 0} active"
+        return f"{counts}, finished: {job_condition(jobs[0])}"
 
     found = wait_for(
         cluster.batch.list_namespaced_job,

@@ -64,7 +64,9 @@ def apply(cluster: Cluster, namespace: str, exercise: Path, stem: str) -> None:
     if manifest.exists():
         subprocess.run(
             [kubectl_binary(), "--kubeconfig", str(cluster.kubeconfig), "apply", "-n", namespace, "-f", str(manifest)],
-            check=True, capture_output=True, timeout=60,
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
     elif script.exists():
         _module(script).apply(cluster, namespace)

@@ -19,7 +19,9 @@ assert LABS, "no lab found in labs/"
 
 def execute(path: Path) -> None:
     notebook = jupytext.read(path)
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
 
 
 @pytest.mark.cluster

@@ -17,7 +17,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 pytestmark = [pytest.mark.cluster, pytest.mark.site]
 
@@ -36,7 +42,10 @@ def built_book(live_cluster) -> Path:
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
         [str(jupyter_book), "build", "--all", "-W", "--keep-going", str(ROOT)],
-        capture_output=True, text=True, timeout=1800, check=False,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
     )
     assert result.returncode == 0, f"book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     return HTML

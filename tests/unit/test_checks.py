@@ -33,14 +33,18 @@ def fails(ctx):
 
 
 def test_all_criteria_met_passes() -> None:
-    report = Checker("t", [Criterion("a", passes), Criterion("b", passes, needs=("a",))], settle=0).run(fake_cluster("ns"), "ns")
+    report = Checker("t", [Criterion("a", passes), Criterion("b", passes, needs=("a",))], settle=0).run(
+        fake_cluster("ns"), "ns"
+    )
     assert report.passed
     assert [r.status for r in report.results] == ["pass", "pass", "pass"]
     assert "All criteria met." in str(report)
 
 
 def test_a_failing_criterion_reports_what_it_saw_and_skips_its_dependents() -> None:
-    checker = Checker("t", [Criterion("a", fails), Criterion("b", passes, needs=("a",)), Criterion("c", passes)], settle=0)
+    checker = Checker(
+        "t", [Criterion("a", fails), Criterion("b", passes, needs=("a",)), Criterion("c", passes)], settle=0
+    )
     report = checker.run(fake_cluster("ns"), "ns")
     assert not report.passed
     assert report.result("a").failure == Failure("saw three pods", "scale to four")
@@ -79,7 +83,9 @@ def test_needs_must_name_earlier_criteria() -> None:
 
 
 def test_the_report_renders_as_html_with_escaped_text() -> None:
-    report = Checker("<t>", [Criterion("a", lambda ctx: Failure("<pod>", "x & y"))], settle=0).run(fake_cluster("ns"), "ns")
+    report = Checker("<t>", [Criterion("a", lambda ctx: Failure("<pod>", "x & y"))], settle=0).run(
+        fake_cluster("ns"), "ns"
+    )
     html = report._repr_html_()
     assert "&lt;pod&gt;" in html and "x &amp; y" in html and "check-fail" in html
 

@@ -62,9 +62,18 @@ def test_lab_errors_render_without_a_traceback() -> None:
 
 
 def test_a_wait_that_times_out_names_what_it_waited_for_and_what_it_saw() -> None:
-    listing = SimpleNamespace(items=[SimpleNamespace(metadata=SimpleNamespace(namespace="ns", name="web"))], metadata=SimpleNamespace(resource_version="1"))
+    listing = SimpleNamespace(
+        items=[SimpleNamespace(metadata=SimpleNamespace(namespace="ns", name="web"))],
+        metadata=SimpleNamespace(resource_version="1"),
+    )
     with pytest.raises(WaitTimeout) as error:
-        wait_for(lambda **kw: listing, lambda objs: False, what="Deployment ns/web to finish its rollout", describe=lambda objs: "2/3 ready", timeout=0)
+        wait_for(
+            lambda **kw: listing,
+            lambda objs: False,
+            what="Deployment ns/web to finish its rollout",
+            describe=lambda objs: "2/3 ready",
+            timeout=0,
+        )
     assert str(error.value) == "Deployment ns/web to finish its rollout: not reached after 0 s; last seen: 2/3 ready"
 
 

@@ -64,7 +64,9 @@ def test_an_unreachable_download_falls_back_to_a_build(cache, monkeypatch) -> No
 
     built = []
     monkeypatch.setattr(binaries, "download", unreachable)
-    monkeypatch.setattr(binaries, "build", lambda c: built.append([make_executable(c.cache_dir / b) for b in c.binaries]))
+    monkeypatch.setattr(
+        binaries, "build", lambda c: built.append([make_executable(c.cache_dir / b) for b in c.binaries])
+    )
     found = binaries.ensure(component)
     assert built and set(found) == {"kwok", "kwokctl"}
 
@@ -95,7 +97,10 @@ def test_the_kubernetes_build_stamps_the_version_and_replaces_staging_modules(mo
     plan = binaries.go_build_plan(binaries.components()[0])
     v = pinned()
     assert f"-X k8s.io/component-base/version.gitVersion=v{v.kubernetes}" in plan.ldflags
-    assert plan.replace == (f"k8s.io/api => k8s.io/api v{v.kubernetes_staging}", f"k8s.io/client-go => k8s.io/client-go v{v.kubernetes_staging}")
+    assert plan.replace == (
+        f"k8s.io/api => k8s.io/api v{v.kubernetes_staging}",
+        f"k8s.io/client-go => k8s.io/client-go v{v.kubernetes_staging}",
+    )
     assert plan.packages["kube-scheduler"] == "k8s.io/kubernetes/cmd/kube-scheduler"
 
 

@@ -30,11 +30,15 @@ def test_selects_needs_every_key_and_a_non_empty_selector() -> None:
 
 def sample() -> NamespaceObjects:
     deployment = client.V1Deployment(
-        metadata=meta("web"), spec=client.V1DeploymentSpec(replicas=1, selector=client.V1LabelSelector(), template=client.V1PodTemplateSpec()),
+        metadata=meta("web"),
+        spec=client.V1DeploymentSpec(
+            replicas=1, selector=client.V1LabelSelector(), template=client.V1PodTemplateSpec()
+        ),
         status=client.V1DeploymentStatus(ready_replicas=1),
     )
     replicaset = client.V1ReplicaSet(
-        metadata=meta("web-1", owner=("Deployment", "web")), spec=client.V1ReplicaSetSpec(replicas=1, selector=client.V1LabelSelector()),
+        metadata=meta("web-1", owner=("Deployment", "web")),
+        spec=client.V1ReplicaSetSpec(replicas=1, selector=client.V1LabelSelector()),
         status=client.V1ReplicaSetStatus(replicas=1, ready_replicas=1),
     )
     pod = client.V1Pod(
@@ -42,10 +46,16 @@ def sample() -> NamespaceObjects:
         spec=client.V1PodSpec(containers=[], node_name="worker-1"),
         status=client.V1PodStatus(phase="Running", conditions=[client.V1PodCondition(type="Ready", status="True")]),
     )
-    service = client.V1Service(metadata=meta("web"), spec=client.V1ServiceSpec(selector={"app": "web"}, type="ClusterIP", cluster_ip="10.0.0.9"))
+    service = client.V1Service(
+        metadata=meta("web"),
+        spec=client.V1ServiceSpec(selector={"app": "web"}, type="ClusterIP", cluster_ip="10.0.0.9"),
+    )
     endpoints = client.V1EndpointSlice(
-        address_type="IPv4", metadata=meta("web-x", owner=("Service", "web")),
-        endpoints=[client.V1Endpoint(addresses=["10.0.0.1"], target_ref=client.V1ObjectReference(kind="Pod", name="web-1-a"))],
+        address_type="IPv4",
+        metadata=meta("web-x", owner=("Service", "web")),
+        endpoints=[
+            client.V1Endpoint(addresses=["10.0.0.1"], target_ref=client.V1ObjectReference(kind="Pod", name="web-1-a"))
+        ],
     )
     return NamespaceObjects("ns", [deployment], [replicaset], [pod], [service], [endpoints])
 

@@ -197,7 +197,9 @@ def go_build_plan(component: Component, versions: Versions | None = None) -> GoB
             replace=tuple(f"{m} => {m} v{v.kubernetes_staging}" for m in _staging_modules(component.version)),
         )
     if component.name == "etcd":
-        return GoBuild("go.etcd.io/etcd/server/v3", f"v{component.version}", {"etcd": "go.etcd.io/etcd/server/v3"}, "-s -w")
+        return GoBuild(
+            "go.etcd.io/etcd/server/v3", f"v{component.version}", {"etcd": "go.etcd.io/etcd/server/v3"}, "-s -w"
+        )
     if component.name == "kwok":
         consts = "sigs.k8s.io/kwok/pkg/consts"
         ldflags = f"-X {consts}.Version=v{component.version} -X {consts}.KubeVersion=v{v.kubernetes} -s -w"
@@ -240,14 +242,22 @@ def build(component: Component) -> None:
     plan = go_build_plan(component)
     workdir = paths.cache_root() / "build" / f"{component.name}-v{component.version}"
     workdir.mkdir(parents=True, exist_ok=True)
-    go_mod = [f"module threeplanes.build/{component.name}", "", "go 1.26.0", "", f"require {plan.module} {plan.version}"]
+    go_mod = [
+        f"module threeplanes.build/{component.name}",
+        "",
+        "go 1.26.0",
+        "",
+        f"require {plan.module} {plan.version}",
+    ]
     if plan.replace:
         go_mod += ["", "replace (", *(f"\t{line}" for line in plan.replace), ")"]
     (workdir / "go.mod").write_text("\n".join(go_mod) + "\n")
     log_path = workdir / "build.log"
     log(f"building {component.name} v{component.version} from source in {workdir} (log: {log_path})")
     with open(log_path, "a") as log_file:
-        _step(f"resolve modules for {component.name}", ["mod", "download", "-x", plan.module], workdir, log_file, log_path)
+        _step(
+            f"resolve modules for {component.name}", ["mod", "download", "-x", plan.module], workdir, log_file, log_path
+        )
         for binary, package in plan.packages.items():
             started = time.monotonic()
             log(f"  compiling {binary} ({package}); a cold build takes several minutes")
@@ -265,12 +275,16 @@ def _step(name: str, args: list[str], cwd: Path, log_file, log_path: Path) -> No
     result = subprocess.run(["go", *args], cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT, env=env, check=False)
     if result.returncode != 0:
         tail = log_path.read_text().splitlines()[-15:]
-        raise ProvisioningError(f"build step '{name}' failed (exit {result.returncode}); log: {log_path}\n" + "\n".join(tail))
+        raise ProvisioningError(
+            f"build step '{name}' failed (exit {result.returncode}); log: {log_path}\n" + "\n".join(tail)
+        )
 
 
 def _go(args: list[str], cwd: Path | None) -> str:
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
-    result = subprocess.run(["go", *args], cwd=cwd or tempfile.gettempdir(), capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(
+        ["go", *args], cwd=cwd or tempfile.gettempdir(), capture_output=True, text=True, env=env, check=False
+    )
     if result.returncode != 0:
         raise ProvisioningError(f"go {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout

@@ -77,7 +77,15 @@ def status() -> Status:
     nodes = ""
     if backend:
         result = subprocess.run(
-            [local.kubectl_binary(), "--kubeconfig", str(local.kubeconfig_path()), "get", "nodes", "-L", "topology.kubernetes.io/zone"],
+            [
+                local.kubectl_binary(),
+                "--kubeconfig",
+                str(local.kubeconfig_path()),
+                "get",
+                "nodes",
+                "-L",
+                "topology.kubernetes.io/zone",
+            ],
             capture_output=True,
             text=True,
             timeout=20,

@@ -32,7 +32,13 @@ def kubeconfig_path() -> Path:
 def docker_engine_problem() -> str | None:
     """None when a Docker engine answers; otherwise why not, in a few words."""
     try:
-        result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=10, check=False)
+        result = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except FileNotFoundError:
         return "the docker command is not installed"
     except subprocess.TimeoutExpired:
@@ -59,14 +65,29 @@ def up(timeout: float = 300) -> Path:
     if problem:
         raise binaries.ProvisioningError(NO_DOCKER.format(reason=problem))
     if is_running():
-        subprocess.run([_kind(), "export", "kubeconfig", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())], check=True, timeout=60)
+        subprocess.run(
+            [_kind(), "export", "kubeconfig", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())],
+            check=True,
+            timeout=60,
+        )
         log(f"the kind cluster is already running; kubeconfig: {kubeconfig_path()}")
         return kubeconfig_path()
     log(f"creating the kind cluster ({pinned().kind_node_image}, config {CONFIG})")
     subprocess.run(
         [
-            _kind(), "create", "cluster", "--name", CLUSTER_NAME, "--image", pinned().kind_node_image,
-            "--config", str(CONFIG), "--kubeconfig", str(kubeconfig_path()), "--wait", f"{int(timeout)}s",
+            _kind(),
+            "create",
+            "cluster",
+            "--name",
+            CLUSTER_NAME,
+            "--image",
+            pinned().kind_node_image,
+            "--config",
+            str(CONFIG),
+            "--kubeconfig",
+            str(kubeconfig_path()),
+            "--wait",
+            f"{int(timeout)}s",
         ],
         check=True,
         timeout=timeout + 60,
@@ -76,5 +97,9 @@ def up(timeout: float = 300) -> Path:
 
 def down() -> None:
     if is_running():
-        subprocess.run([_kind(), "delete", "cluster", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())], check=True, timeout=300)
+        subprocess.run(
+            [_kind(), "delete", "cluster", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())],
+            check=True,
+            timeout=300,
+        )
     kubeconfig_path().unlink(missing_ok=True)

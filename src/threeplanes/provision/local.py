@@ -143,11 +143,15 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
     ]
     log_path = paths.cache_root() / "kwokctl-create.log"
     with open(log_path, "w") as log_file:
-        result = subprocess.run(args, env=_env(), stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout + 60, check=False)
+        result = subprocess.run(
+            args, env=_env(), stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout + 60, check=False
+        )
     if result.returncode != 0:
         tail = "\n".join(log_path.read_text().splitlines()[-15:])
         down()
-        raise binaries.ProvisioningError(f"kwokctl could not start the cluster (exit {result.returncode}); log: {log_path}\n{tail}")
+        raise binaries.ProvisioningError(
+            f"kwokctl could not start the cluster (exit {result.returncode}); log: {log_path}\n{tail}"
+        )
     log(f"control plane up in {time.monotonic() - started:.1f} s")
 
     manifest = node_manifest(nodes or default_nodes())
@@ -160,7 +164,16 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
         check=True,
     )
     subprocess.run(
-        [kubectl_binary(), "--kubeconfig", str(kubeconfig_path()), "wait", "--for=condition=Ready", "node", "--all", f"--timeout={int(timeout)}s"],
+        [
+            kubectl_binary(),
+            "--kubeconfig",
+            str(kubeconfig_path()),
+            "wait",
+            "--for=condition=Ready",
+            "node",
+            "--all",
+            f"--timeout={int(timeout)}s",
+        ],
         capture_output=True,
         timeout=timeout + 10,
         check=True,
