@@ -97,8 +97,10 @@ class Cluster:
 
     def get_raw(self, path: str) -> str:
         """GET a raw API path (``/readyz``, ``/version``) and return the body as text."""
-        response = self.api_client.call_api(path, "GET", _preload_content=False, _request_timeout=10)
-        return response[0].data.decode()
+        response = self.api_client.call_api(
+            path, "GET", auth_settings=["BearerToken"], _preload_content=False, _request_timeout=10
+        )
+        return response.data.decode()
 
     def __str__(self) -> str:
         return f"context {self.context} at {self.server}, Kubernetes {self.version}"

@@ -111,6 +111,39 @@ def _is_executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
 
 
+# --- metrics-server's manifest ---------------------------------------------------------------
+
+
+def metrics_server_manifest_url(version: str) -> str:
+    """Where the release publishes metrics-server's manifest (kwokctl reads its RBAC and APIService)."""
+    return f"https://github.com/kubernetes-sigs/metrics-server/releases/download/v{version}/components.yaml"
+
+
+def metrics_server_manifest(kubectl: str) -> Path:
+    """metrics-server's release manifest, in the cache: downloaded, or built with kustomize from its source."""
+    component = next(c for c in components() if c.name == "metrics-server")
+    target = component.cache_dir / "components.yaml"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with urllib.request.urlopen(metrics_server_manifest_url(component.version), timeout=10) as reply:
+            target.write_bytes(reply.read())
+        return target
+    except (urllib.error.URLError, OSError, TimeoutError):
+        pass
+    listing = _go(["mod", "download", "-json", f"sigs.k8s.io/metrics-server@v{component.version}"], cwd=None)
+    match = re.search(r'"Dir":\s*"([^"]+)"', listing)
+    if not match:
+        raise ProvisioningError("go mod download did not report metrics-server's source directory")
+    overlay = Path(match.group(1)) / "manifests" / "overlays" / "release"
+    result = subprocess.run([kubectl, "kustomize", str(overlay)], capture_output=True, text=True, check=False, timeout=120)
+    if result.returncode != 0:
+        raise ProvisioningError(f"kubectl kustomize {overlay} failed: {result.stderr.strip()}")
+    target.write_text(result.stdout)
+    return target
+
+
 # --- Official release downloads -------------------------------------------------------------
 
 

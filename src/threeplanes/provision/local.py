@@ -9,6 +9,7 @@ Ready, Jobs completing, deletion).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -84,15 +85,19 @@ def is_running() -> bool:
     """True when the local cluster's kube-apiserver answers ``/readyz``."""
     if not kubeconfig_path().exists():
         return False
-    kubectl = kubectl_binary()
-    result = subprocess.run(
-        [kubectl, "--kubeconfig", str(kubeconfig_path()), "get", "--raw", "/readyz", "--request-timeout=3s"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=False,
-    )
-    return result.returncode == 0 and result.stdout.strip() == "ok"
+    try:
+        return _kubectl(["get", "--raw", "/readyz", "--request-timeout=3s"], timeout=10).strip() == "ok"
+    except (binaries.ProvisioningError, subprocess.TimeoutExpired):
+        return False
+
+
+def _kubectl(args: list[str], timeout: float, stdin: str | None = None) -> str:
+    """Run kubectl against the local cluster; a failure raises with kubectl's own words."""
+    command = [kubectl_binary(), "--kubeconfig", str(kubeconfig_path()), *args]
+    result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+    if result.returncode != 0:
+        raise binaries.ProvisioningError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout
 
 
 def kubectl_binary() -> str:
@@ -111,6 +116,7 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
         down()
 
     found = binaries.ensure_all()
+    _seed_metrics_server_manifest()
     started = time.monotonic()
     log("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and metrics-server")
     args = [
@@ -154,32 +160,26 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
         )
     log(f"control plane up in {time.monotonic() - started:.1f} s")
 
-    manifest = node_manifest(nodes or default_nodes())
-    subprocess.run(
-        [kubectl_binary(), "--kubeconfig", str(kubeconfig_path()), "apply", "-f", "-"],
-        input=manifest,
-        text=True,
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
-    subprocess.run(
-        [
-            kubectl_binary(),
-            "--kubeconfig",
-            str(kubeconfig_path()),
-            "wait",
-            "--for=condition=Ready",
-            "node",
-            "--all",
-            f"--timeout={int(timeout)}s",
-        ],
-        capture_output=True,
-        timeout=timeout + 10,
-        check=True,
-    )
+    _kubectl(["apply", "-f", "-"], stdin=node_manifest(nodes or default_nodes()), timeout=60)
+    _kubectl(["wait", "--for=condition=Ready", "node", "--all", f"--timeout={int(timeout)}s"], timeout=timeout + 10)
+    # Until metrics-server answers, namespace deletion stalls on the unavailable metrics API.
+    _kubectl(["wait", "--for=condition=Available", "apiservice/v1beta1.metrics.k8s.io", "--timeout=60s"], timeout=70)
     log(f"cluster ready in {time.monotonic() - started:.1f} s; kubeconfig: {kubeconfig_path()}")
     return kubeconfig_path()
+
+
+def _seed_metrics_server_manifest() -> None:
+    """Put metrics-server's manifest where kwokctl looks before it downloads it.
+
+    kwokctl keeps fetched manifests under ``<workdir>/cache/manifest/<sha256 of the URL>.yaml``.
+    Seeding that file lets the cluster start where the release downloads are unreachable.
+    """
+    version = binaries.components()[3].version
+    url = binaries.metrics_server_manifest_url(version)
+    cached = kwok_workdir() / "cache" / "manifest" / f"{hashlib.sha256(url.encode()).hexdigest()}.yaml"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(binaries.metrics_server_manifest(kubectl_binary()), cached)
 
 
 def down() -> list[ProcessInfo]:

@@ -48,11 +48,7 @@ class Node:
                 "annotations": {KWOK_ANNOTATION: "fake", "node.alpha.kubernetes.io/ttl": "0"},
             },
             "spec": {"taints": [dict(t) for t in self.taints]} if self.taints else {},
-            "status": {
-                "capacity": capacity,
-                "allocatable": capacity,
-                "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", "kubeletVersion": "kwok"},
-            },
+            "status": {"capacity": capacity, "allocatable": capacity},
         }
 
 
