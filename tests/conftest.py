@@ -7,7 +7,7 @@ import os
 import pytest
 
 from threeplanes.connect import Cluster, connect
-from threeplanes.namespace import PART_OF
+from threeplanes.namespace import LAB_LABEL, PART_OF
 from threeplanes.provision import cluster as book_cluster
 
 OURS = f"{PART_OF}=threeplanes"
@@ -15,34 +15,40 @@ OURS = f"{PART_OF}=threeplanes"
 
 @pytest.fixture(scope="session")
 def live_cluster() -> Cluster:
-    """The book's cluster. Started here if none runs, and then stopped at the end."""
+    """The book's cluster. Started here if none runs; then stopped at the end, after checking
+    that the whole session left nothing of ours behind."""
     path, started = book_cluster.up(os.environ.get("BACKEND", "auto"))
+    cluster = connect(path)
     try:
-        yield connect(path)
+        yield cluster
+        if started:
+            left = leftovers(cluster, OURS)
+            assert not left, f"the test session left these behind: {left}"
     finally:
         if started:
             book_cluster.down()
 
 
-def leftovers(cluster: Cluster) -> list[str]:
-    """Objects the labs and exercises label as theirs that still exist."""
-    found = [f"namespace/{n.metadata.name}" for n in cluster.core.list_namespace(label_selector=OURS).items]
-    found += [f"node/{n.metadata.name}" for n in cluster.core.list_node(label_selector=OURS).items]
-    found += [
-        f"persistentvolume/{v.metadata.name}" for v in cluster.core.list_persistent_volume(label_selector=OURS).items
-    ]
-    found += [f"storageclass/{s.metadata.name}" for s in cluster.storage.list_storage_class(label_selector=OURS).items]
-    found += [
-        f"priorityclass/{p.metadata.name}" for p in cluster.scheduling.list_priority_class(label_selector=OURS).items
-    ]
+def leftovers(cluster: Cluster, selector: str) -> list[str]:
+    """Objects matching ``selector`` that still exist: namespaces and the cluster-scoped kinds labs create."""
+    found = [f"namespace/{n.metadata.name}" for n in cluster.core.list_namespace(label_selector=selector).items]
+    found += [f"node/{n.metadata.name}" for n in cluster.core.list_node(label_selector=selector).items]
+    found += [f"persistentvolume/{v.metadata.name}" for v in cluster.core.list_persistent_volume(label_selector=selector).items]
+    found += [f"storageclass/{s.metadata.name}" for s in cluster.storage.list_storage_class(label_selector=selector).items]
+    found += [f"priorityclass/{p.metadata.name}" for p in cluster.scheduling.list_priority_class(label_selector=selector).items]
     return found
 
 
 @pytest.fixture
-def clean_cluster(live_cluster: Cluster) -> Cluster:
-    """The live cluster, checked to hold nothing of ours before and after the test."""
-    before = leftovers(live_cluster)
-    assert not before, f"objects left by an earlier run: {before}"
-    yield live_cluster
-    after = leftovers(live_cluster)
-    assert not after, f"the test left these behind: {after}"
+def owned_by(live_cluster: Cluster):
+    """Check that what a lab or exercise labels ``threeplanes.io/lab=<owner>`` is gone after the test.
+
+    Labs label their namespace (``lab_namespace``) and any cluster-scoped object with their file's
+    stem; exercises with ``exercise-<id>``. Scoping the check by owner lets several labs share a
+    cluster at once.
+    """
+    owners: list[str] = []
+    yield owners.append
+    for owner in owners:
+        left = leftovers(live_cluster, f"{LAB_LABEL}={owner}")
+        assert not left, f"{owner} left these behind: {left}"

@@ -95,33 +95,36 @@ def mentions(report: Report, words: str) -> bool:
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda p: p.name)
-def test_reference_solution_passes(exercise: Path, clean_cluster: Cluster) -> None:
-    with scratch_namespace(clean_cluster, exercise) as namespace:
-        set_up(clean_cluster, namespace, exercise)
-        apply(clean_cluster, namespace, exercise, "solution")
-        report = run_until(clean_cluster, namespace, exercise, lambda r: r.passed)
+def test_reference_solution_passes(exercise: Path, live_cluster: Cluster, owned_by) -> None:
+    owned_by(f"exercise-{exercise.name}")
+    with scratch_namespace(live_cluster, exercise) as namespace:
+        set_up(live_cluster, namespace, exercise)
+        apply(live_cluster, namespace, exercise, "solution")
+        report = run_until(live_cluster, namespace, exercise, lambda r: r.passed)
         assert report.passed, str(report)
 
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda p: p.name)
-def test_empty_namespace_fails_with_a_specific_hint(exercise: Path, clean_cluster: Cluster) -> None:
+def test_empty_namespace_fails_with_a_specific_hint(exercise: Path, live_cluster: Cluster, owned_by) -> None:
+    owned_by(f"exercise-{exercise.name}")
     words = expectations(exercise)["empty"]
-    with scratch_namespace(clean_cluster, exercise) as namespace:
-        set_up(clean_cluster, namespace, exercise)
-        report = run_until(clean_cluster, namespace, exercise, lambda r: r.passed or mentions(r, words), timeout=20)
+    with scratch_namespace(live_cluster, exercise) as namespace:
+        set_up(live_cluster, namespace, exercise)
+        report = run_until(live_cluster, namespace, exercise, lambda r: r.passed or mentions(r, words), timeout=20)
         assert not report.passed, f"the checker passed an empty namespace:\n{report}"
         assert mentions(report, words), f"expected a hint mentioning {words!r}:\n{report}"
 
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("exercise,case", WRONG_CASES, ids=lambda v: v if isinstance(v, str) else v.name)
-def test_wrong_answer_fails_with_a_specific_hint(exercise: Path, case: str, clean_cluster: Cluster) -> None:
+def test_wrong_answer_fails_with_a_specific_hint(exercise: Path, case: str, live_cluster: Cluster, owned_by) -> None:
+    owned_by(f"exercise-{exercise.name}")
     words = expectations(exercise)["wrong"][case]
-    with scratch_namespace(clean_cluster, exercise) as namespace:
-        set_up(clean_cluster, namespace, exercise)
-        apply(clean_cluster, namespace, exercise, f"wrong/{case}")
-        report = run_until(clean_cluster, namespace, exercise, lambda r: r.passed or mentions(r, words), timeout=60)
+    with scratch_namespace(live_cluster, exercise) as namespace:
+        set_up(live_cluster, namespace, exercise)
+        apply(live_cluster, namespace, exercise, f"wrong/{case}")
+        report = run_until(live_cluster, namespace, exercise, lambda r: r.passed or mentions(r, words), timeout=60)
         assert not report.passed, f"the checker passed the wrong answer {case}:\n{report}"
         assert mentions(report, words), f"expected a hint mentioning {words!r}:\n{report}"
 

@@ -1,7 +1,7 @@
 """Every lab, executed top to bottom against the live cluster: one test per lab file.
 
 A lab asserts what its prose claims, so a cell that raises fails the test; the
-``clean_cluster`` fixture then checks the lab deleted everything it made.
+``owned_by`` fixture then checks the lab deleted everything it made.
 """
 
 from __future__ import annotations
@@ -26,8 +26,15 @@ def execute(path: Path) -> None:
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
-def test_lab_runs_top_to_bottom(lab: Path, clean_cluster) -> None:
+def test_lab_runs_top_to_bottom(lab: Path, live_cluster, owned_by) -> None:
+    owned_by(lab.stem)
     execute(lab)
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
+def test_lab_names_its_namespace_after_its_file(lab: Path) -> None:
+    """The leftover check finds a lab's objects by its file's stem."""
+    assert f'lab_namespace(cluster, "{lab.stem}")' in lab.read_text()
 
 
 def test_every_lab_is_in_the_table_of_contents() -> None:
