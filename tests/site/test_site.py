@@ -101,9 +101,11 @@ def test_a_lab_page_shows_its_executed_output_and_diagram(site: str, page) -> No
     outputs = page.locator(".cell_output").all_inner_texts()
     assert any("Kubernetes v1.36" in text for text in outputs), "the connect cell's output is missing"
     assert any("worker-" in text or "READY" in text for text in outputs), "the node table is missing"
-    diagram = page.locator(".cell_output svg")
-    assert diagram.count() >= 1, "the object graph was not drawn"
-    assert "Deployment" in diagram.first.inner_html() and "ReplicaSet" in diagram.first.inner_html()
+    diagrams = page.locator('.cell_output img[src$=".svg"]')
+    assert diagrams.count() >= 1, "the object graph was not drawn"
+    assert diagrams.first.evaluate("img => img.complete && img.naturalWidth > 0"), "the diagram did not load"
+    svg = page.request.get(diagrams.first.evaluate("img => img.src")).text()
+    assert "Deployment" in svg and "ReplicaSet" in svg and "legend" in svg
 
 
 def test_search_finds_a_term(site: str, page) -> None:
