@@ -33,6 +33,7 @@ cluster-status: $(VENV)/.installed
 	$(PY) -m threeplanes cluster status
 
 book: cluster
+	rm -rf _build/.jupyter_cache
 	$(VENV)/bin/jupyter-book build --keep-going .
 	@echo "The book is in _build/html/index.html"
 
