@@ -31,12 +31,14 @@ def live_cluster() -> Cluster:
 
 def leftovers(cluster: Cluster, selector: str) -> list[str]:
     """Objects matching ``selector`` that still exist: namespaces and the cluster-scoped kinds labs create."""
-    found = [f"namespace/{n.metadata.name}" for n in cluster.core.list_namespace(label_selector=selector).items]
-    found += [f"node/{n.metadata.name}" for n in cluster.core.list_node(label_selector=selector).items]
-    found += [f"persistentvolume/{v.metadata.name}" for v in cluster.core.list_persistent_volume(label_selector=selector).items]
-    found += [f"storageclass/{s.metadata.name}" for s in cluster.storage.list_storage_class(label_selector=selector).items]
-    found += [f"priorityclass/{p.metadata.name}" for p in cluster.scheduling.list_priority_class(label_selector=selector).items]
-    return found
+    listers = {
+        "namespace": cluster.core.list_namespace,
+        "node": cluster.core.list_node,
+        "persistentvolume": cluster.core.list_persistent_volume,
+        "storageclass": cluster.storage.list_storage_class,
+        "priorityclass": cluster.scheduling.list_priority_class,
+    }
+    return [f"{kind}/{o.metadata.name}" for kind, list_all in listers.items() for o in list_all(label_selector=selector).items]
 
 
 @pytest.fixture

@@ -137,7 +137,8 @@ def metrics_server_manifest(kubectl: str) -> Path:
     if not match:
         raise ProvisioningError("go mod download did not report metrics-server's source directory")
     overlay = Path(match.group(1)) / "manifests" / "overlays" / "release"
-    result = subprocess.run([kubectl, "kustomize", str(overlay)], capture_output=True, text=True, check=False, timeout=120)
+    kustomize = [kubectl, "kustomize", str(overlay)]
+    result = subprocess.run(kustomize, capture_output=True, text=True, check=False, timeout=120)
     if result.returncode != 0:
         raise ProvisioningError(f"kubectl kustomize {overlay} failed: {result.stderr.strip()}")
     target.write_text(result.stdout)
