@@ -38,7 +38,10 @@ def leftovers(cluster: Cluster, selector: str) -> list[str]:
         "storageclass": cluster.storage.list_storage_class,
         "priorityclass": cluster.scheduling.list_priority_class,
     }
-    return [f"{kind}/{o.metadata.name}" for kind, list_all in listers.items() for o in list_all(label_selector=selector).items]
+    found = []
+    for kind, list_all in listers.items():
+        found += [f"{kind}/{o.metadata.name}" for o in list_all(label_selector=selector).items]
+    return found
 
 
 @pytest.fixture
