@@ -58,7 +58,8 @@ def down() -> None:
     else:
         stopped = local.down()
         for process in stopped:
-            print(f"[cluster] stopped {process.name} (pid {process.pid})")
+            if process.running:
+                print(f"[cluster] stopped {process.name} (pid {process.pid})")
         left = [p for p in local.processes() if p.running]
         if left:
             raise RuntimeError(f"still running after cluster down: {left}")

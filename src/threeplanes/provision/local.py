@@ -59,8 +59,18 @@ def processes() -> list[ProcessInfo]:
             pid = int(pid_file.read_text().strip())
         except ValueError:
             continue
-        found.append(ProcessInfo(pid_file.stem, pid, _alive(pid)))
+        found.append(ProcessInfo(pid_file.stem, pid, _alive(pid) and _is_ours(pid)))
     return found
+
+
+def _is_ours(pid: int) -> bool:
+    """True when ``pid`` runs a binary from this cluster's directory: a pid file left by a
+    cluster that died may name a process that has since reused the number."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+    except OSError:
+        return False
+    return command.startswith(str(cluster_dir()))
 
 
 def _alive(pid: int) -> bool:
@@ -198,7 +208,8 @@ def down() -> list[ProcessInfo]:
             check=False,
         )
     for process in started:
-        _stop(process.pid)
+        if process.running:
+            _stop(process.pid)
     if cluster_dir().exists():
         shutil.rmtree(cluster_dir(), ignore_errors=True)
     kubeconfig_path().unlink(missing_ok=True)
