@@ -42,7 +42,8 @@ def delete_namespace(cluster: Cluster, name: str, timeout: float = 120) -> None:
 
 
 def _delete_quietly(cluster: Cluster, name: str) -> None:
+    """At kernel exit: delete the namespace if the lab did not, and give it a moment to go."""
     try:
-        cluster.core.delete_namespace(name, _request_timeout=5)
+        delete_namespace(cluster, name, timeout=20)
     except Exception:  # the kernel is exiting: nothing useful can be said any more
         pass

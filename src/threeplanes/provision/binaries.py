@@ -92,6 +92,7 @@ def ensure(component: Component) -> dict[str, Path]:
 
     cached = {b: component.cache_dir / b for b in component.binaries}
     if all(_is_executable(p) for p in cached.values()):
+        log(f"{component.name} v{component.version}: cached in {component.cache_dir}")
         return cached
 
     component.cache_dir.mkdir(parents=True, exist_ok=True)
