@@ -38,13 +38,15 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def provisioning_cold() -> float:
-    """Provision every binary into an empty cache (Go's own caches stay warm)."""
+    """Provision every binary into an empty cache, ignoring any named directory (Go's own caches stay warm)."""
+    saved = {name: os.environ.pop(name, None) for name in (paths.CACHE_ENV, binaries.BIN_DIR_ENV)}
     with tempfile.TemporaryDirectory() as empty:
         os.environ[paths.CACHE_ENV] = empty
         try:
             return timed(binaries.ensure_all)
         finally:
             os.environ.pop(paths.CACHE_ENV)
+            os.environ.update({name: value for name, value in saved.items() if value is not None})
 
 
 def deployment_ready() -> float:
