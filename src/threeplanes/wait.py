@@ -226,3 +226,25 @@ def wait_for_gone(list_fn: Callable[..., Any], name: str, what: str, timeout: fl
 
 def wait_for_namespace_gone(cluster: Any, name: str, timeout: float = 120) -> None:
     wait_for_gone(cluster.core.list_namespace, name, what=f"namespace {name}", timeout=timeout)
+
+
+def holds_for(
+    list_fn: Callable[..., Any], condition: Callable[[Objects], bool], seconds: float, **list_kwargs: Any
+) -> bool:
+    """True when ``condition`` holds for ``seconds`` on end, watching every change; False as soon as it breaks.
+
+    The opposite of a wait: it shows that nothing reverts a state (a patched condition, an
+    untouched set of pods) rather than waiting for one.
+    """
+    try:
+        wait_for(
+            list_fn,
+            lambda objects: not condition(objects),
+            what="the state to change",
+            describe=lambda objects: f"{len(objects)} object(s), unchanged",
+            timeout=seconds,
+            **list_kwargs,
+        )
+    except WaitTimeout:
+        return True
+    return False

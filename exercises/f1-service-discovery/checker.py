@@ -1,0 +1,177 @@
+"""Checker: a Service that reaches the pods of Deployment frontend, and only those, on port 80."""
+
+from typing import Any
+
+from threeplanes.checks import Checker, Context, Criterion, Failure
+from threeplanes.graph import selects
+from threeplanes.services import endpoint_slices, ready_endpoints
+from threeplanes.wait import is_ready, rollout_complete, rollout_state
+
+DEPLOYMENT = "frontend"
+SERVICE = "frontend"
+PORT = 80
+SETUP = "kubectl apply -n {ns} -f exercises/f1-service-discovery/setup.yaml"
+TEMPLATE_HASH = "pod-template-hash"
+
+
+def deployment(ctx: Context) -> Any:
+    return ctx.get(ctx.cluster.apps.read_namespaced_deployment, DEPLOYMENT, ctx.namespace)
+
+
+def service(ctx: Context) -> Any:
+    return ctx.get(ctx.cluster.core.read_namespaced_service, SERVICE, ctx.namespace)
+
+
+def live_pods(ctx: Context) -> list[Any]:
+    return [p for p in ctx.cluster.core.list_namespaced_pod(ctx.namespace).items if not p.metadata.deletion_timestamp]
+
+
+def frontend_pods(ctx: Context) -> list[Any]:
+    selector = deployment(ctx).spec.selector.match_labels
+    return [p for p in live_pods(ctx) if selects(selector, p.metadata.labels)]
+
+
+def show(labels: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()) if k != TEMPLATE_HASH)
+
+
+def service_port(ctx: Context) -> Any:
+    return next((p for p in service(ctx).spec.ports or [] if p.port == PORT), None)
+
+
+def container_ports(ctx: Context) -> list[Any]:
+    return [p for c in deployment(ctx).spec.template.spec.containers for p in c.ports or []]
+
+
+def rolled_out(ctx: Context) -> Failure | None:
+    found = deployment(ctx)
+    if found is None:
+        return Failure(
+            "no Deployment named frontend in the namespace",
+            f"apply the exercise's starting point first: {SETUP.format(ns=ctx.namespace)}",
+        )
+    if not rollout_complete(found):
+        return Failure(
+            rollout_state(found), f"wait for it: kubectl rollout status deployment frontend -n {ctx.namespace}"
+        )
+    return None
+
+
+def exists(ctx: Context) -> Failure | None:
+    if service(ctx) is None:
+        others = [s.metadata.name for s in ctx.cluster.core.list_namespaced_service(ctx.namespace).items]
+        saw = f"Services here: {', '.join(others)}" if others else "no Service in the namespace"
+        return Failure(
+            saw,
+            f"create one named frontend, e.g. kubectl expose deployment frontend --port {PORT} "
+            f"--target-port <the container's port> -n {ctx.namespace}",
+        )
+    return None
+
+
+def owner_names(ctx: Context, pods: list[Any]) -> list[str]:
+    """The Deployments whose selectors match these pods."""
+    deployments = ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items
+    return sorted(
+        {d.metadata.name for d in deployments for p in pods if selects(d.spec.selector.match_labels, p.metadata.labels)}
+    )
+
+
+def selects_frontend(ctx: Context) -> Failure | None:
+    selector = service(ctx).spec.selector or {}
+    if not selector:
+        return Failure(
+            "the Service has no selector",
+            "without a selector Kubernetes makes no endpoints for it: add a selector matching the frontend pods",
+        )
+    wanted = {p.metadata.name for p in frontend_pods(ctx)}
+    matched = [p for p in live_pods(ctx) if selects(selector, p.metadata.labels)]
+    names = {p.metadata.name for p in matched}
+    pod_labels = show(deployment(ctx).spec.template.metadata.labels)
+    if names == wanted:
+        return None
+    if not matched:
+        return Failure(
+            f"the selector {show(selector)} matches no pod",
+            f"the Service selects {show(selector)} but the pods carry {pod_labels}: use those labels",
+        )
+    extra = [p for p in matched if p.metadata.name not in wanted]
+    if extra:
+        others = ", ".join(owner_names(ctx, extra)) or "other pods"
+        return Failure(
+            f"the selector {show(selector)} matches {len(matched)} pods, {len(extra)} of them not frontend's",
+            f"the selector {show(selector)} also matches pods of {others}: add a label only frontend's pods "
+            f"carry ({pod_labels})",
+        )
+    return Failure(
+        f"the selector {show(selector)} matches {len(names)} of the {len(wanted)} frontend pods",
+        f"select the labels every frontend pod carries ({pod_labels}), not one pod's",
+    )
+
+
+def listens_on_80(ctx: Context) -> Failure | None:
+    if service_port(ctx) is None:
+        ports = [p.port for p in service(ctx).spec.ports or []]
+        return Failure(
+            f"the Service listens on port(s) {ports}",
+            f"clients call frontend:{PORT}: set port: {PORT}, and let targetPort name the container's port",
+        )
+    return None
+
+
+def reaches_container(ctx: Context) -> Failure | None:
+    target = service_port(ctx).target_port
+    ports = container_ports(ctx)
+    listening = " or ".join(f"{p.container_port} (named {p.name})" if p.name else str(p.container_port) for p in ports)
+    if isinstance(target, int) or str(target).isdigit():
+        if int(target) in {p.container_port for p in ports}:
+            return None
+        return Failure(
+            f"targetPort {target}",
+            f"targetPort {target} but the container listens on {listening}: point targetPort there",
+        )
+    if target in {p.name for p in ports}:
+        return None
+    return Failure(
+        f"targetPort {target!r}, a name no container port carries",
+        f"the container's ports are {listening}: use one of those names or numbers",
+    )
+
+
+def ready_endpoints_match(ctx: Context) -> Failure | None:
+    slices = endpoint_slices(ctx.cluster, ctx.namespace, SERVICE)
+    endpoints = ready_endpoints(slices)
+    pods = {p.metadata.name for p in frontend_pods(ctx) if is_ready(p)}
+    if not endpoints:
+        return Failure(
+            "no ready endpoints",
+            f"the EndpointSlice controller has not listed the pods yet; "
+            f"look: kubectl get endpointslices -l kubernetes.io/service-name={SERVICE} -n {ctx.namespace}",
+        )
+    if endpoints != pods:
+        return Failure(
+            f"ready endpoints: {', '.join(sorted(endpoints))}; ready frontend pods: {', '.join(sorted(pods))}",
+            "the endpoints catch up with the pods within seconds: check again",
+        )
+    return None
+
+
+ROLLED_OUT = "The Deployment frontend (from setup.yaml) is rolled out"
+EXISTS = "A Service named frontend exists"
+SELECTS = "Its selector picks the frontend pods, and only those"
+PORT_80 = "Clients reach it on port 80"
+TARGET = "Its targetPort is a port the container listens on"
+
+CHECKER = Checker(
+    "Put a Service in front of the frontend pods",
+    [
+        Criterion(ROLLED_OUT, rolled_out),
+        Criterion(EXISTS, exists),
+        Criterion(SELECTS, selects_frontend, needs=(ROLLED_OUT, EXISTS)),
+        Criterion(PORT_80, listens_on_80, needs=(EXISTS,)),
+        Criterion(TARGET, reaches_container, needs=(ROLLED_OUT, PORT_80)),
+        Criterion(
+            "Every frontend pod is a ready endpoint of the Service", ready_endpoints_match, needs=(SELECTS, TARGET)
+        ),
+    ],
+)

@@ -1,0 +1,81 @@
+"""Setup of the f3-rollouts exercise: the Deployment ``shop``, stuck on a broken third release.
+
+Release 1.0 (revision 1) and release 1.1 (revision 2) roll out fine. Release 1.2 (revision 3)
+asks for 512Gi of memory per pod where 512Mi was meant: no node has that much, its pods stay
+Pending, and the rollout stops halfway. Running the setup again deletes ``shop`` and starts over.
+
+Run it for your namespace:  .venv/bin/python exercises/f3-rollouts/setup.py <namespace>
+"""
+
+from __future__ import annotations
+
+import sys
+
+from kubernetes import client
+
+from threeplanes.connect import connect
+from threeplanes.versions import pinned
+from threeplanes.wait import wait_for_gone, wait_for_rollout
+
+NAME = "shop"
+REPLICAS = 4
+CHANGE_CAUSE = "kubernetes.io/change-cause"
+
+
+def deployment(version: str = "1.0", memory: str = "128Mi") -> dict:
+    labels = {"app": NAME}
+    container = {
+        "name": NAME,
+        "image": pinned().images["web"],
+        "args": ["netexec"],
+        "env": [{"name": "APP_VERSION", "value": version}],
+        "resources": {"requests": {"cpu": "50m", "memory": memory}},
+    }
+    spec = {
+        "replicas": REPLICAS,
+        "progressDeadlineSeconds": 20,
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+    }
+    metadata = {"name": NAME, "annotations": {CHANGE_CAUSE: f"release {version}"}}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
+
+
+def release(version: str, memory: str) -> dict:
+    """The patch that ships a release: a new pod template, and the reason in the history."""
+    container = {
+        "name": NAME,
+        "env": [{"name": "APP_VERSION", "value": version}],
+        "resources": {"requests": {"memory": memory}},
+    }
+    return {
+        "metadata": {"annotations": {CHANGE_CAUSE: f"release {version}"}},
+        "spec": {"template": {"spec": {"containers": [container]}}},
+    }
+
+
+def start_over(cluster, namespace: str) -> None:
+    """Delete ``shop`` (and, first, its ReplicaSets and pods) if an earlier attempt left it."""
+    try:
+        cluster.apps.delete_namespaced_deployment(NAME, namespace, propagation_policy="Foreground")
+    except client.ApiException as error:
+        if error.status != 404:
+            raise
+    wait_for_gone(cluster.apps.list_namespaced_deployment, NAME, what=f"Deployment {NAME}", namespace=namespace)
+
+
+def apply(cluster, namespace: str) -> None:
+    """Ship releases 1.0 and 1.1, wait for each, then ship the broken 1.2."""
+    start_over(cluster, namespace)
+    cluster.apps.create_namespaced_deployment(namespace, deployment())
+    wait_for_rollout(cluster, namespace, NAME, timeout=60)
+    cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.1", "128Mi"))
+    wait_for_rollout(cluster, namespace, NAME, timeout=60)
+    cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.2", "512Gi"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: setup.py <namespace>")
+    apply(connect(), sys.argv[1])
+    print(f"Deployment {NAME} is rolling out release 1.2: kubectl rollout status deployment/{NAME} -n {sys.argv[1]}")

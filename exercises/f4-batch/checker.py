@@ -1,0 +1,104 @@
+"""Checker: a Job ``report`` of six completions, two at a time, two retries, cleaned up after an hour."""
+
+from threeplanes.checks import Checker, Context, Criterion, Failure
+
+NAME = "report"
+COMPLETIONS, PARALLELISM, BACKOFF_LIMIT, TTL = 6, 2, 2, 3600
+
+
+def job(ctx: Context):
+    if "job" not in ctx.notes:
+        ctx.notes["job"] = ctx.get(ctx.cluster.batch.read_namespaced_job, NAME, ctx.namespace)
+    return ctx.notes["job"]
+
+
+def exists(ctx: Context) -> Failure | None:
+    if job(ctx) is not None:
+        return None
+    create = "write a manifest with apiVersion: batch/v1, kind: Job, metadata.name: report, and apply it"
+    if ctx.get(ctx.cluster.apps.read_namespaced_deployment, NAME, ctx.namespace) is not None:
+        return Failure(
+            f"{NAME} is a Deployment, not a Job: its pods run for ever and are replaced whenever they end",
+            f"work that finishes is a Job: kubectl delete deployment {NAME}, then {create}",
+        )
+    if ctx.get(ctx.cluster.batch.read_namespaced_cron_job, NAME, ctx.namespace) is not None:
+        return Failure(f"{NAME} is a CronJob: it waits for its schedule", f"the report runs once, now: {create}")
+    return Failure(f"no Job named {NAME} in {ctx.namespace}", create)
+
+
+def recreate(field: str) -> str:
+    return (
+        f"a Job's {field} cannot be changed once it exists: kubectl delete job {NAME}, "
+        "fix the manifest, and apply it again"
+    )
+
+
+def six_completions(ctx: Context) -> Failure | None:
+    completions = job(ctx).spec.completions
+    if completions == COMPLETIONS:
+        return None
+    if completions is None:
+        saw = "completions is not set: the Job is done as soon as any one pod succeeds (a work queue)"
+    else:
+        saw = f"completions is {completions}: the Job is done after {completions} successful pod(s)"
+    return Failure(saw, f"set completions: {COMPLETIONS}; {recreate('completions')}")
+
+
+def two_at_a_time(ctx: Context) -> Failure | None:
+    parallelism = job(ctx).spec.parallelism
+    if parallelism == PARALLELISM:
+        return None
+    return Failure(
+        f"parallelism is {parallelism}: up to {parallelism} pod(s) run at once",
+        f"set parallelism: {PARALLELISM}, then delete the Job and create it again so that it runs two at a time",
+    )
+
+
+def two_retries(ctx: Context) -> Failure | None:
+    limit = job(ctx).spec.backoff_limit
+    if limit == BACKOFF_LIMIT:
+        return None
+    return Failure(
+        f"backoffLimit is {limit}" + (" (the default)" if limit == 6 else ""),
+        f"set backoffLimit: {BACKOFF_LIMIT} in the Job's spec, so that it gives up after two retries",
+    )
+
+
+def cleans_up(ctx: Context) -> Failure | None:
+    ttl = job(ctx).spec.ttl_seconds_after_finished
+    if ttl == TTL:
+        return None
+    saw = "ttlSecondsAfterFinished is not set: the finished Job stays until someone deletes it"
+    if ttl is not None:
+        saw = f"ttlSecondsAfterFinished is {ttl}"
+    return Failure(saw, f"set ttlSecondsAfterFinished: {TTL} in the Job's spec (one hour)")
+
+
+def completed(ctx: Context) -> Failure | None:
+    s = job(ctx).status
+    finished = {c.type: c for c in s.conditions or [] if c.status == "True"}
+    if "Complete" in finished and s.succeeded == COMPLETIONS:
+        return None
+    saw = f"{s.succeeded or 0} succeeded, {s.failed or 0} failed, {s.active or 0} active"
+    if "Failed" in finished:
+        reason = finished["Failed"].reason
+        return Failure(f"{saw}; the Job failed ({reason})", f"kubectl describe job {NAME} says why")
+    return Failure(saw, f"wait for it: kubectl wait --for=condition=complete job/{NAME} -n {ctx.namespace}")
+
+
+EXISTS = "A Job named report exists"
+SIX = "It needs 6 successful pods (completions: 6)"
+
+CHECKER = Checker(
+    "Run a report in six parts, two at a time",
+    [
+        Criterion(EXISTS, exists),
+        Criterion(SIX, six_completions, needs=(EXISTS,)),
+        Criterion("It runs at most 2 pods at a time (parallelism: 2)", two_at_a_time, needs=(EXISTS,)),
+        Criterion("It gives up after 2 retries (backoffLimit: 2)", two_retries, needs=(EXISTS,)),
+        Criterion(
+            "It is deleted an hour after it finishes (ttlSecondsAfterFinished: 3600)", cleans_up, needs=(EXISTS,)
+        ),
+        Criterion("It completed: 6 pods succeeded", completed, needs=(SIX,)),
+    ],
+)

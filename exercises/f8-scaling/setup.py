@@ -1,0 +1,60 @@
+"""Setup of the f8-scaling exercise: a simulated node of the reader's own and the Deployment ``api`` on it.
+
+The node is tainted so that only ``api``'s pods run there, and annotated so that metrics-server
+reads the CPU its pods report. ``api``'s pods report 30m of CPU each and request none yet.
+
+Run it for your namespace:  .venv/bin/python exercises/f8-scaling/setup.py <namespace>
+"""
+
+from __future__ import annotations
+
+import sys
+
+from kubernetes import client
+
+from threeplanes.connect import connect
+from threeplanes.scaling import USAGE_CPU, NodePool, wait_for_schedulable
+from threeplanes.versions import pinned
+from threeplanes.wait import wait_for_rollout
+
+LAB = "exercise-f8-scaling"
+
+
+def pool(namespace: str) -> NodePool:
+    return NodePool(namespace, LAB)
+
+
+def deployment(namespace: str) -> dict:
+    labels = {"app": "api"}
+    container = {"name": "api", "image": pinned().images["web"], "args": ["netexec"]}
+    template = {
+        "metadata": {"labels": labels, "annotations": {USAGE_CPU: "30m"}},
+        "spec": {**pool(namespace).placement(), "containers": [container]},
+    }
+    spec = {"replicas": 2, "selector": {"matchLabels": labels}, "template": template}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"}, "spec": spec}
+
+
+def apply(cluster, namespace: str) -> None:
+    """Create the node and the Deployment, unless they exist; wait until both are ready."""
+    try:
+        pool(namespace).create(cluster, "node", cpu="4", remove_at_exit=False)
+    except client.ApiException as error:
+        if error.status != 409:
+            raise
+        wait_for_schedulable(cluster, f"{namespace}-node")
+    try:
+        cluster.apps.create_namespaced_deployment(namespace, deployment(namespace))
+    except client.ApiException as error:
+        if error.status != 409:
+            raise
+    wait_for_rollout(cluster, namespace, "api", timeout=60)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: setup.py <namespace>")
+    apply(connect(), sys.argv[1])
+    print(
+        f"node {sys.argv[1]}-node is ready and Deployment api runs on it: kubectl get deployment api -n {sys.argv[1]}"
+    )

@@ -1,0 +1,261 @@
+"""Checker: a score of your own, read back from the cluster part by part.
+
+The brief: a ConfigMap ``greeting`` with the key ``GREETING``; a Deployment ``web`` of three
+ready replicas that request CPU and memory and read ``GREETING`` from that ConfigMap; a
+Service ``web`` on port 80 that selects those pods and forwards to a port they declare; a
+CronJob ``nightly-report`` that runs once a night, between 22:00 and 06:00.
+"""
+
+from threeplanes.checks import Checker, Context, Criterion, Failure
+from threeplanes.compose import ROOT_CA, daily_times, ready_endpoints
+from threeplanes.wait import rollout_complete, rollout_state
+
+KEY = "GREETING"
+REPLICAS = 3
+NIGHT_HOURS = {22, 23, 0, 1, 2, 3, 4, 5}
+
+
+def read(ctx: Context, kind: str):
+    readers = {
+        "configmap": (ctx.cluster.core.read_namespaced_config_map, "greeting"),
+        "deployment": (ctx.cluster.apps.read_namespaced_deployment, "web"),
+        "service": (ctx.cluster.core.read_namespaced_service, "web"),
+        "cronjob": (ctx.cluster.batch.read_namespaced_cron_job, "nightly-report"),
+    }
+    read_one, name = readers[kind]
+    return ctx.get(read_one, name, ctx.namespace)
+
+
+def selector_text(labels: dict | None) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or "nothing"
+
+
+def web_pods(ctx: Context) -> list:
+    selector = selector_text(read(ctx, "deployment").spec.selector.match_labels)
+    found = ctx.cluster.core.list_namespaced_pod(ctx.namespace, label_selector=selector).items
+    return [p for p in found if not p.metadata.deletion_timestamp]
+
+
+def containers(ctx: Context) -> list:
+    return read(ctx, "deployment").spec.template.spec.containers
+
+
+# --- The ConfigMap ---------------------------------------------------------------------------
+
+
+def configmap_holds_greeting(ctx: Context) -> Failure | None:
+    configmap = read(ctx, "configmap")
+    if configmap is None:
+        others = [c.metadata.name for c in ctx.cluster.core.list_namespaced_config_map(ctx.namespace).items]
+        others = [name for name in others if name != ROOT_CA]
+        return Failure(
+            f"ConfigMaps here: {', '.join(others)}" if others else "no ConfigMap named greeting",
+            f"kubectl create configmap greeting --from-literal={KEY}='Hello' -n {ctx.namespace}",
+        )
+    data = configmap.data or {}
+    if not data.get(KEY, "").strip():
+        saw = f"the key {KEY} is empty" if KEY in data else f"keys in ConfigMap greeting: {sorted(data) or 'none'}"
+        return Failure(saw, f"put the greeting under the key {KEY} (keys are case-sensitive)")
+    return None
+
+
+# --- The Deployment --------------------------------------------------------------------------
+
+
+def deployment_exists(ctx: Context) -> Failure | None:
+    if read(ctx, "deployment") is None:
+        others = [d.metadata.name for d in ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items]
+        saw = f"Deployments here: {', '.join(others)}" if others else "no Deployment in the namespace"
+        return Failure(saw, "add to your score a Deployment named web (apps/v1) and apply it again")
+    return None
+
+
+def greeting_source(ctx: Context) -> tuple[str, str | None]:
+    """How the containers get GREETING: ('ref', 'name/key'), ('from', 'name'), ('literal', value) or ('none', None)."""
+    for container in containers(ctx):
+        for env in container.env or []:
+            if env.name == KEY:
+                ref = env.value_from.config_map_key_ref if env.value_from else None
+                if ref is not None:
+                    return "ref", f"{ref.name}/{ref.key}"
+                return "literal", env.value
+        for source in container.env_from or []:
+            if source.config_map_ref is not None and not source.prefix:
+                return "from", source.config_map_ref.name
+    return "none", None
+
+
+def reads_greeting(ctx: Context) -> Failure | None:
+    how, what = greeting_source(ctx)
+    if (how, what) in {("ref", f"greeting/{KEY}"), ("from", "greeting")}:
+        return None
+    fix = f"in the container, set env {KEY} with valueFrom.configMapKeyRef: {{name: greeting, key: {KEY}}}"
+    saw = {
+        "ref": f"{KEY} reads ConfigMap {what} (name/key)",
+        "from": f"the containers take their environment from ConfigMap {what}",
+        "literal": f"{KEY} is written in the pod template as the literal {what!r}, not read from the ConfigMap",
+        "none": f"no container of Deployment web sets {KEY}",
+    }[how]
+    return Failure(saw, fix)
+
+
+def requests_resources(ctx: Context) -> Failure | None:
+    missing = []
+    for container in containers(ctx):
+        requests = (container.resources.requests if container.resources else None) or {}
+        missing += [f"{container.name}: {r}" for r in ("cpu", "memory") if r not in requests]
+    if missing:
+        return Failure(
+            f"no request for {', '.join(missing)}",
+            "add resources.requests with cpu and memory to each container: the scheduler places pods by them",
+        )
+    return None
+
+
+def three_ready(ctx: Context) -> Failure | None:
+    deployment = read(ctx, "deployment")
+    if deployment.spec.replicas != REPLICAS:
+        return Failure(
+            f"spec.replicas is {deployment.spec.replicas}", f"kubectl scale deployment web --replicas={REPLICAS}"
+        )
+    if not rollout_complete(deployment):
+        pending = [p.metadata.name for p in web_pods(ctx) if not p.spec.node_name]
+        hint = "wait for the rollout: kubectl rollout status deployment web"
+        if pending:
+            hint = f"{len(pending)} pod(s) are not scheduled: kubectl describe pod {pending[0]} says why"
+        return Failure(rollout_state(deployment), hint)
+    return None
+
+
+# --- The Service -----------------------------------------------------------------------------
+
+
+def service_on_80(ctx: Context) -> Failure | None:
+    service = read(ctx, "service")
+    if service is None:
+        return Failure(
+            "no Service named web",
+            f"add a Service named web on port 80, or: kubectl expose deployment web --port=80 -n {ctx.namespace}",
+        )
+    ports = [p.port for p in service.spec.ports or []]
+    if 80 not in ports:
+        return Failure(f"Service web listens on {ports}", "the brief says port 80: set spec.ports[].port to 80")
+    return None
+
+
+def service_selects_pods(ctx: Context) -> Failure | None:
+    selector = read(ctx, "service").spec.selector or {}
+    labels = read(ctx, "deployment").spec.template.metadata.labels or {}
+    if not selector:
+        return Failure("Service web has no selector", f"give it the pods' labels as selector: {selector_text(labels)}")
+    if any(labels.get(k) != v for k, v in selector.items()):
+        return Failure(
+            f"the Service selects {selector_text(selector)} but the web pods carry {selector_text(labels)}",
+            "make spec.selector of Service web match the labels of the Deployment's pod template",
+        )
+    return None
+
+
+def declared_ports(ctx: Context) -> tuple[set[int], set[str]]:
+    ports = [p for c in containers(ctx) for p in c.ports or []]
+    return {p.container_port for p in ports}, {p.name for p in ports if p.name}
+
+
+def forwards_to_declared_port(ctx: Context) -> Failure | None:
+    numbers, names = declared_ports(ctx)
+    for port in read(ctx, "service").spec.ports:
+        if port.port != 80:
+            continue
+        target = port.target_port if port.target_port is not None else port.port
+        if target in numbers or target in names or str(target) in {str(n) for n in numbers}:
+            return None
+        declared = ", ".join([*map(str, sorted(numbers)), *sorted(names)]) or "no port at all"
+        return Failure(
+            f"port 80 forwards to targetPort {target}, which the web containers do not declare ({declared})",
+            "set targetPort to the port the containers listen on (8080 for agnhost netexec), and declare it in "
+            "the container's ports",
+        )
+    return None
+
+
+def endpoints_ready(ctx: Context) -> Failure | None:
+    slices = ctx.cluster.discovery.list_namespaced_endpoint_slice(
+        ctx.namespace, label_selector="kubernetes.io/service-name=web"
+    ).items
+    ready = ready_endpoints(slices)
+    if ready != REPLICAS:
+        return Failure(
+            f"Service web has {ready} ready endpoint(s)", "wait a moment: the EndpointSlice follows the pods"
+        )
+    return None
+
+
+# --- The CronJob -----------------------------------------------------------------------------
+
+
+def cronjob_exists(ctx: Context) -> Failure | None:
+    if read(ctx, "cronjob") is None:
+        others = [c.metadata.name for c in ctx.cluster.batch.list_namespaced_cron_job(ctx.namespace).items]
+        return Failure(
+            f"CronJobs here: {', '.join(others)}" if others else "no CronJob named nightly-report",
+            "kubectl create cronjob nightly-report --image=registry.k8s.io/e2e-test-images/busybox:1.37.0-1 "
+            f"--schedule='0 2 * * *' -n {ctx.namespace} -- sh -c 'echo report'",
+        )
+    return None
+
+
+def runs_nightly(ctx: Context) -> Failure | None:
+    cronjob = read(ctx, "cronjob")
+    schedule = cronjob.spec.schedule
+    times = daily_times(schedule)
+    example = "give one minute and one hour, and * for day, month and weekday: for instance '0 2 * * *' (02:00)"
+    if times is None:
+        return Failure(f"the schedule {schedule!r} does not fire every day (or is not one this checker reads)", example)
+    if len(times) != 1:
+        return Failure(
+            f"the schedule {schedule!r} fires {len(times)} times a day", f"nightly means once a day; {example}"
+        )
+    hour, minute = times[0]
+    if hour not in NIGHT_HOURS:
+        return Failure(
+            f"the schedule {schedule!r} fires at {hour:02d}:{minute:02d}", f"run it between 22:00 and 06:00; {example}"
+        )
+    if cronjob.spec.suspend:
+        return Failure("the CronJob is suspended", "set spec.suspend to false, or leave it out")
+    return None
+
+
+CHECKER = Checker(
+    "Compose a score: web tier, greeting, nightly report",
+    [
+        Criterion("A ConfigMap named greeting holds GREETING", configmap_holds_greeting),
+        Criterion("A Deployment named web exists", deployment_exists),
+        Criterion(
+            "Its pods read GREETING from the ConfigMap",
+            reads_greeting,
+            needs=("A ConfigMap named greeting holds GREETING", "A Deployment named web exists"),
+        ),
+        Criterion(
+            "Its containers request CPU and memory", requests_resources, needs=("A Deployment named web exists",)
+        ),
+        Criterion("It runs 3 ready replicas", three_ready, needs=("A Deployment named web exists",)),
+        Criterion("A Service named web listens on port 80", service_on_80),
+        Criterion(
+            "The Service selects the web pods",
+            service_selects_pods,
+            needs=("A Service named web listens on port 80", "A Deployment named web exists"),
+        ),
+        Criterion(
+            "The Service forwards to a port the pods declare",
+            forwards_to_declared_port,
+            needs=("The Service selects the web pods",),
+        ),
+        Criterion(
+            "The Service has 3 ready endpoints",
+            endpoints_ready,
+            needs=("The Service forwards to a port the pods declare", "It runs 3 ready replicas"),
+        ),
+        Criterion("A CronJob named nightly-report exists", cronjob_exists),
+        Criterion("It runs once a night", runs_nightly, needs=("A CronJob named nightly-report exists",)),
+    ],
+)

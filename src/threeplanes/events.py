@@ -1,0 +1,53 @@
+"""Events: what the scheduler and the controllers say they did, read back from the API.
+
+Components report what they did (``Scheduled``, ``FailedScheduling``, ``Preempted``,
+``TaintManagerEviction``...) as Event objects in the namespace of the object concerned.
+``wait_for_event`` watches for one; ``events_table`` shows them in the order they happened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from threeplanes.tables import Table, table
+from threeplanes.wait import Objects, wait_for
+
+
+def when(event: Any) -> datetime | None:
+    """When the event first happened (older reporters fill ``firstTimestamp``, newer ones ``eventTime``)."""
+    return event.first_timestamp or event.event_time or event.metadata.creation_timestamp
+
+
+def reporter(event: Any) -> str:
+    return event.reporting_component or (event.source.component if event.source else "") or ""
+
+
+def wait_for_event(cluster: Any, namespace: str, reason: str, name: str | None = None, timeout: float = 30) -> Any:
+    """Wait for an event with ``reason`` (about the object ``name``, if given) and return the first one."""
+    fields = [f"reason={reason}"] + ([f"involvedObject.name={name}"] if name else [])
+    found = wait_for(
+        cluster.core.list_namespaced_event,
+        bool,
+        what=f"a {reason} event" + (f" about {name}" if name else "") + f" in {namespace}",
+        describe=lambda events: f"{len(events)} such event(s)",
+        timeout=timeout,
+        namespace=namespace,
+        field_selector=",".join(fields),
+    )
+    return sorted(found, key=lambda e: str(when(e)))[0]
+
+
+def events_table(events: Objects, reasons: set[str] | None = None) -> Table:
+    """Events in the order they first happened, optionally only those with one of ``reasons``."""
+    kept = [e for e in events if reasons is None or e.reason in reasons]
+    return table(
+        sorted(kept, key=lambda e: str(when(e))),
+        {
+            "TIME": lambda e: when(e).strftime("%H:%M:%S") if when(e) else "",
+            "FROM": reporter,
+            "OBJECT": lambda e: f"{e.involved_object.kind}/{e.involved_object.name}",
+            "REASON": lambda e: e.reason,
+            "MESSAGE": lambda e: e.message,
+        },
+    )

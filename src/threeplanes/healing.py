@@ -1,0 +1,168 @@
+"""Self-healing: stop a simulated node's heartbeats, and read back how the control plane reacted.
+
+A node proves it is alive by renewing its Lease in ``kube-node-lease``. On the simulated
+cluster kwok renews it for each node, and acts for the node only while it holds that lease.
+``stop_heartbeats`` writes another holder into the lease, with a long duration, so kwok
+neither renews it nor acts for the node any more: to the control plane the node is exactly
+like a machine whose kubelet died. (Removing the node's ``kwok.x-k8s.io/node`` annotation
+is not enough with kwok 0.8: its lease keeps being renewed.)
+
+``failure_timeline`` then rebuilds, from the timestamps the control plane wrote into the
+objects, when each step of the recovery happened; ``timeline_table`` and ``timeline_chart``
+show it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from kubernetes import client
+
+from threeplanes.tables import Table, table
+from threeplanes.wait import Objects, named, wait_for
+
+NODE_LEASES = "kube-node-lease"
+STOPPED_HOLDER = "threeplanes-lab-heartbeats-stopped"
+UNREACHABLE = "node.kubernetes.io/unreachable"
+OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
+
+Step = tuple[float, str]
+
+
+def stop_heartbeats(cluster: Any, node: str, hold_for: int = 3600) -> Any:
+    """Take node ``node``'s lease away from kwok for ``hold_for`` seconds; return the lease.
+
+    Its ``renewTime`` is left alone: it says when the node last proved it was alive.
+    """
+    patch = {"spec": {"holderIdentity": STOPPED_HOLDER, "leaseDurationSeconds": hold_for}}
+    return cluster.coordination.patch_namespaced_lease(node, NODE_LEASES, patch)
+
+
+def taint(node: Any, key: str, effect: str) -> Any | None:
+    return next((t for t in node.spec.taints or [] if t.key == key and t.effect == effect), None)
+
+
+def wait_for_taint(cluster: Any, node: str, key: str, effect: str, timeout: float = 30) -> Any:
+    """Wait until node ``node`` carries the taint ``key:effect``; return the node."""
+    found = wait_for(
+        cluster.core.list_node,
+        lambda nodes: bool(nodes) and taint(nodes[0], key, effect) is not None,
+        what=f"node {node} to be tainted {key}:{effect}",
+        describe=lambda nodes: ", ".join(f"{t.key}:{t.effect}" for t in nodes[0].spec.taints or []) if nodes else "",
+        timeout=timeout,
+        **named(node),
+    )
+    return found[0]
+
+
+def pods_on(pods: Objects, node: str) -> Objects:
+    return [p for p in pods if p.spec.node_name == node]
+
+
+def evicted_at(pod: Any) -> datetime:
+    """When the pod was marked for deletion (its deletionTimestamp is that moment plus the grace period)."""
+    return pod.metadata.deletion_timestamp - timedelta(seconds=pod.metadata.deletion_grace_period_seconds or 0)
+
+
+def ready_since(obj: Any) -> datetime | None:
+    """When the object's Ready condition last changed."""
+    return next((c.last_transition_time for c in obj.status.conditions or [] if c.type == "Ready"), None)
+
+
+def failure_timeline(lease: Any, node: Any, evicted: Objects, replacements: Objects) -> list[Step]:
+    """Seconds after the node's last heartbeat at which each step of the recovery happened."""
+    start = lease.spec.renew_time
+    unreachable = taint(node, UNREACHABLE, "NoExecute")
+    moments = [
+        (start, "last heartbeat: the lease is renewed for the last time"),
+        (ready_since(node), "node controller: Ready turns Unknown"),
+        (unreachable.time_added if unreachable else None, f"node controller: taint {UNREACHABLE}:NoExecute"),
+        (min(map(evicted_at, evicted)), f"taint eviction: {len(evicted)} pod(s) marked for deletion"),
+        (min(p.metadata.creation_timestamp for p in replacements), "ReplicaSet: replacement pods created"),
+        (max(ready_since(p) for p in replacements), "replacements Ready on the healthy node"),
+    ]
+    return [(round((at - start).total_seconds(), 1), what) for at, what in moments if at is not None]
+
+
+def timeline_table(steps: list[Step]) -> Table:
+    return table(steps, {"SECONDS": lambda s: f"{s[0]:.1f}", "WHAT HAPPENED": lambda s: s[1]})
+
+
+def timeline_chart(steps: list[Step], grace: float, toleration: float) -> Any:
+    """The steps on a time axis, with the grace period and the pods' toleration drawn as spans."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 0.9 + 0.45 * len(steps)))
+    unknown_at = next(at for at, what in steps if "Unknown" in what)
+    axes.axvspan(0, grace, color="tab:orange", alpha=0.15, label=f"node-monitor-grace-period ({grace:g} s)")
+    axes.axvspan(unknown_at, unknown_at + toleration, color="tab:red", alpha=0.15, label="tolerationSeconds")
+    for y, (at, what) in enumerate(steps):
+        axes.plot(at, y, "o", color="tab:blue")
+        axes.annotate(f"  {what}", (at, y), va="center", fontsize=8)
+    axes.set(yticks=[], xlabel="seconds after the node's last heartbeat", xlim=(-1, max(s[0] for s in steps) * 2))
+    axes.invert_yaxis()
+    axes.legend(loc="upper right", fontsize=8, frameon=False)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def wait_for_evictions(cluster: Any, namespace: str, node: str, count: int, timeout: float = 30) -> Objects:
+    """Wait until ``count`` pods bound to ``node`` are marked for deletion; return them."""
+
+    def marked(pods: Objects) -> Objects:
+        return [p for p in pods_on(pods, node) if p.metadata.deletion_timestamp]
+
+    wait_for(
+        cluster.core.list_namespaced_pod,
+        lambda pods: len(marked(pods)) >= count,
+        what=f"{count} pod(s) on node {node} to be marked for deletion",
+        describe=lambda pods: f"{len(marked(pods))} of {len(pods_on(pods, node))} marked",
+        timeout=timeout,
+        namespace=namespace,
+    )
+    return marked(cluster.core.list_namespaced_pod(namespace).items)
+
+
+def disruption(pod: Any) -> str | None:
+    """Why the control plane removed the pod: the reason of its DisruptionTarget condition, if any."""
+    return next((c.reason for c in pod.status.conditions or [] if c.type == "DisruptionTarget"), None)
+
+
+# --- PodDisruptionBudgets and the Eviction API -----------------------------------------------
+
+
+def policy(cluster: Any) -> client.PolicyV1Api:
+    return client.PolicyV1Api(cluster.api_client)
+
+
+def wait_for_budget(cluster: Any, namespace: str, name: str, healthy: int, timeout: float = 30) -> Any:
+    """Wait until the disruption controller has counted ``healthy`` pods for budget ``name``."""
+
+    def counted(budget: Any) -> bool:
+        s = budget.status
+        current = (s and s.observed_generation or 0) >= budget.metadata.generation
+        return current and s.current_healthy == healthy and s.expected_pods == healthy
+
+    found = wait_for(
+        policy(cluster).list_namespaced_pod_disruption_budget,
+        lambda budgets: bool(budgets) and counted(budgets[0]),
+        what=f"PodDisruptionBudget {namespace}/{name} to count {healthy} healthy pods",
+        describe=lambda budgets: str(budgets[0].status) if budgets else "no such budget",
+        timeout=timeout,
+        namespace=namespace,
+        **named(name),
+    )
+    return found[0]
+
+
+def try_evict(cluster: Any, namespace: str, pod: str) -> tuple[int, str]:
+    """Ask the Eviction API to evict ``pod``: (201, "evicted") or the refusal's status and message."""
+    body = client.V1Eviction(metadata=client.V1ObjectMeta(name=pod, namespace=namespace))
+    try:
+        cluster.core.create_namespaced_pod_eviction(pod, namespace, body)
+    except client.ApiException as error:
+        return error.status, json.loads(error.body).get("message", error.reason)
+    return 201, "evicted"

@@ -1,0 +1,191 @@
+"""Bin packing: what pods request, what nodes can give, and how full each node is.
+
+The scheduler never measures a node: it adds up the *requests* of the pods bound to it and
+compares the sum with the node's *allocatable* resources. A pod fits when its own request
+does not exceed what is left. This module does the same sum from the pods, so a lab can show
+the scheduler's arithmetic: ``node_loads`` per node, ``requests_table`` as a table and
+``packing_chart`` as one bar per node, each pod a block in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from kubernetes.utils import parse_quantity
+
+from threeplanes.tables import Table, table
+from threeplanes.wait import Objects, is_ready, wait_for
+
+FINISHED = ("Succeeded", "Failed")
+
+
+def pod_request(pod: Any, resource: str = "cpu") -> Decimal:
+    """What the scheduler reserves for ``pod``: the sum over its containers, or the largest init container."""
+
+    def requested(container: Any) -> Decimal:
+        requests = (container.resources and container.resources.requests) or {}
+        return parse_quantity(requests.get(resource, "0"))
+
+    running = sum((requested(c) for c in pod.spec.containers), Decimal(0))
+    init = max((requested(c) for c in pod.spec.init_containers or []), default=Decimal(0))
+    overhead = parse_quantity((pod.spec.overhead or {}).get(resource, "0"))
+    return max(running, init) + overhead
+
+
+def holds_resources(pod: Any) -> bool:
+    """Bound to a node and not finished: a Succeeded or Failed pod no longer counts against its node."""
+    return bool(pod.spec.node_name) and pod.status.phase not in FINISHED
+
+
+def millicores(quantity: Decimal) -> int:
+    return int(quantity * 1000)
+
+
+def cpu(quantity: Decimal) -> str:
+    return f"{millicores(quantity)}m"
+
+
+def memory(quantity: Decimal) -> str:
+    return f"{int(quantity / 2**20)}Mi"
+
+
+@dataclass
+class NodeLoad:
+    """One node's allocatable resources and the requests of the pods bound to it."""
+
+    name: str
+    allocatable_cpu: Decimal
+    allocatable_memory: Decimal
+    pods: dict[str, Decimal] = field(default_factory=dict)  # pod name -> CPU request
+    requested_memory: Decimal = Decimal(0)
+
+    @property
+    def requested_cpu(self) -> Decimal:
+        return sum(self.pods.values(), Decimal(0))
+
+    @property
+    def free_cpu(self) -> Decimal:
+        return self.allocatable_cpu - self.requested_cpu
+
+
+def node_loads(nodes: Objects, pods: Objects) -> list[NodeLoad]:
+    """The load of each node, summed from the pods that hold resources on it."""
+    loads = {
+        n.metadata.name: NodeLoad(
+            n.metadata.name, parse_quantity(n.status.allocatable["cpu"]), parse_quantity(n.status.allocatable["memory"])
+        )
+        for n in nodes
+    }
+    for pod in filter(holds_resources, pods):
+        load = loads.get(pod.spec.node_name)
+        if load is not None:
+            load.pods[pod.metadata.name] = pod_request(pod, "cpu")
+            load.requested_memory += pod_request(pod, "memory")
+    return sorted(loads.values(), key=lambda load: load.name)
+
+
+def requests_table(nodes: Objects, pods: Objects) -> Table:
+    """Requested against allocatable, per node: the numbers the scheduler compares."""
+    return table(
+        node_loads(nodes, pods),
+        {
+            "NODE": lambda n: n.name,
+            "PODS": lambda n: len(n.pods),
+            "CPU REQUESTED": lambda n: cpu(n.requested_cpu),
+            "CPU ALLOCATABLE": lambda n: cpu(n.allocatable_cpu),
+            "CPU FREE": lambda n: cpu(n.free_cpu),
+            "MEMORY REQUESTED": lambda n: memory(n.requested_memory),
+            "MEMORY ALLOCATABLE": lambda n: memory(n.allocatable_memory),
+        },
+    )
+
+
+def unschedulable_message(pod: Any) -> str | None:
+    """Why the scheduler could not place ``pod``, as its PodScheduled condition says; None if placed."""
+    for condition in pod.status.conditions or []:
+        if condition.type == "PodScheduled" and condition.status == "False":
+            return condition.message or condition.reason
+    return None
+
+
+def packing_chart(nodes: Objects, pods: Objects, title: str = "", highlight: tuple[str, ...] = ()) -> Any:
+    """One horizontal bar per node: each pod a block as wide as its CPU request, the node's allocatable
+    CPU as the frame. Pods that found no room are stacked, hatched, on a last row; the pods named in
+    ``highlight`` are drawn in another colour."""
+    import matplotlib.pyplot as plt
+
+    loads = node_loads(nodes, pods)
+    pending = {p.metadata.name: pod_request(p) for p in pods if not p.spec.node_name}
+    rows = [(load.name, load.pods, load.allocatable_cpu) for load in loads]
+    if pending:
+        rows.append(("(no room: Pending)", pending, None))
+    figure, axes = plt.subplots(figsize=(8, 0.8 + 0.7 * len(rows)))
+    for y, (_, blocks, allocatable) in enumerate(rows):
+        _draw_row(axes, y, blocks, allocatable, highlight)
+    widest = max([millicores(load.allocatable_cpu) for load in loads] + [sum(map(millicores, pending.values()))])
+    axes.set(yticks=range(len(rows)), yticklabels=[r[0] for r in rows], xlim=(0, widest * 1.05), title=title)
+    axes.set_xlabel("CPU, millicores (frame: allocatable; blocks: requests of the pods bound to the node)")
+    axes.invert_yaxis()
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def _draw_row(
+    axes: Any, y: int, blocks: dict[str, Decimal], allocatable: Decimal | None, highlight: tuple[str, ...]
+) -> None:
+    left = 0
+    for name, request in sorted(blocks.items()):
+        width = millicores(request)
+        colour = "tab:orange" if name in highlight else "tab:blue"
+        style = {"hatch": "//", "color": "mistyrose"} if allocatable is None else {"color": colour, "alpha": 0.6}
+        axes.barh(y, width, left=left, height=0.6, edgecolor="white", **style)
+        axes.text(left + width / 2, y, name.rsplit("-", 1)[-1], ha="center", va="center", fontsize=7)
+        left += width
+    if allocatable is not None:
+        axes.barh(y, millicores(allocatable), height=0.8, fill=False, edgecolor="black", linewidth=1.5)
+
+
+def wait_for_placement(
+    cluster: Any, namespace: str, selector: str, ready: int, pending: int, timeout: float = 30
+) -> Objects:
+    """Wait until, among the live pods matching ``selector``, ``ready`` are Ready and ``pending`` are
+    refused by the scheduler (PodScheduled False), and no other pod is left; return those pods."""
+
+    def live(pods: Objects) -> Objects:
+        return [p for p in pods if not p.metadata.deletion_timestamp]
+
+    def counts(pods: Objects) -> tuple[int, int, int]:
+        refused = sum(unschedulable_message(p) is not None for p in live(pods))
+        return sum(is_ready(p) for p in live(pods)), refused, len(live(pods))
+
+    found = wait_for(
+        cluster.core.list_namespaced_pod,
+        lambda pods: counts(pods) == (ready, pending, ready + pending),
+        what=f"{ready} pod(s) {selector!r} Ready and {pending} refused by the scheduler",
+        describe=lambda pods: "{} Ready, {} refused, {} live".format(*counts(pods)),
+        timeout=timeout,
+        namespace=namespace,
+        label_selector=selector,
+    )
+    return live(found)
+
+
+def wait_for_adoption(cluster: Any, namespace: str, name: str, owner: str, timeout: float = 30) -> Any:
+    """Wait until ReplicaSet ``name`` has a controller owner reference to Deployment ``owner``."""
+
+    def owners(rs: Any) -> list[str]:
+        return [o.name for o in rs.metadata.owner_references or [] if o.kind == "Deployment" and o.controller]
+
+    found = wait_for(
+        cluster.apps.list_namespaced_replica_set,
+        lambda sets: bool(sets) and owners(sets[0]) == [owner],
+        what=f"Deployment {owner} to adopt ReplicaSet {namespace}/{name}",
+        describe=lambda sets: f"owned by {owners(sets[0]) or 'nobody'}" if sets else "no such ReplicaSet",
+        timeout=timeout,
+        namespace=namespace,
+        field_selector=f"metadata.name={name}",
+    )
+    return found[0]

@@ -1,0 +1,206 @@
+"""Services and their endpoints: which pods a Service sends traffic to, and how pods find it.
+
+The EndpointSlice controller keeps, for every Service with a selector, a list of the pods
+it selects and whether each one is ready. kube-proxy on every node balances the Service's
+virtual IP over the ready ones. ``endpoint_states`` reads that list, ``wait_for_endpoints``
+watches it until it holds the pods a lab expects, and ``endpoints_table`` shows it.
+
+Two things a pod gets without asking are computed here from the API, by the rules the
+kubelet and the cluster DNS follow: the environment variables the kubelet injects for each
+Service that exists when a container starts (``service_env``), and a Service's DNS name
+(``dns_name``). On a simulated cluster no container starts and no DNS server runs, so a lab
+can show what they would be, not read them from a process.
+
+``set_pod_ready`` writes a pod's Ready condition through the status subresource, which is
+how a lab simulates a container that stops passing its readiness probe (``wait.holds_for``
+then shows that nothing reverts it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from threeplanes.tables import Table, table
+from threeplanes.wait import Objects, wait_for
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+CLUSTER_DOMAIN = "cluster.local"
+REPLY_PREFIX = "reply "
+
+
+# --- Endpoints -------------------------------------------------------------------------------
+
+
+def endpoint_slices(cluster: Any, namespace: str, service: str) -> Objects:
+    """The EndpointSlices the control plane keeps for ``service``."""
+    selector = f"{SERVICE_NAME_LABEL}={service}"
+    return cluster.discovery.list_namespaced_endpoint_slice(namespace, label_selector=selector).items
+
+
+def _endpoints(slices: Iterable[Any]) -> list[tuple[Any, Any]]:
+    return [(s, e) for s in slices for e in s.endpoints or []]
+
+
+def endpoint_ready(endpoint: Any) -> bool:
+    """An endpoint's ``conditions.ready``; the API says a missing value means ready."""
+    ready = endpoint.conditions.ready if endpoint.conditions else None
+    return ready is None or bool(ready)
+
+
+def endpoint_states(slices: Iterable[Any]) -> dict[str, bool]:
+    """``{pod name: ready}`` for every endpoint that points at a pod."""
+    return {
+        e.target_ref.name: endpoint_ready(e)
+        for _, e in _endpoints(slices)
+        if e.target_ref is not None and e.target_ref.kind == "Pod"
+    }
+
+
+def ready_endpoints(slices: Iterable[Any]) -> set[str]:
+    """The pods kube-proxy sends traffic to: the ready endpoints."""
+    return {pod for pod, ready in endpoint_states(slices).items() if ready}
+
+
+def endpoints_table(slices: Iterable[Any]) -> Table:
+    """One row per endpoint: its slice, pod, address, port, node, zone and conditions."""
+
+    def flag(value: Any) -> str:
+        return "-" if value is None else str(value).lower()
+
+    return table(
+        sorted(_endpoints(slices), key=lambda se: se[1].target_ref.name if se[1].target_ref else ""),
+        {
+            "SLICE": lambda se: se[0].metadata.name,
+            "POD": lambda se: se[1].target_ref.name if se[1].target_ref else "",
+            "ADDRESS": lambda se: ",".join(se[1].addresses),
+            "PORTS": lambda se: ",".join(f"{p.name or ''}:{p.port}" for p in se[0].ports or []),
+            "NODE": lambda se: se[1].node_name,
+            "ZONE": lambda se: se[1].zone,
+            "READY": lambda se: flag(se[1].conditions.ready),
+            "SERVING": lambda se: flag(se[1].conditions.serving),
+            "TERMINATING": lambda se: flag(se[1].conditions.terminating),
+        },
+    )
+
+
+def describe_endpoints(slices: Objects) -> str:
+    states = endpoint_states(slices)
+    if not states:
+        return "no endpoints"
+    return ", ".join(f"{pod} ({'ready' if ready else 'not ready'})" for pod, ready in sorted(states.items()))
+
+
+def wait_for_endpoints(
+    cluster: Any,
+    namespace: str,
+    service: str,
+    ready: Iterable[str],
+    not_ready: Iterable[str] = (),
+    timeout: float = 30,
+) -> Objects:
+    """Wait until the Service's endpoints are exactly the pods ``ready`` (ready) and ``not_ready`` (not)."""
+    expected = {**{p: True for p in ready}, **{p: False for p in not_ready}}
+    return wait_for(
+        cluster.discovery.list_namespaced_endpoint_slice,
+        lambda slices: endpoint_states(slices) == expected,
+        what=f"the endpoints of Service {namespace}/{service} to be {describe_endpoints_expected(expected)}",
+        describe=describe_endpoints,
+        timeout=timeout,
+        namespace=namespace,
+        label_selector=f"{SERVICE_NAME_LABEL}={service}",
+    )
+
+
+def describe_endpoints_expected(expected: dict[str, bool]) -> str:
+    return (
+        ", ".join(f"{pod} ({'ready' if ready else 'not ready'})" for pod, ready in sorted(expected.items())) or "none"
+    )
+
+
+# --- Readiness --------------------------------------------------------------------------------
+
+
+def set_pod_ready(cluster: Any, namespace: str, pod: str, ready: bool, reason: str = "LabSimulated") -> Any:
+    """Write the pod's Ready condition through the status subresource, as a kubelet would."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    condition = {"type": "Ready", "status": str(ready), "reason": reason, "lastTransitionTime": now}
+    return cluster.core.patch_namespaced_pod_status(pod, namespace, {"status": {"conditions": [condition]}})
+
+
+# --- What a pod is told: DNS and environment variables ----------------------------------------
+
+
+def dns_name(service: Any, domain: str = CLUSTER_DOMAIN) -> str:
+    """The name the cluster DNS answers for a Service: ``<service>.<namespace>.svc.<domain>``."""
+    return f"{service.metadata.name}.{service.metadata.namespace}.svc.{domain}"
+
+
+def _env_name(name: str) -> str:
+    return name.upper().replace("-", "_")
+
+
+def service_env(services: Iterable[Any]) -> dict[str, str]:
+    """The variables the kubelet sets in a container for these Services (``<NAME>_SERVICE_HOST`` and the rest).
+
+    Only Services with a cluster IP count. The kubelet passes the Services of the pod's own
+    namespace that exist when the container starts, plus ``kubernetes`` from ``default``.
+    """
+    env: dict[str, str] = {}
+    for service in services:
+        ip = service.spec.cluster_ip
+        if not ip or ip == "None":
+            continue
+        prefix = _env_name(service.metadata.name)
+        ports = service.spec.ports or []
+        env[f"{prefix}_SERVICE_HOST"] = ip
+        env[f"{prefix}_SERVICE_PORT"] = str(ports[0].port)
+        for port in ports:
+            if port.name:
+                env[f"{prefix}_SERVICE_PORT_{_env_name(port.name)}"] = str(port.port)
+        env.update(_link_variables(prefix, ip, ports))
+    return env
+
+
+def _link_variables(prefix: str, ip: str, ports: list[Any]) -> dict[str, str]:
+    """The Docker-link style variables: ``<NAME>_PORT``, ``<NAME>_PORT_<port>_<PROTO>`` and its parts."""
+    env: dict[str, str] = {}
+    for index, port in enumerate(ports):
+        protocol = port.protocol or "TCP"
+        url = f"{protocol.lower()}://{ip}:{port.port}"
+        if index == 0:
+            env[f"{prefix}_PORT"] = url
+        base = f"{prefix}_PORT_{port.port}_{protocol.upper()}"
+        env.update({base: url, f"{base}_PROTO": protocol.lower(), f"{base}_PORT": str(port.port), f"{base}_ADDR": ip})
+    return env
+
+
+# --- Real HTTP requests (only where containers run) --------------------------------------------
+
+
+def http_client_job(name: str, url: str, requests: int, image: str) -> dict[str, Any]:
+    """A Job that prints its Service variables, then GETs ``url`` ``requests`` times, one connection each."""
+    script = (
+        "env | grep _SERVICE_ | sort; "
+        f'for i in $(seq {requests}); do echo "{REPLY_PREFIX}$(wget -qO- -T 2 {url})"; done'
+    )
+    container = {"name": "client", "image": image, "command": ["sh", "-c", script]}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name},
+        "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": [container]}}},
+    }
+
+
+def reply_counts(log: str) -> Counter[str]:
+    """How many replies each pod gave, from the log of ``http_client_job``."""
+    return Counter(line[len(REPLY_PREFIX) :].strip() for line in log.splitlines() if line.startswith(REPLY_PREFIX))
+
+
+def env_from_log(log: str) -> dict[str, str]:
+    """The ``NAME=value`` lines of a log, as a dictionary."""
+    pairs = (line.split("=", 1) for line in log.splitlines() if "=" in line and not line.startswith(REPLY_PREFIX))
+    return {name: value for name, value in pairs}
