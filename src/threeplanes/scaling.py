@@ -19,14 +19,14 @@ from typing import Any
 
 from kubernetes import client
 
-from threeplanes.provision.nodes import Node
+from threeplanes.provision.nodes import METRICS_PATH_ANNOTATION, Node
 from threeplanes.wait import Objects, named, wait_for, wait_for_gone
 
 PART_OF = "app.kubernetes.io/part-of"
 LAB_LABEL = "threeplanes.io/lab"
 POOL_LABEL = "threeplanes.io/pool"
 USAGE_CPU = "kwok.x-k8s.io/usage-cpu"
-METRICS_PATH = "metrics.k8s.io/resource-metrics-path"
+METRICS_PATH = METRICS_PATH_ANNOTATION
 
 
 def metered(body: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 
 KWOK_ANNOTATION = "kwok.x-k8s.io/node"
+METRICS_PATH_ANNOTATION = "metrics.k8s.io/resource-metrics-path"
 REGION = "local"
 
 
@@ -45,7 +46,12 @@ class Node:
             "metadata": {
                 "name": self.name,
                 "labels": labels,
-                "annotations": {KWOK_ANNOTATION: "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "annotations": {
+                    KWOK_ANNOTATION: "fake",
+                    "node.alpha.kubernetes.io/ttl": "0",
+                    # kwok serves a node's resource metrics here, not at the kubelet's usual path.
+                    METRICS_PATH_ANNOTATION: f"/metrics/nodes/{self.name}/metrics/resource",
+                },
             },
             "spec": {"taints": [dict(t) for t in self.taints]} if self.taints else {},
             "status": {"capacity": capacity, "allocatable": capacity},
