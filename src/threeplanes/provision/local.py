@@ -127,6 +127,17 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
 
     found = binaries.ensure_all()
     _seed_metrics_server_manifest()
+    try:
+        return _start(found, nodes, timeout)
+    except binaries.ProvisioningError as error:
+        # A component that lost the race with a starting kube-apiserver exits and is not
+        # restarted by kwokctl (metrics-server does this on a loaded machine): start once more.
+        log(f"the cluster did not come up ({error}); stopping it and starting again")
+        down()
+        return _start(found, nodes, timeout)
+
+
+def _start(found: dict[str, Path], nodes: list[Node] | None, timeout: float) -> Path:
     started = time.monotonic()
     log("starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and metrics-server")
     args = [
