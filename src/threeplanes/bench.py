@@ -92,6 +92,7 @@ def run(command: list[str]) -> float:
 
 
 def main() -> int:
+    RESULTS.parent.mkdir(exist_ok=True)
     bin_dir = Path(sys.executable).parent
     results: dict[str, float] = {}
     results["provisioning_cached_s"] = timed(binaries.ensure_all)
@@ -105,7 +106,6 @@ def main() -> int:
     results["book_build_cold_s"] = run([str(bin_dir / "jupyter-book"), "build", "."])
     results["book_build_cached_s"] = run([str(bin_dir / "jupyter-book"), "build", "."])
 
-    RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     for name, value in results.items():
         target = TARGETS.get(name)
