@@ -1,56 +1,73 @@
-"""Shared fixtures: the live cluster (started for the session when none runs) and a leftover check."""
+"""Shared fixtures: the live cluster, shared by every test and every xdist worker, and leftover checks.
+
+The first worker that needs the cluster starts it (under the cluster's file lock) unless one
+runs; the run then owns it, and the controlling process stops it at the very end, after
+checking that the whole run left nothing of ours behind. The kubeconfig is exported to the
+environment, so the lab kernels the tests start talk to the same cluster as the tests.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
+from pathlib import Path
 
 import pytest
 
-from threeplanes.connect import Cluster, connect
-from threeplanes.namespace import LAB_LABEL, PART_OF
+from threeplanes.kit.cleanup import cluster_scoped
+from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
+from threeplanes.kit.labels import LAB_LABEL, OURS
 from threeplanes.provision import cluster as book_cluster
+from threeplanes.provision import paths
 
-OURS = f"{PART_OF}=threeplanes"
+RUN_ENV = "THREEPLANES_TEST_RUN"  # one id for the controlling process and its workers
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controlling process (or a run without xdist)
+        os.environ.setdefault(RUN_ENV, uuid.uuid4().hex[:12])
+
+
+def _started_marker() -> Path:
+    """Present while the cluster that this test run started is up."""
+    return paths.cache_root() / f"started-by-test-run-{os.environ[RUN_ENV]}"
 
 
 @pytest.fixture(scope="session")
 def live_cluster() -> Cluster:
-    """The book's cluster. Started here if none runs; then stopped at the end, after checking
-    that the whole session left nothing of ours behind."""
+    """The book's cluster; started here when none runs (it is then stopped at the end of the run)."""
     path, started = book_cluster.up(os.environ.get("BACKEND", "auto"))
-    cluster = connect(path)
+    if started:
+        _started_marker().write_text(str(path))
+    os.environ[KUBECONFIG_ENV] = str(path)
+    return connect(path)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In the controlling process: if this run started the cluster, check for leftovers, then stop it."""
+    if hasattr(session.config, "workerinput") or not _started_marker().exists():
+        return
     try:
-        yield cluster
-        if started:
-            left = leftovers(cluster, OURS)
-            assert not left, f"the test session left these behind: {left}"
+        left = leftovers(connect(_started_marker().read_text().strip()), OURS)
+        if left:
+            print(f"\nThe test run left these behind: {', '.join(left)}")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     finally:
-        if started:
-            book_cluster.down()
+        _started_marker().unlink(missing_ok=True)
+        book_cluster.down()
 
 
 def leftovers(cluster: Cluster, selector: str) -> list[str]:
-    """Objects matching ``selector`` that still exist: namespaces and the cluster-scoped kinds labs create."""
-    listers = {
-        "namespace": cluster.core.list_namespace,
-        "node": cluster.core.list_node,
-        "persistentvolume": cluster.core.list_persistent_volume,
-        "storageclass": cluster.storage.list_storage_class,
-        "priorityclass": cluster.scheduling.list_priority_class,
-    }
-    found = []
-    for kind, list_all in listers.items():
-        found += [f"{kind}/{o.metadata.name}" for o in list_all(label_selector=selector).items]
-    return found
+    """Namespaces and cluster-scoped objects of every kind the API serves that match ``selector``."""
+    return sorted(str(o) for o in cluster_scoped(cluster, selector))
 
 
 @pytest.fixture
 def owned_by(live_cluster: Cluster):
     """Check that what a lab or exercise labels ``threeplanes.io/lab=<owner>`` is gone after the test.
 
-    Labs label their namespace (``lab_namespace``) and any cluster-scoped object with their file's
-    stem; exercises with ``exercise-<id>``. Scoping the check by owner lets several labs share a
-    cluster at once.
+    Labs label their namespace and any cluster-scoped object with their file's stem; exercises
+    with ``exercise-<id>``. Scoping the check by owner lets several labs share a cluster at once.
     """
     owners: list[str] = []
     yield owners.append

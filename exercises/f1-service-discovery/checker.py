@@ -2,20 +2,20 @@
 
 from typing import Any
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
-from threeplanes.graph import selects
-from threeplanes.services import endpoint_slices, ready_endpoints
-from threeplanes.wait import is_ready, rollout_complete, rollout_state
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.functional.services import endpoint_slices, ready_endpoints
+from threeplanes.kit.graph import selects
+from threeplanes.kit.wait import is_ready, rollout_complete, rollout_state
 
 DEPLOYMENT = "frontend"
 SERVICE = "frontend"
 PORT = 80
-SETUP = "kubectl apply -n {ns} -f exercises/f1-service-discovery/setup.yaml"
+SETUP = ".venv/bin/threeplanes exercise setup f1-service-discovery -n {namespace}"
 TEMPLATE_HASH = "pod-template-hash"
 
 
 def deployment(ctx: Context) -> Any:
-    return ctx.get(ctx.cluster.apps.read_namespaced_deployment, DEPLOYMENT, ctx.namespace)
+    return criteria.deployment(ctx, DEPLOYMENT)
 
 
 def service(ctx: Context) -> Any:
@@ -27,8 +27,7 @@ def live_pods(ctx: Context) -> list[Any]:
 
 
 def frontend_pods(ctx: Context) -> list[Any]:
-    selector = deployment(ctx).spec.selector.match_labels
-    return [p for p in live_pods(ctx) if selects(selector, p.metadata.labels)]
+    return criteria.deployment_pods(ctx, DEPLOYMENT)
 
 
 def show(labels: dict[str, str]) -> str:
@@ -48,7 +47,7 @@ def rolled_out(ctx: Context) -> Failure | None:
     if found is None:
         return Failure(
             "no Deployment named frontend in the namespace",
-            f"apply the exercise's starting point first: {SETUP.format(ns=ctx.namespace)}",
+            f"apply the exercise's starting point first: {SETUP.format(namespace=ctx.namespace)}",
         )
     if not rollout_complete(found):
         return Failure(
@@ -71,10 +70,9 @@ def exists(ctx: Context) -> Failure | None:
 
 def owner_names(ctx: Context, pods: list[Any]) -> list[str]:
     """The Deployments whose selectors match these pods."""
-    deployments = ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items
-    return sorted(
-        {d.metadata.name for d in deployments for p in pods if selects(d.spec.selector.match_labels, p.metadata.labels)}
-    )
+    names = {p.metadata.name for p in pods}
+    deployments = [d.metadata.name for d in ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items]
+    return sorted(d for d in deployments if names & {p.metadata.name for p in criteria.deployment_pods(ctx, d)})
 
 
 def selects_frontend(ctx: Context) -> Failure | None:
@@ -156,22 +154,17 @@ def ready_endpoints_match(ctx: Context) -> Failure | None:
     return None
 
 
-ROLLED_OUT = "The Deployment frontend (from setup.yaml) is rolled out"
-EXISTS = "A Service named frontend exists"
-SELECTS = "Its selector picks the frontend pods, and only those"
-PORT_80 = "Clients reach it on port 80"
-TARGET = "Its targetPort is a port the container listens on"
+ROLLED_OUT = Criterion("The Deployment frontend (from setup.yaml) is rolled out", rolled_out)
+EXISTS = Criterion("A Service named frontend exists", exists)
+SELECTS = Criterion(
+    "Its selector picks the frontend pods, and only those", selects_frontend, needs=(ROLLED_OUT, EXISTS)
+)
+PORT_80 = Criterion("Clients reach it on port 80", listens_on_80, needs=(EXISTS,))
+TARGET = Criterion("Its targetPort is a port the container listens on", reaches_container, needs=(ROLLED_OUT, PORT_80))
+ENDPOINTS = Criterion(
+    "Every frontend pod is a ready endpoint of the Service", ready_endpoints_match, needs=(SELECTS, TARGET)
+)
 
 CHECKER = Checker(
-    "Put a Service in front of the frontend pods",
-    [
-        Criterion(ROLLED_OUT, rolled_out),
-        Criterion(EXISTS, exists),
-        Criterion(SELECTS, selects_frontend, needs=(ROLLED_OUT, EXISTS)),
-        Criterion(PORT_80, listens_on_80, needs=(EXISTS,)),
-        Criterion(TARGET, reaches_container, needs=(ROLLED_OUT, PORT_80)),
-        Criterion(
-            "Every frontend pod is a ready endpoint of the Service", ready_endpoints_match, needs=(SELECTS, TARGET)
-        ),
-    ],
+    "Put a Service in front of the frontend pods", [ROLLED_OUT, EXISTS, SELECTS, PORT_80, TARGET, ENDPOINTS]
 )

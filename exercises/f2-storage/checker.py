@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from kubernetes.utils import parse_quantity
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
-from threeplanes.storage import claim_names, scheduling_message
-from threeplanes.wait import is_ready
+from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.functional.storage import claim_names, scheduling_message
+from threeplanes.kit.wait import is_ready
 
 CLAIM = "data"
-SETUP = ".venv/bin/python exercises/f2-storage/setup.py"
+SETUP = ".venv/bin/threeplanes exercise setup f2-storage -n {namespace}"
 
 
 def volume_name(ctx: Context) -> str:
@@ -27,17 +27,20 @@ def claim(ctx: Context):
 def volume_waits(ctx: Context) -> Failure | None:
     pv = volume(ctx)
     if pv is None:
-        return Failure(f"no PersistentVolume named {volume_name(ctx)}", f"run the setup first: {SETUP} {ctx.namespace}")
+        return Failure(
+            f"no PersistentVolume named {volume_name(ctx)}",
+            f"run the setup first: {SETUP.format(namespace=ctx.namespace)}",
+        )
     ref = pv.spec.claim_ref
     if ref and (ref.namespace, ref.name) != (ctx.namespace, CLAIM):
         return Failure(
             f"{pv.metadata.name} is {pv.status.phase}, reserved for claim {ref.namespace}/{ref.name}",
-            f"run the setup again to make it available: {SETUP} {ctx.namespace}",
+            f"run the setup again to make it available: {SETUP.format(namespace=ctx.namespace)}",
         )
     if pv.status.phase == "Released":
         return Failure(
             f"{pv.metadata.name} is Released: it still remembers a claim {CLAIM} that was deleted",
-            f"run the setup again, which clears the old claimRef: {SETUP} {ctx.namespace}",
+            f"run the setup again, which clears the old claimRef: {SETUP.format(namespace=ctx.namespace)}",
         )
     return None
 
@@ -145,20 +148,11 @@ def pod_runs(ctx: Context) -> Failure | None:
     )
 
 
-VOLUME = "The volume from the setup is waiting"
-EXISTS = "A claim named data exists"
-MATCHES = "The claim asks for what the volume offers"
-BOUND = "The claim is bound to the volume"
-MOUNTS = "A pod mounts the claim"
+VOLUME = Criterion("The volume from the setup is waiting", volume_waits)
+EXISTS = Criterion("A claim named data exists", claim_exists)
+MATCHES = Criterion("The claim asks for what the volume offers", claim_matches, needs=(VOLUME, EXISTS))
+BOUND = Criterion("The claim is bound to the volume", claim_bound, needs=(MATCHES,))
+MOUNTS = Criterion("A pod mounts the claim", pod_mounts_claim, needs=(EXISTS,))
+RUNS = Criterion("That pod is running", pod_runs, needs=(BOUND, MOUNTS))
 
-CHECKER = Checker(
-    "Claim a pre-provisioned volume",
-    [
-        Criterion(VOLUME, volume_waits),
-        Criterion(EXISTS, claim_exists),
-        Criterion(MATCHES, claim_matches, needs=(VOLUME, EXISTS)),
-        Criterion(BOUND, claim_bound, needs=(MATCHES,)),
-        Criterion(MOUNTS, pod_mounts_claim, needs=(EXISTS,)),
-        Criterion("That pod is running", pod_runs, needs=(BOUND, MOUNTS)),
-    ],
-)
+CHECKER = Checker("Claim a pre-provisioned volume", [VOLUME, EXISTS, MATCHES, BOUND, MOUNTS, RUNS])

@@ -2,19 +2,16 @@
 
 PersistentVolumes belong to no namespace, so the volume is named after the reader's namespace
 (``archive-<namespace>``) and labelled so that ``teardown.py`` and the leftover check find it.
-
-Run it for your namespace:  .venv/bin/python exercises/f2-storage/setup.py <namespace>
 """
 
 from __future__ import annotations
 
-import sys
-
 from kubernetes import client
 
-from threeplanes.connect import connect
-from threeplanes.storage import owned_labels, persistent_volume, wait_for_volume
+from threeplanes.functional.storage import persistent_volume, wait_for_volume
+from threeplanes.kit.labels import FOR_NAMESPACE, owned_labels
 
+OWNER = "exercise-f2-storage"
 CLASS = "archive"
 SIZE = "2Gi"
 MODES = ["ReadWriteOnce"]
@@ -27,7 +24,7 @@ def volume_name(namespace: str) -> str:
 def apply(cluster, namespace: str) -> None:
     """Create the volume (or make a released one available again) and wait until it is Available."""
     name = volume_name(namespace)
-    labels = owned_labels("exercise-f2-storage", **{"threeplanes.io/for-namespace": namespace})
+    labels = owned_labels(OWNER, **{FOR_NAMESPACE: namespace})
     body = persistent_volume(name, labels, SIZE, MODES, storage_class=CLASS)
     try:
         cluster.core.create_persistent_volume(body)
@@ -38,10 +35,3 @@ def apply(cluster, namespace: str) -> None:
         if volume.status.phase == "Released":
             cluster.core.patch_persistent_volume(name, {"spec": {"claimRef": None}})
     wait_for_volume(cluster, name, "Available", timeout=30)
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: setup.py <namespace>")
-    apply(connect(), sys.argv[1])
-    print(f"PersistentVolume {volume_name(sys.argv[1])} is Available: kubectl get pv {volume_name(sys.argv[1])}")

@@ -1,22 +1,12 @@
-"""Teardown of the f2-storage exercise: delete the namespace's PersistentVolume and wait until it is gone.
-
-Run it when you are done:  .venv/bin/python exercises/f2-storage/teardown.py <namespace>
-"""
+"""Teardown of the f2-storage exercise: delete the namespace's PersistentVolume and wait until it is gone."""
 
 from __future__ import annotations
 
-import sys
+from threeplanes.kit.cleanup import delete_owned
+from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL
 
-from threeplanes.connect import connect
-from threeplanes.storage import delete_labelled
+OWNER = "exercise-f2-storage"
 
 
 def apply(cluster, namespace: str) -> None:
-    delete_labelled(cluster, f"threeplanes.io/lab=exercise-f2-storage,threeplanes.io/for-namespace={namespace}")
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: teardown.py <namespace>")
-    apply(connect(), sys.argv[1])
-    print("deleted the exercise's PersistentVolume")
+    delete_owned(cluster, f"{LAB_LABEL}={OWNER},{FOR_NAMESPACE}={namespace}")

@@ -1,6 +1,6 @@
 """Checker: the Deployment ``shop`` rolled back from the broken release 1.2 to release 1.1, history kept."""
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
 
 NAME = "shop"
 REPLICAS = 4
@@ -9,9 +9,7 @@ REVISION = "deployment.kubernetes.io/revision"
 
 
 def deployment(ctx: Context):
-    if "deployment" not in ctx.notes:
-        ctx.notes["deployment"] = ctx.get(ctx.cluster.apps.read_namespaced_deployment, NAME, ctx.namespace)
-    return ctx.notes["deployment"]
+    return criteria.deployment(ctx, NAME)
 
 
 def revision(obj) -> int:
@@ -37,7 +35,7 @@ def exists(ctx: Context) -> Failure | None:
     if deployment(ctx) is None:
         return Failure(
             f"no Deployment named {NAME} in {ctx.namespace}",
-            f"run the setup for your namespace: .venv/bin/python exercises/f3-rollouts/setup.py {ctx.namespace}",
+            f"run the setup for your namespace: .venv/bin/threeplanes exercise setup f3-rollouts -n {ctx.namespace}",
         )
     return None
 
@@ -102,22 +100,18 @@ def rollout_complete(ctx: Context) -> Failure | None:
     )
 
 
-EXISTS = "The Deployment shop from the setup exists"
-HISTORY = "Its revision history is kept (it was not deleted and created again)"
-GOOD_RELEASE = "Its pod template is release 1.1 again, not the broken 1.2"
-FOUR = "It asks for 4 replicas"
-
-CHECKER = Checker(
-    "Roll a broken release back",
-    [
-        Criterion(EXISTS, exists),
-        Criterion(HISTORY, history_kept, needs=(EXISTS,)),
-        Criterion(GOOD_RELEASE, runs_good_release, needs=(EXISTS,)),
-        Criterion(FOUR, asks_for_four, needs=(EXISTS,)),
-        Criterion(
-            "The rollout is complete: 4 pods of the current revision, all available",
-            rollout_complete,
-            needs=(GOOD_RELEASE, FOUR),
-        ),
-    ],
+EXISTS = Criterion("The Deployment shop from the setup exists", exists)
+HISTORY = Criterion(
+    "Its revision history is kept (it was not deleted and created again)", history_kept, needs=(EXISTS,)
 )
+GOOD_RELEASE = Criterion(
+    "Its pod template is release 1.1 again, not the broken 1.2", runs_good_release, needs=(EXISTS,)
+)
+FOUR = Criterion("It asks for 4 replicas", asks_for_four, needs=(EXISTS,))
+COMPLETE = Criterion(
+    "The rollout is complete: 4 pods of the current revision, all available",
+    rollout_complete,
+    needs=(GOOD_RELEASE, FOUR),
+)
+
+CHECKER = Checker("Roll a broken release back", [EXISTS, HISTORY, GOOD_RELEASE, FOUR, COMPLETE])

@@ -3,19 +3,14 @@
 Release 1.0 (revision 1) and release 1.1 (revision 2) roll out fine. Release 1.2 (revision 3)
 asks for 512Gi of memory per pod where 512Mi was meant: no node has that much, its pods stay
 Pending, and the rollout stops halfway. Running the setup again deletes ``shop`` and starts over.
-
-Run it for your namespace:  .venv/bin/python exercises/f3-rollouts/setup.py <namespace>
 """
 
 from __future__ import annotations
 
-import sys
-
 from kubernetes import client
 
-from threeplanes.connect import connect
+from threeplanes.kit.wait import wait_for_gone, wait_for_rollout
 from threeplanes.versions import pinned
-from threeplanes.wait import wait_for_gone, wait_for_rollout
 
 NAME = "shop"
 REPLICAS = 4
@@ -72,10 +67,3 @@ def apply(cluster, namespace: str) -> None:
     cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.1", "128Mi"))
     wait_for_rollout(cluster, namespace, NAME, timeout=60)
     cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.2", "512Gi"))
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: setup.py <namespace>")
-    apply(connect(), sys.argv[1])
-    print(f"Deployment {NAME} is rolling out release 1.2: kubectl rollout status deployment/{NAME} -n {sys.argv[1]}")

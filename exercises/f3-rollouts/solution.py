@@ -1,6 +1,6 @@
 """A solution: roll ``shop`` back to the revision before the broken one (release 1.1)."""
 
-from threeplanes.kubectl import kubectl
+from threeplanes.kit.kubectl import kubectl
 
 
 def apply(cluster, namespace: str) -> None:

@@ -1,6 +1,6 @@
 """Checker: a Job ``report`` of six completions, two at a time, two retries, cleaned up after an hour."""
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
+from threeplanes.checking import Checker, Context, Criterion, Failure
 
 NAME = "report"
 COMPLETIONS, PARALLELISM, BACKOFF_LIMIT, TTL = 6, 2, 2, 3600
@@ -86,19 +86,15 @@ def completed(ctx: Context) -> Failure | None:
     return Failure(saw, f"wait for it: kubectl wait --for=condition=complete job/{NAME} -n {ctx.namespace}")
 
 
-EXISTS = "A Job named report exists"
-SIX = "It needs 6 successful pods (completions: 6)"
+EXISTS = Criterion("A Job named report exists", exists)
+SIX = Criterion("It needs 6 successful pods (completions: 6)", six_completions, needs=(EXISTS,))
+TWO_AT_A_TIME = Criterion("It runs at most 2 pods at a time (parallelism: 2)", two_at_a_time, needs=(EXISTS,))
+RETRIES = Criterion("It gives up after 2 retries (backoffLimit: 2)", two_retries, needs=(EXISTS,))
+CLEANS_UP = Criterion(
+    "It is deleted an hour after it finishes (ttlSecondsAfterFinished: 3600)", cleans_up, needs=(EXISTS,)
+)
+COMPLETED = Criterion("It completed: 6 pods succeeded", completed, needs=(SIX,))
 
 CHECKER = Checker(
-    "Run a report in six parts, two at a time",
-    [
-        Criterion(EXISTS, exists),
-        Criterion(SIX, six_completions, needs=(EXISTS,)),
-        Criterion("It runs at most 2 pods at a time (parallelism: 2)", two_at_a_time, needs=(EXISTS,)),
-        Criterion("It gives up after 2 retries (backoffLimit: 2)", two_retries, needs=(EXISTS,)),
-        Criterion(
-            "It is deleted an hour after it finishes (ttlSecondsAfterFinished: 3600)", cleans_up, needs=(EXISTS,)
-        ),
-        Criterion("It completed: 6 pods succeeded", completed, needs=(SIX,)),
-    ],
+    "Run a report in six parts, two at a time", [EXISTS, SIX, TWO_AT_A_TIME, RETRIES, CLEANS_UP, COMPLETED]
 )

@@ -2,43 +2,36 @@
 
 from __future__ import annotations
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
-from threeplanes.labnodes import POOL, OwnNodes
-from threeplanes.packing import cpu, node_loads, pod_request, unschedulable_message
-from threeplanes.wait import is_ready
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.functional.packing import node_loads, pod_request
+from threeplanes.kit.labels import POOL
+from threeplanes.kit.nodes import NodePool
+from threeplanes.kit.resources import cpu
+from threeplanes.kit.wait import unschedulable_message
 
 EXERCISE = "f5-bin-packing"
 NAME = "packed"
 REPLICAS = 6
-SETUP = f".venv/bin/python exercises/{EXERCISE}/setup.py"
+SETUP = f".venv/bin/threeplanes exercise setup {EXERCISE} -n {{namespace}}"
 
 
 def nodes(ctx: Context) -> list:
-    return OwnNodes(ctx.namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE).list(ctx.cluster)
+    return NodePool(ctx.namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE).nodes(ctx.cluster)
 
 
 def deployment(ctx: Context):
-    return ctx.get(ctx.cluster.apps.read_namespaced_deployment, NAME, ctx.namespace)
+    return criteria.deployment(ctx, NAME)
 
 
 def live_pods(ctx: Context) -> list:
-    labels = deployment(ctx).spec.selector.match_labels or {}
-    selector = ",".join(f"{k}={v}" for k, v in labels.items())
-    pods = ctx.cluster.core.list_namespaced_pod(ctx.namespace, label_selector=selector).items
-    return [p for p in pods if not p.metadata.deletion_timestamp]
+    return criteria.deployment_pods(ctx, NAME)
 
 
 def nodes_exist(ctx: Context) -> Failure | None:
     if len(nodes(ctx)) != 2:
-        return Failure(f"{len(nodes(ctx))} node(s) set up for {ctx.namespace}", f"run {SETUP} {ctx.namespace}")
-    return None
-
-
-def exists(ctx: Context) -> Failure | None:
-    if deployment(ctx) is None:
-        names = [d.metadata.name for d in ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items]
-        saw = f"Deployments here: {', '.join(names)}" if names else "no Deployment in the namespace"
-        return Failure(saw, f"create a Deployment named {NAME} (kubectl apply -n {ctx.namespace} -f packed.yaml)")
+        return Failure(
+            f"{len(nodes(ctx))} node(s) set up for {ctx.namespace}", f"run {SETUP.format(namespace=ctx.namespace)}"
+        )
     return None
 
 
@@ -76,21 +69,13 @@ def requests_cpu(ctx: Context) -> Failure | None:
     return None
 
 
-def all_running(ctx: Context) -> Failure | None:
-    d, pods = deployment(ctx), live_pods(ctx)
-    ready = [p for p in pods if is_ready(p)]
-    current = (d.status.observed_generation or 0) >= d.metadata.generation
-    if current and len(ready) == REPLICAS and len(pods) == REPLICAS:
-        return None
+def explain_pending(ctx: Context, pods: list) -> str | None:
+    """A hint from the scheduler's reason for leaving the first refused pod Pending; None if none was refused."""
     refused = [(p.metadata.name, unschedulable_message(p)) for p in pods if unschedulable_message(p)]
-    if refused:
-        name, why = refused[0]
-        return Failure(
-            f"{len(refused)} pod(s) Pending; the scheduler says of {name}: {why}", pending_hint(ctx, name, why)
-        )
-    return Failure(
-        f"{len(ready)} of {REPLICAS} pods ready", f"wait for the rollout: kubectl rollout status deployment {NAME}"
-    )
+    if not refused:
+        return None
+    name, why = refused[0]
+    return pending_hint(ctx, name, why)
 
 
 def pending_hint(ctx: Context, pod: str, why: str) -> str:
@@ -124,22 +109,14 @@ def no_room_left(ctx: Context) -> Failure | None:
     return None
 
 
-NODES = "The exercise's two nodes are set up"
-EXISTS = f"A Deployment named {NAME} exists"
-CPU = "Every container requests CPU"
-RUNNING = f"All {REPLICAS} pods are running"
-
-CHECKER = Checker(
-    "Fit exactly six replicas on two nodes",
-    [
-        Criterion(NODES, nodes_exist),
-        Criterion(EXISTS, exists),
-        Criterion(f"It asks for {REPLICAS} replicas", six_replicas, needs=(EXISTS,)),
-        Criterion("Its pods go to the exercise's nodes", placed_on_exercise_nodes, needs=(EXISTS,)),
-        Criterion(CPU, requests_cpu, needs=(EXISTS,)),
-        Criterion(RUNNING, all_running, needs=(NODES, f"It asks for {REPLICAS} replicas", CPU)),
-        Criterion(
-            "No node has room for a seventh", no_room_left, needs=(RUNNING, "Its pods go to the exercise's nodes")
-        ),
-    ],
+NODES = Criterion("The exercise's two nodes are set up", nodes_exist)
+EXISTS = criteria.deployment_exists(
+    NAME, hint=f"create a Deployment named {NAME} (kubectl apply -n {{namespace}} -f packed.yaml)"
 )
+SIX = Criterion(f"It asks for {REPLICAS} replicas", six_replicas, needs=(EXISTS,))
+PLACED = Criterion("Its pods go to the exercise's nodes", placed_on_exercise_nodes, needs=(EXISTS,))
+CPU = Criterion("Every container requests CPU", requests_cpu, needs=(EXISTS,))
+RUNNING = criteria.pods_ready(NAME, REPLICAS, needs=(NODES, SIX, CPU), explain=explain_pending)
+NO_ROOM = Criterion("No node has room for a seventh", no_room_left, needs=(RUNNING, PLACED))
+
+CHECKER = Checker("Fit exactly six replicas on two nodes", [NODES, EXISTS, SIX, PLACED, CPU, RUNNING, NO_ROOM])

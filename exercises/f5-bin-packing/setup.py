@@ -5,33 +5,21 @@ Nodes belong to no namespace, so they are named after the reader's (``<namespace
 They carry the taint ``threeplanes.io/pool=f5-bin-packing:NoSchedule`` and the label
 ``threeplanes.io/pool: f5-bin-packing``: only pods that tolerate the one and select the other
 run there.
-
-Run it for your namespace:  .venv/bin/python exercises/f5-bin-packing/setup.py <namespace>
 """
 
 from __future__ import annotations
 
-import sys
-
-from threeplanes.connect import connect
-from threeplanes.labnodes import OwnNodes
+from threeplanes.kit.nodes import NodePool
 
 EXERCISE = "f5-bin-packing"
 
 
-def exercise_nodes(namespace: str) -> OwnNodes:
-    return OwnNodes(namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE)
+def exercise_nodes(namespace: str) -> NodePool:
+    return NodePool(namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE)
 
 
 def apply(cluster, namespace: str) -> None:
     """Create the two nodes (unless they exist) and wait until they are Ready and schedulable."""
     nodes = exercise_nodes(namespace)
-    if not nodes.list(cluster):
-        nodes.create(cluster, ["a", "b"], cpu="2", memory="4Gi", remove_at_exit=False)
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: setup.py <namespace>")
-    apply(connect(), sys.argv[1])
-    print(f"Nodes {sys.argv[1]}-a and {sys.argv[1]}-b are Ready: kubectl get nodes -l threeplanes.io/pool={EXERCISE}")
+    if not nodes.nodes(cluster):
+        nodes.create(cluster, "a", "b", cpu="2", memory="4Gi", remove_at_exit=False)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
-from threeplanes.healing import policy
-from threeplanes.labnodes import POOL, OwnNodes
-from threeplanes.wait import is_ready
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.kit.labels import POOL
+from threeplanes.kit.nodes import NodePool
+from threeplanes.kit.wait import is_ready
 
 EXERCISE = "f6-self-healing"
 NAME = "resilient"
@@ -13,15 +13,15 @@ REPLICAS = 3
 HOSTNAME = "kubernetes.io/hostname"
 LOST_NODE_TAINTS = ("node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready")
 MAX_SECONDS = 10
-SETUP = f".venv/bin/python exercises/{EXERCISE}/setup.py"
+SETUP = f".venv/bin/threeplanes exercise setup {EXERCISE} -n {{namespace}}"
 
 
 def nodes(ctx: Context) -> list:
-    return OwnNodes(ctx.namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE).list(ctx.cluster)
+    return NodePool(ctx.namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE).nodes(ctx.cluster)
 
 
 def deployment(ctx: Context):
-    return ctx.get(ctx.cluster.apps.read_namespaced_deployment, NAME, ctx.namespace)
+    return criteria.deployment(ctx, NAME)
 
 
 def template_labels(ctx: Context) -> dict[str, str]:
@@ -29,14 +29,12 @@ def template_labels(ctx: Context) -> dict[str, str]:
 
 
 def live_pods(ctx: Context) -> list:
-    selector = ",".join(f"{k}={v}" for k, v in (deployment(ctx).spec.selector.match_labels or {}).items())
-    pods = ctx.cluster.core.list_namespaced_pod(ctx.namespace, label_selector=selector).items
-    return [p for p in pods if not p.metadata.deletion_timestamp]
+    return criteria.deployment_pods(ctx, NAME)
 
 
 def budgets(ctx: Context) -> list:
     """The PodDisruptionBudgets whose matchLabels select the Deployment's pods."""
-    found = policy(ctx.cluster).list_namespaced_pod_disruption_budget(ctx.namespace).items
+    found = ctx.cluster.policy.list_namespaced_pod_disruption_budget(ctx.namespace).items
     labels = template_labels(ctx)
     return [
         b
@@ -49,15 +47,9 @@ def budgets(ctx: Context) -> list:
 
 def nodes_exist(ctx: Context) -> Failure | None:
     if len(nodes(ctx)) != 3:
-        return Failure(f"{len(nodes(ctx))} node(s) set up for {ctx.namespace}", f"run {SETUP} {ctx.namespace}")
-    return None
-
-
-def exists(ctx: Context) -> Failure | None:
-    if deployment(ctx) is None:
-        names = [d.metadata.name for d in ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items]
-        saw = f"Deployments here: {', '.join(names)}" if names else "no Deployment in the namespace"
-        return Failure(saw, f"create a Deployment named {NAME} (kubectl apply -n {ctx.namespace} -f resilient.yaml)")
+        return Failure(
+            f"{len(nodes(ctx))} node(s) set up for {ctx.namespace}", f"run {SETUP.format(namespace=ctx.namespace)}"
+        )
     return None
 
 
@@ -123,7 +115,7 @@ def leaves_lost_node(ctx: Context) -> Failure | None:
 def has_budget(ctx: Context) -> Failure | None:
     if budgets(ctx):
         return None
-    others = [b.metadata.name for b in policy(ctx.cluster).list_namespaced_pod_disruption_budget(ctx.namespace).items]
+    others = [b.metadata.name for b in ctx.cluster.policy.list_namespaced_pod_disruption_budget(ctx.namespace).items]
     saw = f"budgets here select other pods: {', '.join(others)}" if others else "no PodDisruptionBudget here"
     labels = ", ".join(f"{k}: {v}" for k, v in template_labels(ctx).items())
     return Failure(saw, f"create a PodDisruptionBudget whose selector matchLabels is {{{labels}}}")
@@ -164,24 +156,18 @@ def budget_allows_one(ctx: Context) -> Failure | None:
     return None
 
 
-NODES = "The exercise's three nodes are set up"
-EXISTS = f"A Deployment named {NAME} exists"
-COUNT = f"It asks for {REPLICAS} replicas"
-PLACED = "Its pods go to the exercise's nodes"
-BUDGET = "A PodDisruptionBudget covers its pods"
-RUNNING = "Its 3 pods run, one per node"
+NODES = Criterion("The exercise's three nodes are set up", nodes_exist)
+EXISTS = criteria.deployment_exists(
+    NAME, hint=f"create a Deployment named {NAME} (kubectl apply -n {{namespace}} -f resilient.yaml)"
+)
+COUNT = Criterion(f"It asks for {REPLICAS} replicas", three_replicas, needs=(EXISTS,))
+PLACED = Criterion("Its pods go to the exercise's nodes", placed_on_exercise_nodes, needs=(EXISTS,))
+SPREAD = Criterion("Its pods spread over nodes", spreads_over_nodes, needs=(EXISTS,))
+LEAVES = Criterion(f"Its pods leave a lost node within {MAX_SECONDS} s", leaves_lost_node, needs=(EXISTS,))
+BUDGET = Criterion("A PodDisruptionBudget covers its pods", has_budget, needs=(EXISTS,))
+RUNNING = Criterion("Its 3 pods run, one per node", all_running, needs=(NODES, COUNT, PLACED))
+ALLOWS_ONE = Criterion("The budget keeps 2 pods and allows one eviction", budget_allows_one, needs=(BUDGET, RUNNING))
 
 CHECKER = Checker(
-    "Survive the loss of a node",
-    [
-        Criterion(NODES, nodes_exist),
-        Criterion(EXISTS, exists),
-        Criterion(COUNT, three_replicas, needs=(EXISTS,)),
-        Criterion(PLACED, placed_on_exercise_nodes, needs=(EXISTS,)),
-        Criterion("Its pods spread over nodes", spreads_over_nodes, needs=(EXISTS,)),
-        Criterion(f"Its pods leave a lost node within {MAX_SECONDS} s", leaves_lost_node, needs=(EXISTS,)),
-        Criterion(BUDGET, has_budget, needs=(EXISTS,)),
-        Criterion(RUNNING, all_running, needs=(NODES, COUNT, PLACED)),
-        Criterion("The budget keeps 2 pods and allows one eviction", budget_allows_one, needs=(BUDGET, RUNNING)),
-    ],
+    "Survive the loss of a node", [NODES, EXISTS, COUNT, PLACED, SPREAD, LEAVES, BUDGET, RUNNING, ALLOWS_ONE]
 )

@@ -5,29 +5,17 @@ Nodes belong to no namespace, so they are named after the reader's (``<namespace
 They carry the taint ``threeplanes.io/pool=f6-self-healing:NoSchedule`` and the label
 ``threeplanes.io/pool: f6-self-healing``: only pods that tolerate the one and select the
 other run there.
-
-Run it for your namespace:  .venv/bin/python exercises/f6-self-healing/setup.py <namespace>
 """
 
 from __future__ import annotations
 
-import sys
-
-from threeplanes.connect import connect
-from threeplanes.labnodes import OwnNodes
+from threeplanes.kit.nodes import NodePool
 
 EXERCISE = "f6-self-healing"
 
 
 def apply(cluster, namespace: str) -> None:
     """Create the three nodes (unless they exist) and wait until they are Ready and schedulable."""
-    nodes = OwnNodes(namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE)
-    if not nodes.list(cluster):
-        nodes.create(cluster, ["a", "b", "c"], cpu="2", memory="4Gi", remove_at_exit=False)
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: setup.py <namespace>")
-    apply(connect(), sys.argv[1])
-    print(f"Three nodes {sys.argv[1]}-a, -b, -c are Ready: kubectl get nodes -l threeplanes.io/pool={EXERCISE}")
+    nodes = NodePool(namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE)
+    if not nodes.nodes(cluster):
+        nodes.create(cluster, "a", "b", "c", cpu="2", memory="4Gi", remove_at_exit=False)

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Any
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
-from threeplanes.configuration import decode, last_change
-from threeplanes.wait import is_ready, rollout_complete, rollout_state
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.functional.configuration import decode, last_change
+from threeplanes.kit.labels import selector_string
+from threeplanes.kit.wait import is_ready, rollout_complete, rollout_state
 
 CONFIG_MAP = "app-config"
 SECRET = "db-credentials"
@@ -13,7 +14,8 @@ KEY = "LOG_LEVEL"
 LEVEL = "debug"
 FILE = "/etc/secrets/password"
 REVISION = "deployment.kubernetes.io/revision"
-SETUP = "kubectl apply -n {ns} -f exercises/f7-config-secrets/setup.yaml"
+SETUP = ".venv/bin/threeplanes exercise setup f7-config-secrets -n {namespace}"
+NAME = "app"
 
 
 def config_map(ctx: Context) -> Any:
@@ -25,7 +27,7 @@ def secret(ctx: Context) -> Any:
 
 
 def deployment(ctx: Context) -> Any:
-    return ctx.get(ctx.cluster.apps.read_namespaced_deployment, "app", ctx.namespace)
+    return criteria.deployment(ctx, NAME)
 
 
 def container(ctx: Context) -> Any:
@@ -70,7 +72,7 @@ def deployment_exists(ctx: Context) -> Failure | None:
     if deployment(ctx) is None:
         return Failure(
             "no Deployment named app",
-            f"apply the exercise's starting point first: {SETUP.format(ns=ctx.namespace)}",
+            f"apply the exercise's starting point first: {SETUP.format(namespace=ctx.namespace)}",
         )
     return None
 
@@ -154,11 +156,12 @@ def started_at(pod: Any) -> datetime:
 
 def current_pods(ctx: Context) -> tuple[list[Any], list[Any]]:
     """The live pods of Deployment app, split into those of its current revision and the others."""
-    revision = (deployment(ctx).metadata.annotations or {}).get(REVISION)
-    replicasets = ctx.cluster.apps.list_namespaced_replica_set(ctx.namespace, label_selector="app=app").items
+    found = deployment(ctx)
+    revision = (found.metadata.annotations or {}).get(REVISION)
+    selector = selector_string(found.spec.selector)
+    replicasets = ctx.cluster.apps.list_namespaced_replica_set(ctx.namespace, label_selector=selector).items
     current = {rs.metadata.name for rs in replicasets if (rs.metadata.annotations or {}).get(REVISION) == revision}
-    pods = ctx.cluster.core.list_namespaced_pod(ctx.namespace, label_selector="app=app").items
-    live = [p for p in pods if not p.metadata.deletion_timestamp]
+    live = criteria.deployment_pods(ctx, NAME)
     is_current = [p for p in live if p.metadata.owner_references and p.metadata.owner_references[0].name in current]
     return is_current, [p for p in live if p not in is_current]
 
@@ -184,26 +187,21 @@ def rolled_out_after_change(ctx: Context) -> Failure | None:
     return None
 
 
-CONFIG = "A ConfigMap app-config sets LOG_LEVEL to debug"
-SECRET_OK = "A Secret db-credentials holds a password"
-DEPLOYMENT = "The Deployment app (from setup.yaml) exists"
-FROM_CONFIG = "Its LOG_LEVEL comes from the ConfigMap"
-NO_LITERAL = "No password is written in the Deployment itself"
-AS_FILE = "The password is the file /etc/secrets/password, from the Secret"
+CONFIG = Criterion("A ConfigMap app-config sets LOG_LEVEL to debug", config_holds_level)
+SECRET_OK = Criterion("A Secret db-credentials holds a password", secret_holds_password)
+DEPLOYMENT = Criterion("The Deployment app (from setup.yaml) exists", deployment_exists)
+FROM_CONFIG = Criterion("Its LOG_LEVEL comes from the ConfigMap", level_from_config_map, needs=(CONFIG, DEPLOYMENT))
+NO_LITERAL = Criterion("No password is written in the Deployment itself", no_literal_password, needs=(DEPLOYMENT,))
+AS_FILE = Criterion(
+    "The password is the file /etc/secrets/password, from the Secret", password_is_a_file, needs=(SECRET_OK, DEPLOYMENT)
+)
+ROLLED_OUT = Criterion(
+    "Every pod runs the latest template and started after the ConfigMap last changed",
+    rolled_out_after_change,
+    needs=(FROM_CONFIG, NO_LITERAL, AS_FILE),
+)
 
 CHECKER = Checker(
     "Move configuration and a password out of a Deployment",
-    [
-        Criterion(CONFIG, config_holds_level),
-        Criterion(SECRET_OK, secret_holds_password),
-        Criterion(DEPLOYMENT, deployment_exists),
-        Criterion(FROM_CONFIG, level_from_config_map, needs=(CONFIG, DEPLOYMENT)),
-        Criterion(NO_LITERAL, no_literal_password, needs=(DEPLOYMENT,)),
-        Criterion(AS_FILE, password_is_a_file, needs=(SECRET_OK, DEPLOYMENT)),
-        Criterion(
-            "Every pod runs the latest template and started after the ConfigMap last changed",
-            rolled_out_after_change,
-            needs=(FROM_CONFIG, NO_LITERAL, AS_FILE),
-        ),
-    ],
+    [CONFIG, SECRET_OK, DEPLOYMENT, FROM_CONFIG, NO_LITERAL, AS_FILE, ROLLED_OUT],
 )

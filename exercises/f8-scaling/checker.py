@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
-from threeplanes.scaling import hpa_condition, hpa_utilization
-from threeplanes.wait import rollout_complete, rollout_state
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.functional.scaling import hpa_condition, hpa_utilization
+from threeplanes.kit.wait import rollout_complete, rollout_state
 
 NAME = "api"
 MIN, MAX, TARGET = 2, 5, 60
-SETUP = ".venv/bin/python exercises/f8-scaling/setup.py"
+SETUP = ".venv/bin/threeplanes exercise setup f8-scaling -n {namespace}"
 
 
 def autoscale(ctx: Context) -> str:
@@ -16,7 +16,7 @@ def autoscale(ctx: Context) -> str:
 
 
 def deployment(ctx: Context):
-    return ctx.get(ctx.cluster.apps.read_namespaced_deployment, NAME, ctx.namespace)
+    return criteria.deployment(ctx, NAME)
 
 
 def hpa(ctx: Context):
@@ -33,7 +33,7 @@ def said(autoscaler, kind: str) -> str:
 
 def deployment_exists(ctx: Context) -> Failure | None:
     if deployment(ctx) is None:
-        return Failure(f"no Deployment named {NAME}", f"run the setup first: {SETUP} {ctx.namespace}")
+        return Failure(f"no Deployment named {NAME}", f"run the setup first: {SETUP.format(namespace=ctx.namespace)}")
     return None
 
 
@@ -119,26 +119,16 @@ def measures(ctx: Context) -> Failure | None:
     return None
 
 
-DEPLOYMENT = "The Deployment api from the setup exists"
-HPA = "An HPA named api exists"
-TARGETS = "It scales the Deployment api"
-RANGE = "It keeps between 2 and 5 replicas"
-METRIC = "It aims at 60% CPU utilization"
-REQUESTS = "The pods of api request CPU"
-
-CHECKER = Checker(
-    "Autoscale a Deployment on CPU",
-    [
-        Criterion(DEPLOYMENT, deployment_exists),
-        Criterion(HPA, hpa_exists),
-        Criterion(TARGETS, targets_api, needs=(HPA,)),
-        Criterion(RANGE, keeps_range, needs=(HPA,)),
-        Criterion(METRIC, aims_at_cpu, needs=(HPA,)),
-        Criterion(REQUESTS, requests_cpu, needs=(DEPLOYMENT,)),
-        Criterion(
-            "The HPA measures the pods' CPU utilization",
-            measures,
-            needs=(DEPLOYMENT, TARGETS, RANGE, METRIC, REQUESTS),
-        ),
-    ],
+DEPLOYMENT = Criterion("The Deployment api from the setup exists", deployment_exists)
+HPA = Criterion("An HPA named api exists", hpa_exists)
+TARGETS = Criterion("It scales the Deployment api", targets_api, needs=(HPA,))
+RANGE = Criterion("It keeps between 2 and 5 replicas", keeps_range, needs=(HPA,))
+METRIC = Criterion("It aims at 60% CPU utilization", aims_at_cpu, needs=(HPA,))
+REQUESTS = Criterion("The pods of api request CPU", requests_cpu, needs=(DEPLOYMENT,))
+MEASURES = Criterion(
+    "The HPA measures the pods' CPU utilization",
+    measures,
+    needs=(DEPLOYMENT, TARGETS, RANGE, METRIC, REQUESTS),
 )
+
+CHECKER = Checker("Autoscale a Deployment on CPU", [DEPLOYMENT, HPA, TARGETS, RANGE, METRIC, REQUESTS, MEASURES])

@@ -2,20 +2,16 @@
 
 The node is tainted so that only ``api``'s pods run there, and annotated so that metrics-server
 reads the CPU its pods report. ``api``'s pods report 30m of CPU each and request none yet.
-
-Run it for your namespace:  .venv/bin/python exercises/f8-scaling/setup.py <namespace>
 """
 
 from __future__ import annotations
 
-import sys
-
 from kubernetes import client
 
-from threeplanes.connect import connect
-from threeplanes.scaling import USAGE_CPU, NodePool, wait_for_schedulable
+from threeplanes.functional.scaling import USAGE_CPU
+from threeplanes.kit.nodes import NodePool, wait_for_schedulable
+from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
-from threeplanes.wait import wait_for_rollout
 
 LAB = "exercise-f8-scaling"
 
@@ -37,24 +33,14 @@ def deployment(namespace: str) -> dict:
 
 def apply(cluster, namespace: str) -> None:
     """Create the node and the Deployment, unless they exist; wait until both are ready."""
-    try:
-        pool(namespace).create(cluster, "node", cpu="4", remove_at_exit=False)
-    except client.ApiException as error:
-        if error.status != 409:
-            raise
-        wait_for_schedulable(cluster, f"{namespace}-node")
+    nodes = pool(namespace)
+    if nodes.nodes(cluster):
+        wait_for_schedulable(cluster, nodes.selector, 1)
+    else:
+        nodes.create(cluster, "node", cpu="4", memory="16Gi", remove_at_exit=False)
     try:
         cluster.apps.create_namespaced_deployment(namespace, deployment(namespace))
     except client.ApiException as error:
         if error.status != 409:
             raise
     wait_for_rollout(cluster, namespace, "api", timeout=60)
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: setup.py <namespace>")
-    apply(connect(), sys.argv[1])
-    print(
-        f"node {sys.argv[1]}-node is ready and Deployment api runs on it: kubectl get deployment api -n {sys.argv[1]}"
-    )

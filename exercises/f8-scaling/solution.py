@@ -6,7 +6,7 @@ The same two commands by hand:
     kubectl autoscale deployment api --min=2 --max=5 --cpu=60% -n <namespace>
 """
 
-from threeplanes.kubectl import kubectl
+from threeplanes.kit.kubectl import kubectl
 
 
 def apply(cluster, namespace: str) -> None:

@@ -6,9 +6,10 @@ Service ``web`` on port 80 that selects those pods and forwards to a port they d
 CronJob ``nightly-report`` that runs once a night, between 22:00 and 06:00.
 """
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
-from threeplanes.compose import ROOT_CA, daily_times, ready_endpoints
-from threeplanes.wait import rollout_complete, rollout_state
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.functional.compose import ROOT_CA, daily_times
+from threeplanes.functional.services import ready_endpoints
+from threeplanes.kit.wait import rollout_complete, rollout_state
 
 KEY = "GREETING"
 REPLICAS = 3
@@ -16,9 +17,10 @@ NIGHT_HOURS = {22, 23, 0, 1, 2, 3, 4, 5}
 
 
 def read(ctx: Context, kind: str):
+    if kind == "deployment":
+        return criteria.deployment(ctx, "web")
     readers = {
         "configmap": (ctx.cluster.core.read_namespaced_config_map, "greeting"),
-        "deployment": (ctx.cluster.apps.read_namespaced_deployment, "web"),
         "service": (ctx.cluster.core.read_namespaced_service, "web"),
         "cronjob": (ctx.cluster.batch.read_namespaced_cron_job, "nightly-report"),
     }
@@ -31,9 +33,7 @@ def selector_text(labels: dict | None) -> str:
 
 
 def web_pods(ctx: Context) -> list:
-    selector = selector_text(read(ctx, "deployment").spec.selector.match_labels)
-    found = ctx.cluster.core.list_namespaced_pod(ctx.namespace, label_selector=selector).items
-    return [p for p in found if not p.metadata.deletion_timestamp]
+    return criteria.deployment_pods(ctx, "web")
 
 
 def containers(ctx: Context) -> list:
@@ -60,14 +60,6 @@ def configmap_holds_greeting(ctx: Context) -> Failure | None:
 
 
 # --- The Deployment --------------------------------------------------------------------------
-
-
-def deployment_exists(ctx: Context) -> Failure | None:
-    if read(ctx, "deployment") is None:
-        others = [d.metadata.name for d in ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items]
-        saw = f"Deployments here: {', '.join(others)}" if others else "no Deployment in the namespace"
-        return Failure(saw, "add to your score a Deployment named web (apps/v1) and apply it again")
-    return None
 
 
 def greeting_source(ctx: Context) -> tuple[str, str | None]:
@@ -182,7 +174,7 @@ def endpoints_ready(ctx: Context) -> Failure | None:
     slices = ctx.cluster.discovery.list_namespaced_endpoint_slice(
         ctx.namespace, label_selector="kubernetes.io/service-name=web"
     ).items
-    ready = ready_endpoints(slices)
+    ready = len(ready_endpoints(slices))
     if ready != REPLICAS:
         return Failure(
             f"Service web has {ready} ready endpoint(s)", "wait a moment: the EndpointSlice follows the pods"
@@ -225,37 +217,19 @@ def runs_nightly(ctx: Context) -> Failure | None:
     return None
 
 
+CONFIGMAP = Criterion("A ConfigMap named greeting holds GREETING", configmap_holds_greeting)
+WEB = criteria.deployment_exists("web", hint="add to your score a Deployment named web (apps/v1) and apply it again")
+READS = Criterion("Its pods read GREETING from the ConfigMap", reads_greeting, needs=(CONFIGMAP, WEB))
+REQUESTS = Criterion("Its containers request CPU and memory", requests_resources, needs=(WEB,))
+THREE = Criterion("It runs 3 ready replicas", three_ready, needs=(WEB,))
+SERVICE = Criterion("A Service named web listens on port 80", service_on_80)
+SELECTS = Criterion("The Service selects the web pods", service_selects_pods, needs=(SERVICE, WEB))
+FORWARDS = Criterion("The Service forwards to a port the pods declare", forwards_to_declared_port, needs=(SELECTS,))
+ENDPOINTS = Criterion("The Service has 3 ready endpoints", endpoints_ready, needs=(FORWARDS, THREE))
+CRONJOB = Criterion("A CronJob named nightly-report exists", cronjob_exists)
+NIGHTLY = Criterion("It runs once a night", runs_nightly, needs=(CRONJOB,))
+
 CHECKER = Checker(
     "Compose a score: web tier, greeting, nightly report",
-    [
-        Criterion("A ConfigMap named greeting holds GREETING", configmap_holds_greeting),
-        Criterion("A Deployment named web exists", deployment_exists),
-        Criterion(
-            "Its pods read GREETING from the ConfigMap",
-            reads_greeting,
-            needs=("A ConfigMap named greeting holds GREETING", "A Deployment named web exists"),
-        ),
-        Criterion(
-            "Its containers request CPU and memory", requests_resources, needs=("A Deployment named web exists",)
-        ),
-        Criterion("It runs 3 ready replicas", three_ready, needs=("A Deployment named web exists",)),
-        Criterion("A Service named web listens on port 80", service_on_80),
-        Criterion(
-            "The Service selects the web pods",
-            service_selects_pods,
-            needs=("A Service named web listens on port 80", "A Deployment named web exists"),
-        ),
-        Criterion(
-            "The Service forwards to a port the pods declare",
-            forwards_to_declared_port,
-            needs=("The Service selects the web pods",),
-        ),
-        Criterion(
-            "The Service has 3 ready endpoints",
-            endpoints_ready,
-            needs=("The Service forwards to a port the pods declare", "It runs 3 ready replicas"),
-        ),
-        Criterion("A CronJob named nightly-report exists", cronjob_exists),
-        Criterion("It runs once a night", runs_nightly, needs=("A CronJob named nightly-report exists",)),
-    ],
+    [CONFIGMAP, WEB, READS, REQUESTS, THREE, SERVICE, SELECTS, FORWARDS, ENDPOINTS, CRONJOB, NIGHTLY],
 )

@@ -1,24 +1,15 @@
 """Checker: a Deployment of four replicas spread evenly over two zones."""
 
-from threeplanes.checks import Checker, Context, Criterion, Failure
-from threeplanes.wait import is_ready
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.kit.wait import is_ready
 
 ZONE = "topology.kubernetes.io/zone"
+NAME = "hello"
 REPLICAS = 4
 
 
 def deployment(ctx: Context):
-    return ctx.get(ctx.cluster.apps.read_namespaced_deployment, "hello", ctx.namespace)
-
-
-def exists(ctx: Context) -> Failure | None:
-    if deployment(ctx) is None:
-        others = [d.metadata.name for d in ctx.cluster.apps.list_namespaced_deployment(ctx.namespace).items]
-        saw = f"Deployments here: {', '.join(others)}" if others else "no Deployment in the namespace"
-        return Failure(
-            saw, f"create one named hello: kubectl create deployment hello --image=<image> -n {ctx.namespace}"
-        )
-    return None
+    return criteria.deployment(ctx, NAME)
 
 
 def asks_for_four(ctx: Context) -> Failure | None:
@@ -51,9 +42,7 @@ def has_spread_constraint(ctx: Context) -> Failure | None:
 
 
 def pods(ctx: Context) -> list:
-    selector = ",".join(f"{k}={v}" for k, v in deployment(ctx).spec.selector.match_labels.items())
-    found = ctx.cluster.core.list_namespaced_pod(ctx.namespace, label_selector=selector).items
-    return [p for p in found if not p.metadata.deletion_timestamp]
+    return criteria.deployment_pods(ctx, NAME)
 
 
 def all_ready(ctx: Context) -> Failure | None:
@@ -80,21 +69,12 @@ def balanced(ctx: Context) -> Failure | None:
     return None
 
 
-CHECKER = Checker(
-    "Spread four replicas over two zones",
-    [
-        Criterion("A Deployment named hello exists", exists),
-        Criterion("It asks for 4 replicas", asks_for_four, needs=("A Deployment named hello exists",)),
-        Criterion(
-            "Its pods must spread over zones (maxSkew 1)",
-            has_spread_constraint,
-            needs=("A Deployment named hello exists",),
-        ),
-        Criterion("All 4 pods are ready", all_ready, needs=("It asks for 4 replicas",)),
-        Criterion(
-            "Each zone runs 2 pods",
-            balanced,
-            needs=("Its pods must spread over zones (maxSkew 1)", "All 4 pods are ready"),
-        ),
-    ],
+EXISTS = criteria.deployment_exists(
+    NAME, hint="create one named hello: kubectl create deployment hello --image=<image> -n {namespace}"
 )
+FOUR = Criterion("It asks for 4 replicas", asks_for_four, needs=(EXISTS,))
+SPREAD = Criterion("Its pods must spread over zones (maxSkew 1)", has_spread_constraint, needs=(EXISTS,))
+READY = Criterion("All 4 pods are ready", all_ready, needs=(FOUR,))
+BALANCED = Criterion("Each zone runs 2 pods", balanced, needs=(SPREAD, READY))
+
+CHECKER = Checker("Spread four replicas over two zones", [EXISTS, FOUR, SPREAD, READY, BALANCED])

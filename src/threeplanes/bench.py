@@ -19,12 +19,12 @@ from pathlib import Path
 
 from kubernetes import client
 
-from threeplanes.connect import connect
-from threeplanes.namespace import delete_namespace, lab_namespace
+from threeplanes.kit.connect import connect
+from threeplanes.kit.namespaces import delete_namespace, lab_namespace
+from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.provision import binaries, local, paths
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.versions import pinned
-from threeplanes.wait import wait_for_rollout
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results.json"

@@ -1,4 +1,5 @@
-"""The command line: ``threeplanes cluster up|down|status``, ``threeplanes check``, ``threeplanes binaries``."""
+"""The command line: ``threeplanes cluster up|down|status``, ``threeplanes exercise setup|check|teardown``,
+``threeplanes binaries``."""
 
 from __future__ import annotations
 
@@ -25,12 +26,26 @@ def cluster_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_command(args: argparse.Namespace) -> int:
-    from threeplanes.checks import check
+def exercise_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
 
-    report = check(args.exercise, args.namespace)
-    print(report)
-    return 0 if report.passed else 1
+    from threeplanes.checking import exercises
+    from threeplanes.kit.connect import connect
+
+    folder = Path(args.exercises) if args.exercises else exercises.locate()
+    exercise = exercises.find(folder, args.id)
+    cluster = connect()
+    if args.action == "setup":
+        exercise.setup(cluster, args.namespace)
+        print(f"{exercise.id} is set up for namespace {args.namespace}")
+    elif args.action == "teardown":
+        exercise.teardown(cluster, args.namespace)
+        print(f"removed what the setup of {exercise.id} made for namespace {args.namespace}")
+    else:
+        report = exercise.check(cluster, args.namespace)
+        print(report)
+        return 0 if report.passed else 1
+    return 0
 
 
 def binaries_command(args: argparse.Namespace) -> int:
@@ -52,10 +67,12 @@ def parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(run=cluster_command)
 
-    k = sub.add_parser("check", help="check your work on an exercise")
-    k.add_argument("exercise", help="the exercise's id, e.g. f1-service")
-    k.add_argument("-n", "--namespace", required=True, help="the namespace your solution lives in")
-    k.set_defaults(run=check_command)
+    e = sub.add_parser("exercise", help="set up, check or tear down an exercise in your namespace")
+    e.add_argument("action", choices=["setup", "check", "teardown"])
+    e.add_argument("id", help="the exercise's id, e.g. f5-bin-packing (the folder name under exercises/)")
+    e.add_argument("-n", "--namespace", required=True, help="the namespace your solution lives in")
+    e.add_argument("--exercises", help="the exercises folder (default: exercises/ of the book found from here)")
+    e.set_defaults(run=exercise_command)
 
     b = sub.add_parser("binaries", help="find, download or build the cluster binaries, and print their paths")
     b.add_argument("--with-kind", action="store_true", help="also the kind binary")

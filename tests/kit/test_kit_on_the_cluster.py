@@ -6,9 +6,10 @@ import pytest
 from kubernetes import client
 
 from threeplanes.errors import WaitTimeout
-from threeplanes.namespace import LAB_LABEL, delete_namespace, lab_namespace
+from threeplanes.kit.labels import LAB_LABEL
+from threeplanes.kit.namespaces import delete_namespace, lab_namespace
+from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
-from threeplanes.wait import wait_for_rollout
 
 pytestmark = pytest.mark.cluster
 OWNER = "kit-test"

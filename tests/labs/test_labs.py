@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from jupyter_cache.executors.utils import single_nb_execution
@@ -28,10 +29,12 @@ def execute(path: Path) -> None:
     result = single_nb_execution(notebook, cwd=str(path.parent), timeout=300, allow_errors=False)
     if result.err is not None:
         raise result.err
-    cache = get_cache(str(EXECUTION_CACHE))
-    record = cache.add_nb_to_project(str(path))
-    bundle = CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time})
-    cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
+    EXECUTION_CACHE.mkdir(parents=True, exist_ok=True)
+    with FileLock(EXECUTION_CACHE.parent / "jupyter_cache.lock", timeout=120):  # labs run side by side
+        cache = get_cache(str(EXECUTION_CACHE))
+        record = cache.add_nb_to_project(str(path))
+        bundle = CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time})
+        cache.cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
 
 
 @pytest.mark.cluster

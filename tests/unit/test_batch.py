@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from threeplanes import batch
-from threeplanes.batch import HOLD, fail_attempts, failed_status, held, is_held
+from threeplanes.functional import batch
+from threeplanes.functional.batch import HOLD, fail_attempts, failed_status, held, is_held
 
 
 def pod(name: str, phase: str = "Pending", gated: bool = True, created: int = 0):

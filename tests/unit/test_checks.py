@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from kubernetes import client
 
-from threeplanes.checks import Checker, Criterion, Failure, load
+from threeplanes.checking import Checker, Criterion, Failure
 
 
 class FakeCore:
@@ -21,7 +21,7 @@ class FakeCore:
 
 
 def fake_cluster(*namespaces: str):
-    return SimpleNamespace(core=FakeCore(set(namespaces)))
+    return SimpleNamespace(core=FakeCore(set(namespaces)), server="https://127.0.0.1:1")
 
 
 def passes(ctx):
@@ -33,18 +33,16 @@ def fails(ctx):
 
 
 def test_all_criteria_met_passes() -> None:
-    report = Checker("t", [Criterion("a", passes), Criterion("b", passes, needs=("a",))], settle=0).run(
-        fake_cluster("ns"), "ns"
-    )
+    a = Criterion("a", passes)
+    report = Checker("t", [a, Criterion("b", passes, needs=(a,))], settle=0).run(fake_cluster("ns"), "ns")
     assert report.passed
     assert [r.status for r in report.results] == ["pass", "pass", "pass"]
     assert "All criteria met." in str(report)
 
 
 def test_a_failing_criterion_reports_what_it_saw_and_skips_its_dependents() -> None:
-    checker = Checker(
-        "t", [Criterion("a", fails), Criterion("b", passes, needs=("a",)), Criterion("c", passes)], settle=0
-    )
+    a = Criterion("a", fails)
+    checker = Checker("t", [a, Criterion("b", passes, needs=(a,)), Criterion("c", passes)], settle=0)
     report = checker.run(fake_cluster("ns"), "ns")
     assert not report.passed
     assert report.result("a").failure == Failure("saw three pods", "scale to four")
@@ -78,8 +76,14 @@ def test_an_api_error_becomes_a_failure_not_a_crash() -> None:
 
 
 def test_needs_must_name_earlier_criteria() -> None:
+    b = Criterion("b", passes)
     with pytest.raises(ValueError, match="needs"):
-        Checker("t", [Criterion("a", passes, needs=("b",)), Criterion("b", passes)])
+        Checker("t", [Criterion("a", passes, needs=(b,)), b])
+
+
+def test_two_criteria_may_not_share_a_name() -> None:
+    with pytest.raises(ValueError, match="share a name"):
+        Checker("t", [Criterion("a", passes), Criterion("a", fails)])
 
 
 def test_the_report_renders_as_html_with_escaped_text() -> None:
@@ -88,12 +92,3 @@ def test_the_report_renders_as_html_with_escaped_text() -> None:
     )
     html = report._repr_html_()
     assert "&lt;pod&gt;" in html and "x &amp; y" in html and "check-fail" in html
-
-
-def test_an_unknown_exercise_names_the_known_ones() -> None:
-    with pytest.raises(Exception, match="spread-over-zones"):
-        load("no-such-exercise")
-
-
-def test_every_exercise_checker_loads() -> None:
-    assert load("spread-over-zones").criteria[0].name == "The namespace exists"

@@ -5,14 +5,13 @@ from __future__ import annotations
 import graphviz
 from kubernetes import client
 
-from threeplanes.compose import (
+from threeplanes.functional.compose import (
     ROLES,
     Observed,
     add_score_objects,
     configmaps_read,
     cron_field,
     daily_times,
-    events_table,
     evidence,
     images_in,
     owners_table,
@@ -22,6 +21,7 @@ from threeplanes.compose import (
     score_documents,
     score_table,
 )
+from threeplanes.kit.events import events_table
 
 SCORE = """
 apiVersion: v1
@@ -75,7 +75,7 @@ def test_reporter_prefers_reporting_component_then_source() -> None:
     assert reporter(event("Job", "j", "Completed", source="job-controller")) == "job-controller"
     assert reporter(event("Job", "j", "Completed")) == "?"
     rows = events_table([event("Job", "j", "Completed", source="job-controller")]).rows
-    assert rows == [["Job/j", "Completed", "job-controller", "Completed happened"]]
+    assert rows == [["", "job-controller", "Job/j", "Completed", "Completed happened"]]
 
 
 def pod_spec(**container):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from kubernetes import client
 
-from threeplanes.configuration import (
+from threeplanes.functional.configuration import (
     decode,
     env_wiring,
     last_change,

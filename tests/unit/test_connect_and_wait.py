@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from threeplanes.connect import KUBECONFIG_ENV, connect
 from threeplanes.errors import ClusterUnavailable, LabError, WaitTimeout
+from threeplanes.kit.connect import KUBECONFIG_ENV, connect
+from threeplanes.kit.wait import wait_for
 from threeplanes.provision import paths
-from threeplanes.wait import wait_for
 
 KUBECONFIG = """apiVersion: v1
 kind: Config

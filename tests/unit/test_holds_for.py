@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from threeplanes.wait import holds_for
+from threeplanes.kit.wait import holds_for
 
 LISTING = SimpleNamespace(
     items=[SimpleNamespace(metadata=SimpleNamespace(namespace="ns", name="web"), ready=False)],

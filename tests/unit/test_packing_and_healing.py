@@ -7,19 +7,13 @@ from decimal import Decimal
 
 from kubernetes import client
 
-from threeplanes.events import events_table, when
-from threeplanes.healing import disruption, evicted_at, failure_timeline, pods_on, taint, timeline_table
-from threeplanes.labnodes import FOR_NAMESPACE, LAB_LABEL, POOL, OwnNodes, schedulable
-from threeplanes.packing import (
-    cpu,
-    holds_resources,
-    memory,
-    node_loads,
-    packing_chart,
-    pod_request,
-    requests_table,
-    unschedulable_message,
-)
+from threeplanes.functional.healing import bound_to, disruption, evicted_at, failure_timeline, taint, timeline_table
+from threeplanes.functional.packing import holds_resources, node_loads, packing_chart, pod_request, requests_table
+from threeplanes.kit.events import events_table, when
+from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, POOL
+from threeplanes.kit.nodes import NodePool, schedulable
+from threeplanes.kit.resources import cpu, memory
+from threeplanes.kit.wait import unschedulable_message
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -50,11 +44,11 @@ def node(name, cpu_="2", memory_="4Gi", ready="True", taints=None) -> client.V1N
     )
 
 
-# --- OwnNodes -------------------------------------------------------------------------------
+# --- NodePool -------------------------------------------------------------------------------
 
 
 def test_own_nodes_of_a_lab_are_named_labelled_and_tainted_after_its_namespace() -> None:
-    pool = OwnNodes("f5-bin-packing-abc123", owner="f5-bin-packing")
+    pool = NodePool("f5-bin-packing-abc123", owner="f5-bin-packing")
     body = pool.body("a", cpu="2", memory="4Gi")
     labels = body["metadata"]["labels"]
     assert body["metadata"]["name"] == "f5-bin-packing-abc123-a"
@@ -66,12 +60,12 @@ def test_own_nodes_of_a_lab_are_named_labelled_and_tainted_after_its_namespace()
 
 
 def test_exercise_nodes_share_a_pool_named_after_the_exercise() -> None:
-    pool = OwnNodes("my-ns", owner="exercise-f6-self-healing", pool="f6-self-healing")
+    pool = NodePool("my-ns", owner="exercise-f6-self-healing", pool="f6-self-healing")
     assert pool.placement() == {
         "nodeSelector": {POOL: "f6-self-healing"},
         "tolerations": [{"key": POOL, "operator": "Equal", "value": "f6-self-healing", "effect": "NoSchedule"}],
     }
-    assert pool.selector == f"{LAB_LABEL}=exercise-f6-self-healing,{FOR_NAMESPACE}=my-ns"
+    assert pool.selector == f"{FOR_NAMESPACE}=my-ns,{POOL}=f6-self-healing"
 
 
 def test_a_node_is_schedulable_once_ready_and_rid_of_the_not_ready_taint() -> None:
@@ -144,7 +138,7 @@ def test_failure_timeline_measures_each_step_from_the_last_heartbeat() -> None:
     assert evicted_at(gone) == T0 + timedelta(seconds=26)
     assert timeline_table(steps).column("SECONDS")[1] == "21.0"
     assert taint(lost, "node.kubernetes.io/unreachable", "NoExecute") is unreachable
-    assert pods_on([gone, new], "n") == [gone]
+    assert bound_to([gone, new], "n") == [gone]
 
 
 def test_disruption_reads_the_disruption_target_condition() -> None:

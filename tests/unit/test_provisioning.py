@@ -32,7 +32,8 @@ def test_versions_are_pinned_in_one_file() -> None:
     v = pinned()
     assert v.kubernetes.startswith("1.36.") and v.kubernetes_staging == "0." + v.kubernetes.split(".", 1)[1]
     assert v.etcd.startswith("3.6.") and v.kwok.startswith("0.8.")
-    assert v.kind_node_image.endswith(f"v{v.kubernetes}")
+    image, _, digest = v.kind_node_image.partition("@sha256:")
+    assert image == f"kindest/node:v{v.kubernetes}" and len(digest) == 64, "kind's image, pinned by digest"
 
 
 def test_the_python_client_matches_the_kubernetes_minor() -> None:

@@ -7,17 +7,11 @@ from types import SimpleNamespace
 import pytest
 from kubernetes import client
 
-from threeplanes.scaling import (
-    METRICS_PATH,
-    HpaTimeline,
-    NodePool,
-    evict,
-    hpa_state,
-    hpa_utilization,
-    metered,
-    millicores,
-    schedulable,
-)
+from threeplanes.functional.scaling import evict, hpa_counts, hpa_state, hpa_utilization
+from threeplanes.kit.nodes import NodePool
+from threeplanes.kit.resources import millicores
+from threeplanes.kit.timeline import Timeline
+from threeplanes.provision.nodes import METRICS_PATH_ANNOTATION
 
 
 def hpa(current: int, desired: int, utilization: int | None, active: str = "True") -> client.V2HorizontalPodAutoscaler:
@@ -48,12 +42,12 @@ def hpa(current: int, desired: int, utilization: int | None, active: str = "True
 
 def test_a_pool_node_is_tainted_labelled_and_metered() -> None:
     pool = NodePool("lab-abc123", "f8-scaling")
-    body = pool.node("a", cpu="2")
+    body = pool.body("a", cpu="2")
     assert body["metadata"]["name"] == "lab-abc123-a"
     assert body["metadata"]["labels"]["threeplanes.io/lab"] == "f8-scaling"
     assert body["metadata"]["labels"]["threeplanes.io/pool"] == "lab-abc123"
-    assert body["metadata"]["annotations"][METRICS_PATH] == "/metrics/nodes/lab-abc123-a/metrics/resource"
-    assert body["spec"]["taints"] == [pool.taint]
+    assert body["metadata"]["annotations"][METRICS_PATH_ANNOTATION] == "/metrics/nodes/lab-abc123-a/metrics/resource"
+    assert body["spec"]["taints"] == [{"key": "threeplanes.io/pool", "value": "lab-abc123", "effect": "NoSchedule"}]
     assert body["status"]["capacity"]["cpu"] == "2"
 
 
@@ -62,23 +56,19 @@ def test_placement_tolerates_the_pool_taint_and_selects_its_nodes() -> None:
     placement = pool.placement()
     assert placement["nodeSelector"] == {"threeplanes.io/pool": "p"}
     toleration = placement["tolerations"][0]
+    (taint,) = pool.body("a")["spec"]["taints"]
     assert (toleration["key"], toleration["value"], toleration["effect"]) == (
-        pool.taint["key"],
-        pool.taint["value"],
-        pool.taint["effect"],
+        taint["key"],
+        taint["value"],
+        taint["effect"],
     )
 
 
-def test_metered_keeps_an_annotation_already_there() -> None:
-    body = {"metadata": {"name": "n", "annotations": {METRICS_PATH: "/custom"}}}
-    assert metered(body)["metadata"]["annotations"][METRICS_PATH] == "/custom"
-
-
 @pytest.mark.parametrize(
-    ("quantity", "expected"), [("250m", 250), ("1", 1000), ("499990914n", 499.990914), ("5u", 0.005)]
+    ("quantity", "expected"), [("250m", 250), ("1", 1000), ("499990914n", 499), ("5u", 0), ("1.5", 1500)]
 )
-def test_millicores(quantity: str, expected: float) -> None:
-    assert millicores(quantity) == pytest.approx(expected)
+def test_millicores(quantity: str, expected: int) -> None:
+    assert millicores(quantity) == expected
 
 
 def test_hpa_state_names_replicas_utilization_and_what_blocks_it() -> None:
@@ -88,25 +78,17 @@ def test_hpa_state_names_replicas_utilization_and_what_blocks_it() -> None:
     assert hpa_utilization(hpa(2, 6, 150)) == 150
 
 
-def test_timeline_keeps_changes_only_and_skips_the_empty_status() -> None:
-    timeline = HpaTimeline()
-    timeline.record(hpa(0, 0, None))
-    for state in [(2, 2, 10), (2, 2, 10), (2, 6, 150), (6, 6, 150)]:
-        timeline.record(hpa(*state))
+def test_a_timeline_of_an_hpa_keeps_changes_only_and_plots_utilization_on_its_own_axis() -> None:
+    timeline = Timeline()
+    for state in [(2, 2, None), (2, 2, 10), (2, 2, 10), (2, 6, 150), (6, 6, 150)]:
+        timeline.record(hpa_counts(hpa(*state)))
     timeline.mark("load up")
-    assert [p[1:] for p in timeline.points] == [(2, 2, 10), (2, 6, 150), (6, 6, 150)]
+    assert timeline.values("replicas") == [2, 2, 2, 6]
+    assert timeline.values("desired") == [2, 2, 6, 6]
+    assert [s.counts.get("utilization") for s in timeline.samples] == [None, 10, 150, 150]
     assert timeline.marks[0][1] == "load up"
-    figure = timeline.plot()
+    figure = timeline.plot(["replicas"], secondary={"utilization": "CPU, % of requests"})
     assert len(figure.axes) == 2
-
-
-def test_a_node_is_schedulable_once_ready_and_rid_of_the_not_ready_taint() -> None:
-    ready = [client.V1NodeCondition(type="Ready", status="True")]
-    taint = client.V1Taint(key="node.kubernetes.io/not-ready", effect="NoSchedule")
-    node = SimpleNamespace(status=SimpleNamespace(conditions=ready), spec=SimpleNamespace(taints=[taint]))
-    assert not schedulable(node)
-    node.spec.taints = [client.V1Taint(key="threeplanes.io/pool", value="p", effect="NoSchedule")]
-    assert schedulable(node)
 
 
 def test_an_eviction_refused_by_a_budget_returns_the_reason() -> None:
@@ -121,24 +103,3 @@ def test_an_eviction_refused_by_a_budget_returns_the_reason() -> None:
     )
     cluster.core.create_namespaced_pod_eviction = lambda *a, **k: None
     assert evict(cluster, "ns", "pod") is None
-
-
-def test_a_pool_deletes_only_the_stale_nodes_of_its_own_lab(monkeypatch) -> None:
-    def node(name: str, pool: str) -> SimpleNamespace:
-        return SimpleNamespace(metadata=SimpleNamespace(name=name, labels={"threeplanes.io/pool": pool}))
-
-    deleted: list[str] = []
-    selectors: list[str] = []
-
-    def list_node(label_selector: str = "", **kwargs):
-        selectors.append(label_selector)
-        return SimpleNamespace(items=[node("old-a", "old"), node("new-a", "new")], metadata=None)
-
-    core = SimpleNamespace(
-        list_node=list_node,
-        list_pod_for_all_namespaces=lambda **kwargs: SimpleNamespace(items=[]),
-        delete_node=deleted.append,
-    )
-    monkeypatch.setattr("threeplanes.scaling.wait_for_gone", lambda *args, **kwargs: None)  # gone at once
-    assert NodePool("new", "f8-scaling").delete_stale(SimpleNamespace(core=core)) == ["old-a"]
-    assert deleted == ["old-a"] and selectors[0] == "threeplanes.io/lab=f8-scaling"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from threeplanes.services import (
+from threeplanes.functional.services import (
     dns_name,
     endpoint_states,
     endpoints_table,

@@ -7,11 +7,10 @@ from types import SimpleNamespace
 import graphviz
 from kubernetes import client
 
-from threeplanes.storage import (
+from threeplanes.functional.storage import (
     claim,
     claim_names,
     claims_table,
-    owned_labels,
     persistent_volume,
     pod_with_claim,
     scheduling_message,
@@ -19,6 +18,7 @@ from threeplanes.storage import (
     volume_node,
     volumes_table,
 )
+from threeplanes.kit.labels import owned_labels
 
 
 def test_a_volume_is_hostpath_by_default_and_pinned_when_given_a_node() -> None:
@@ -126,23 +126,3 @@ def test_the_storage_graph_links_pods_claims_volumes_and_nodes() -> None:
     assert '"pod/reader" -> "pvc/fast"' in source
     assert '"pvc/fast" -> "pv/local"' in source
     assert '"pv/local" -> "node/worker-3"' in source
-
-
-def test_delete_stale_spares_the_current_pool() -> None:
-    from threeplanes.storage import delete_stale
-
-    selectors: list[str] = []
-    deleted: list[str] = []
-
-    def lister(label_selector: str):
-        selectors.append(label_selector)
-        return SimpleNamespace(items=[SimpleNamespace(metadata=SimpleNamespace(name="f2-storage-old-manual"))])
-
-    cluster = SimpleNamespace(
-        core=SimpleNamespace(list_persistent_volume=lister, delete_persistent_volume=deleted.append),
-        storage=SimpleNamespace(list_storage_class=lister, delete_storage_class=deleted.append),
-    )
-    stale = delete_stale(cluster, "f2-storage", keep="f2-storage-new")
-    assert selectors == ["threeplanes.io/lab=f2-storage,threeplanes.io/pool!=f2-storage-new"] * 2
-    assert stale == ["PersistentVolume/f2-storage-old-manual", "StorageClass/f2-storage-old-manual"]
-    assert deleted == ["f2-storage-old-manual"] * 2

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from threeplanes.graph import NamespaceObjects, build_graph, selects
-from threeplanes.tables import Table, table
+from threeplanes.kit.graph import NamespaceObjects, build_graph, selects
+from threeplanes.kit.tables import Table, table
 
 
 def meta(name, labels=None, owner=None):

@@ -8,17 +8,11 @@ from types import SimpleNamespace
 import pytest
 from kubernetes import client
 
-from threeplanes import timeline as timeline_module
 from threeplanes.errors import WaitTimeout
-from threeplanes.timeline import (
-    Recorder,
-    Timeline,
-    newest,
-    pod_counts,
-    replicaset_counts,
-    revision,
-    settled_on,
-)
+from threeplanes.functional.batch import pod_counts
+from threeplanes.functional.rollouts import newest, replicaset_counts, revision, settled_on
+from threeplanes.kit import watch as watch_module
+from threeplanes.kit.timeline import Recorder, Timeline
 
 
 def replicaset(name: str, rev: int, desired: int, pods: int, ready: int, available: int, version: str = "1"):
@@ -36,7 +30,7 @@ def replicaset(name: str, rev: int, desired: int, pods: int, ready: int, availab
 
 def pod(name: str, phase: str, deleting: bool = False):
     return SimpleNamespace(
-        metadata=SimpleNamespace(name=name, deletion_timestamp="now" if deleting else None),
+        metadata=SimpleNamespace(name=name, namespace="ns", deletion_timestamp="now" if deleting else None),
         status=SimpleNamespace(phase=phase),
     )
 
@@ -109,7 +103,7 @@ def listing(items, version: str):
 
 @pytest.fixture
 def fake_watch(monkeypatch):
-    monkeypatch.setattr(timeline_module.watch, "Watch", FakeWatch)
+    monkeypatch.setattr(watch_module.watch, "Watch", FakeWatch)
     FakeWatch.calls = []
     return FakeWatch
 
@@ -143,7 +137,7 @@ def test_the_recorder_lists_again_when_the_watch_is_too_old(fake_watch) -> None:
     recorder = Recorder(list_pods, pod_counts)
     fake_watch.batches = [client.ApiException(status=410, reason="Gone")]
     recorder.follow(lambda pods: pod_counts(pods)["succeeded"] == 1, what="a pod to finish", timeout=5)
-    assert recorder.version == "5"
+    assert recorder._objects.version == "5"
     assert recorder.timeline.values("succeeded") == [0, 1]
 
 

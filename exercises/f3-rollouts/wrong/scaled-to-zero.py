@@ -1,6 +1,6 @@
 """Wrong: scale the broken Deployment to zero. The pending pods go, but so does the service."""
 
-from threeplanes.kubectl import kubectl
+from threeplanes.kit.kubectl import kubectl
 
 
 def apply(cluster, namespace: str) -> None:

@@ -1,6 +1,6 @@
 """Wrong: roll back to revision 1 (release 1.0) instead of the last good release, 1.1."""
 
-from threeplanes.kubectl import kubectl
+from threeplanes.kit.kubectl import kubectl
 
 
 def apply(cluster, namespace: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from kubernetes import utils
 
-from threeplanes.wait import wait_for_rollout
+from threeplanes.kit.wait import wait_for_rollout
 
 SOLUTION = Path(__file__).resolve().parents[1] / "solution.yaml"
 

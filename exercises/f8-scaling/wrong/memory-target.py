@@ -1,6 +1,6 @@
 """Wrong: requests are set, but the HPA scales on memory instead of CPU."""
 
-from threeplanes.kubectl import kubectl
+from threeplanes.kit.kubectl import kubectl
 
 
 def apply(cluster, namespace: str) -> None:

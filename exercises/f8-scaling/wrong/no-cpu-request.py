@@ -1,6 +1,6 @@
 """Wrong: the HPA is right, but api's pods request no CPU, so their utilization cannot be computed."""
 
-from threeplanes.kubectl import kubectl
+from threeplanes.kit.kubectl import kubectl
 
 
 def apply(cluster, namespace: str) -> None:

@@ -1,6 +1,6 @@
 """Wrong: CPU requests and a CPU target, but the replica range is 1 to 10 instead of 2 to 5."""
 
-from threeplanes.kubectl import kubectl
+from threeplanes.kit.kubectl import kubectl
 
 
 def apply(cluster, namespace: str) -> None:

@@ -1,6 +1,6 @@
 """Wrong: the HPA names a Deployment called web; the Deployment here is api."""
 
-from threeplanes.kubectl import kubectl
+from threeplanes.kit.kubectl import kubectl
 
 HPA = {
     "apiVersion": "autoscaling/v2",

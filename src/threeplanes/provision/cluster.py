@@ -11,6 +11,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from filelock import FileLock
+
 from threeplanes.provision import kind, local, paths
 
 BACKENDS = ("auto", "local", "kind")
@@ -38,8 +40,20 @@ def running_backend() -> str | None:
     return None
 
 
+def lock() -> FileLock:
+    """Held while a cluster starts or stops, so that two commands at once never take each other's
+    half-started cluster for a stale one."""
+    paths.cache_root().mkdir(parents=True, exist_ok=True)
+    return FileLock(paths.cache_root() / "cluster.lock", timeout=900)
+
+
 def up(requested: str = "auto") -> tuple[Path, bool]:
     """Start the cluster unless one runs; return its kubeconfig and whether this call started it."""
+    with lock():
+        return _up(requested)
+
+
+def _up(requested: str) -> tuple[Path, bool]:
     already = running_backend()
     if already:
         print(f"[cluster] a {already} cluster is already running; kubeconfig: {local.kubeconfig_path()}")
@@ -52,6 +66,11 @@ def up(requested: str = "auto") -> tuple[Path, bool]:
 
 
 def down() -> None:
+    with lock():
+        _down()
+
+
+def _down() -> None:
     backend = running_backend() or (_backend_file().read_text().strip() if _backend_file().exists() else "local")
     if backend == "kind":
         kind.down()

@@ -1,25 +1,21 @@
 """Volumes and claims: build them, wait for the volume controller, show how they are bound.
 
-PersistentVolumes and StorageClasses are cluster-scoped, so a lab names them uniquely and
-labels them with ``app.kubernetes.io/part-of: threeplanes`` and its own
-``threeplanes.io/lab`` value; ``delete_labelled`` removes them at the end and waits until
-they are gone. ``storage_graph`` draws which pod mounts which claim, which volume each claim
+PersistentVolumes and StorageClasses are cluster-scoped, so a lab names them after its
+namespace and labels them as its own (``threeplanes.kit.labels.owned_labels``);
+``threeplanes.kit.cleanup.delete_owned`` removes them at the end and waits until they are
+gone. ``storage_graph`` draws which pod mounts which claim, which volume each claim
 is bound to, and the node a local volume lives on.
 """
 
 from __future__ import annotations
 
-import atexit
 from typing import Any
 
 import graphviz
 
-from threeplanes.tables import Table, table
-from threeplanes.wait import Objects, is_ready, named, wait_for, wait_for_gone
+from threeplanes.kit.tables import Table, table
+from threeplanes.kit.wait import Objects, is_ready, named, wait_for
 
-PART_OF = "app.kubernetes.io/part-of"
-LAB_LABEL = "threeplanes.io/lab"
-POOL = "threeplanes.io/pool"
 HOSTNAME = "kubernetes.io/hostname"
 MODES = {
     "ReadWriteOnce": "RWO",
@@ -27,11 +23,6 @@ MODES = {
     "ReadWriteMany": "RWX",
     "ReadWriteOncePod": "RWOP",
 }
-
-
-def owned_labels(lab: str, **extra: str) -> dict[str, str]:
-    """The labels every cluster-scoped object of a lab carries, so the lab can find and delete it."""
-    return {PART_OF: "threeplanes", LAB_LABEL: lab, **extra}
 
 
 def persistent_volume(
@@ -116,20 +107,6 @@ def wait_for_volume(cluster: Any, name: str, phase: str, timeout: float = 30) ->
     return found[0]
 
 
-def wait_for_event(cluster: Any, namespace: str, name: str, reason: str, timeout: float = 30) -> Any:
-    """Wait for an event with ``reason`` about the object ``name`` in ``namespace``; return it."""
-    found = wait_for(
-        cluster.core.list_namespaced_event,
-        lambda events: any(e.reason == reason for e in events),
-        what=f"an event {reason} about {namespace}/{name}",
-        describe=lambda events: ", ".join(sorted({e.reason for e in events})) or "no event",
-        timeout=timeout,
-        namespace=namespace,
-        field_selector=f"involvedObject.name={name}",
-    )
-    return next(e for e in found if e.reason == reason)
-
-
 def wait_for_pod(
     cluster: Any, namespace: str, name: str, condition: Any = None, state: str = "Ready", timeout: float = 30
 ) -> Any:
@@ -159,47 +136,6 @@ def scheduling_message(pod: Any) -> str:
         if condition.type == "PodScheduled" and condition.status == "False":
             return condition.message or ""
     return ""
-
-
-def delete_labelled(cluster: Any, selector: str, timeout: float = 60) -> list[str]:
-    """Delete the PersistentVolumes and StorageClasses matching ``selector``; wait until they are gone."""
-    kinds = [
-        ("PersistentVolume", cluster.core.list_persistent_volume, cluster.core.delete_persistent_volume),
-        ("StorageClass", cluster.storage.list_storage_class, cluster.storage.delete_storage_class),
-    ]
-    deleted = []
-    for kind, list_fn, delete_fn in kinds:
-        for obj in list_fn(label_selector=selector).items:
-            delete_fn(obj.metadata.name)
-            wait_for_gone(list_fn, obj.metadata.name, what=f"{kind} {obj.metadata.name}", timeout=timeout)
-            deleted.append(f"{kind}/{obj.metadata.name}")
-    return deleted
-
-
-def delete_stale(cluster: Any, lab: str, keep: str) -> list[str]:
-    """Delete, without waiting, the volumes and classes of ``lab`` whose pool is not ``keep``: an interrupted run's."""
-    kinds = [
-        ("PersistentVolume", cluster.core.list_persistent_volume, cluster.core.delete_persistent_volume),
-        ("StorageClass", cluster.storage.list_storage_class, cluster.storage.delete_storage_class),
-    ]
-    stale = []
-    for kind, list_fn, delete_fn in kinds:
-        for obj in list_fn(label_selector=f"{LAB_LABEL}={lab},{POOL}!={keep}").items:
-            delete_fn(obj.metadata.name)
-            stale.append(f"{kind}/{obj.metadata.name}")
-    return stale
-
-
-def delete_at_exit(cluster: Any, selector: str) -> None:
-    """Delete what ``selector`` matches when the process (a notebook's kernel) ends, if the lab did not."""
-    atexit.register(_delete_quietly, cluster, selector)
-
-
-def _delete_quietly(cluster: Any, selector: str) -> None:
-    try:
-        delete_labelled(cluster, selector, timeout=20)
-    except Exception:  # the process is exiting: nothing useful can be said any more
-        pass
 
 
 # --- Showing them ----------------------------------------------------------------------------

@@ -4,10 +4,12 @@ A rolling update or a Job runs its course in seconds. To look at its steps after
 records what a watch reported, event by event. ``Recorder`` lists the objects once, before the
 lab makes its change, and then follows the watch from that list's resourceVersion, so that no
 intermediate state is missed. At every event it asks a *measure* for named counts of the objects
-seen so far (``replicaset_counts`` for a Deployment's ReplicaSets, ``pod_counts`` for a Job's
-pods), and ``Timeline`` keeps each new set of counts with the time it arrived. Because one watch
-delivers the events of every object in resourceVersion order, each sample is a state the API
-server really held at one moment. A sample's time is when the recorder handled the event, so
+seen so far (for example the ready pods of each of a Deployment's ReplicaSets), and
+``Timeline`` keeps each new set of counts with the time it arrived. Because one watch delivers
+the events of every object in resourceVersion order, each sample is a state the API server
+really held at one moment; but a status in that state is only as recent as the controller that
+last wrote it, so counts summed across objects written by different controllers can be briefly
+out of step with each other. A sample's time is when the recorder handled the event, so
 call ``follow`` while the change is under way: events it reads only later get later times.
 
 ``Timeline.plot`` draws every series as steps, with horizontal lines for the bounds a controller
@@ -21,13 +23,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubernetes import client, watch
-
 from threeplanes.errors import WaitTimeout
+from threeplanes.kit.watch import ListWatch
 
 Counts = dict[str, int]
 Measure = Callable[[list[Any]], Counts]
-REVISION = "deployment.kubernetes.io/revision"
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ class Timeline:
         labels: dict[str, str] | None = None,
         bounds: dict[str, float] | None = None,
         thin: Iterable[str] = (),
+        secondary: dict[str, str] | None = None,
         ylabel: str = "replicas",
         title: str = "",
     ) -> Any:
@@ -94,7 +95,9 @@ class Timeline:
 
         ``bounds`` become horizontal dotted lines named on the right (``{"replicas + maxSurge": 7}``),
         the marks vertical lines named in the legend; the ``thin`` series are drawn thin and dashed,
-        over the others, so that a total stays visible where it equals one of its parts.
+        over the others, so that a total stays visible where it equals one of its parts. The
+        ``secondary`` series (``{name: axis label}``) go on a right-hand axis of their own, as dotted
+        points at the samples that measured them.
         """
         import matplotlib.pyplot as plt
 
@@ -109,6 +112,12 @@ class Timeline:
         top = max([*(bounds or {}).values(), *(self.highest(n) for n in names)], default=1)
         axes.set(xlabel="seconds since the watch started", ylabel=ylabel, ylim=(-0.3, top + 0.8), xlim=(-0.2, end))
         axes.set_title(title, fontsize=10)
+        for name, label in (secondary or {}).items():
+            measured = [(sample.at, sample.counts[name]) for sample in self.samples if name in sample.counts]
+            right = axes.twinx()
+            right.plot(*zip(*measured, strict=True), "o:", drawstyle="steps-post", color="tab:orange", label=label)
+            right.set(ylabel=label, ylim=(0, None))
+            figure.legend(loc="lower right", frameon=False, fontsize=8)
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False, fontsize=8)
         figure.tight_layout()
         plt.close(figure)
@@ -130,113 +139,23 @@ class Timeline:
             axes.axvline(at, color="black", alpha=0.6, linestyle=style, linewidth=1, label=text)
 
 
-def _key(obj: Any) -> str:
-    return obj.metadata.name
-
-
 class Recorder:
     """List now, follow the watch later: every state in between lands in ``timeline``."""
 
     def __init__(self, list_fn: Callable[..., Any], measure: Measure, **list_kwargs: Any) -> None:
-        self.list_fn, self.measure, self.list_kwargs = list_fn, measure, list_kwargs
+        self.measure = measure
         self.timeline = Timeline()
-        self._list()
-
-    def _list(self) -> None:
-        listing = self.list_fn(**self.list_kwargs)
-        self.seen = {_key(o): o for o in listing.items}
-        self.version = listing.metadata.resource_version
-        self.timeline.record(self.measure(self.objects))
+        self._objects = ListWatch(
+            list_fn, on_change=lambda objects: self.timeline.record(measure(objects)), **list_kwargs
+        )
 
     @property
     def objects(self) -> list[Any]:
-        return list(self.seen.values())
-
-    def _apply(self, event: dict[str, Any]) -> None:
-        obj = event["object"]
-        self.version = obj.metadata.resource_version
-        if event["type"] == "DELETED":
-            self.seen.pop(_key(obj), None)
-        else:
-            self.seen[_key(obj)] = obj
-        self.timeline.record(self.measure(self.objects))
+        return self._objects.objects
 
     def follow(self, until: Callable[[list[Any]], bool], *, what: str, timeout: float = 60) -> list[Any]:
         """Record every event until ``until(objects)`` holds; ``WaitTimeout`` naming ``what`` if it never does."""
-        deadline = time.monotonic() + timeout
-        while not until(self.objects):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                last = self.timeline.samples[-1].counts if self.timeline.samples else {}
-                raise WaitTimeout(f"{what}: not reached after {timeout:g} s; last counts: {last}")
-            self._stream(until, remaining, deadline)
+        if not self._objects.follow(until, time.monotonic() + timeout):
+            last = self.timeline.samples[-1].counts if self.timeline.samples else {}
+            raise WaitTimeout(f"{what}: not reached after {timeout:g} s; last counts: {last}")
         return self.objects
-
-    def _stream(self, until: Callable[[list[Any]], bool], remaining: float, deadline: float) -> None:
-        watcher = watch.Watch()
-        try:
-            for event in watcher.stream(
-                self.list_fn,
-                resource_version=self.version,
-                timeout_seconds=max(1, int(remaining)),
-                _request_timeout=remaining + 5,
-                **self.list_kwargs,
-            ):
-                self._apply(event)
-                if until(self.objects) or time.monotonic() > deadline:
-                    break
-        except client.ApiException as error:
-            if error.status != 410:  # 410 Gone: the watch fell too far behind; list again
-                raise
-            self._list()
-        finally:
-            watcher.stop()
-
-
-# --- Measures -----------------------------------------------------------------------------------
-
-
-def revision(replicaset: Any) -> int:
-    """The Deployment revision a ReplicaSet holds (its ``deployment.kubernetes.io/revision`` annotation)."""
-    return int((replicaset.metadata.annotations or {}).get(REVISION, 0))
-
-
-def replicaset_counts(replicasets: list[Any]) -> Counts:
-    """Ready pods per ReplicaSet (by name), plus the pods and available pods of them all together.
-
-    ``pods`` counts the pods that exist and are not being deleted (``status.replicas``):
-    the number a rolling update keeps at or under ``replicas + maxSurge``. ``available`` counts
-    those ready for at least ``minReadySeconds``: the number it keeps at or over
-    ``replicas - maxUnavailable``.
-    """
-    counts = {rs.metadata.name: rs.status.ready_replicas or 0 for rs in sorted(replicasets, key=revision)}
-    counts["pods"] = sum(rs.status.replicas or 0 for rs in replicasets)
-    counts["available"] = sum(rs.status.available_replicas or 0 for rs in replicasets)
-    return counts
-
-
-def newest(replicasets: list[Any]) -> Any | None:
-    """The ReplicaSet with the highest revision: the one a rollout moves to."""
-    return max(replicasets, key=revision, default=None)
-
-
-def settled_on(replicasets: list[Any], at_revision: int, replicas: int) -> bool:
-    """True once the ReplicaSet of revision ``at_revision`` is the newest, with ``replicas`` pods all
-    available, and every other ReplicaSet has none left."""
-    latest = newest(replicasets)
-    if latest is None or revision(latest) != at_revision:
-        return False
-    others = [rs for rs in replicasets if rs is not latest]
-    return (latest.status.available_replicas or 0) == replicas == (latest.status.replicas or 0) and all(
-        (rs.status.replicas or 0) == 0 for rs in others
-    )
-
-
-def pod_counts(pods: list[Any]) -> Counts:
-    """Pods by what they are doing: ``active`` (Pending or Running, not being deleted), ``succeeded``, ``failed``."""
-    live = [p for p in pods if not p.metadata.deletion_timestamp]
-    return {
-        "active": sum(p.status.phase in ("Pending", "Running") for p in live),
-        "succeeded": sum(p.status.phase == "Succeeded" for p in pods),
-        "failed": sum(p.status.phase == "Failed" for p in pods),
-    }

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from threeplanes.wait import is_ready, node_ready
+from threeplanes.kit.wait import is_ready, node_ready
 
 
 @dataclass

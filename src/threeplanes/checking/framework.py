@@ -6,25 +6,21 @@ criterion may need earlier ones (it is skipped while they fail). The whole list 
 twice, a short pause apart, and a criterion passes only when it held both times: a state
 that is still changing (pods starting, a rollout under way) does not pass.
 
-Checkers live in ``exercises/<id>/checker.py`` as a module-level ``CHECKER``.
+Checkers live in ``exercises/<id>/checker.py`` as a module-level ``CHECKER``; the criteria
+several exercises share are in ``threeplanes.checking.criteria``.
 """
 
 from __future__ import annotations
 
 import html
-import importlib.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kubernetes import client
 
-from threeplanes.connect import Cluster, connect
-from threeplanes.errors import LabError
-
-EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
+from threeplanes.kit.connect import Cluster
 
 
 @dataclass(frozen=True)
@@ -58,9 +54,11 @@ Check = Callable[[Context], Failure | None]
 
 @dataclass(frozen=True)
 class Criterion:
+    """One thing the checker looks at; skipped while a criterion it ``needs`` fails."""
+
     name: str
     check: Check
-    needs: tuple[str, ...] = ()
+    needs: tuple[Criterion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,10 +121,14 @@ class Report:
 def namespace_exists(ctx: Context) -> Failure | None:
     if ctx.get(ctx.cluster.core.read_namespace, ctx.namespace) is None:
         return Failure(
-            saw=f"no namespace named {ctx.namespace}",
-            hint=f"create it first: kubectl create namespace {ctx.namespace}",
+            saw=f"no namespace named {ctx.namespace} on the book's cluster ({ctx.cluster.server})",
+            hint=f"create it first: kubectl create namespace {ctx.namespace} (with your terminal set up for the "
+            'book\'s cluster: eval "$(.venv/bin/threeplanes env)")',
         )
     return None
+
+
+NAMESPACE_EXISTS = Criterion("The namespace exists", namespace_exists)
 
 
 class Checker:
@@ -134,21 +136,21 @@ class Checker:
 
     def __init__(self, title: str, criteria: list[Criterion], settle: float = 2.0) -> None:
         names = [c.name for c in criteria]
-        for c in criteria:
-            unknown = [n for n in c.needs if n not in names[: names.index(c.name)]]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two criteria share a name in {title!r}: {names}")
+        for position, c in enumerate(criteria):
+            unknown = [n.name for n in c.needs if n not in criteria[:position]]
             if unknown:
                 raise ValueError(f"criterion {c.name!r} needs {unknown}, which do not come before it")
         self.title = title
         self.settle = settle
-        self.criteria = [Criterion("The namespace exists", namespace_exists), *criteria]
-        first = self.criteria[0].name
-        self.criteria[1:] = [Criterion(c.name, c.check, (first, *c.needs)) for c in criteria]
+        self.criteria = [NAMESPACE_EXISTS, *criteria]
 
     def _evaluate(self, ctx: Context) -> list[Result]:
         results: dict[str, Result] = {}
         for criterion in self.criteria:
-            blocking = [n for n in criterion.needs if results[n].status != "pass"]
-            if blocking:
+            needs = criterion.needs if criterion is NAMESPACE_EXISTS else (NAMESPACE_EXISTS, *criterion.needs)
+            if any(results[n.name].status != "pass" for n in needs):
                 results[criterion.name] = Result(criterion.name, "skipped")
                 continue
             try:
@@ -182,21 +184,3 @@ def _merge(first: Result, second: Result) -> Result:
             "the cluster is still settling: check again in a few seconds",
         ),
     )
-
-
-def load(exercise: str) -> Checker:
-    """The checker of ``exercises/<exercise>/checker.py``."""
-    path = EXERCISES_DIR / exercise / "checker.py"
-    if not path.exists():
-        known = sorted(p.parent.name for p in EXERCISES_DIR.glob("*/checker.py"))
-        raise LabError(f"No exercise named {exercise!r}; the exercises are: {', '.join(known)}")
-    spec = importlib.util.spec_from_file_location(f"threeplanes_exercise_{exercise.replace('-', '_')}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.CHECKER
-
-
-def check(exercise: str, namespace: str, cluster: Cluster | None = None) -> Report:
-    """Check the reader's work on ``exercise`` in ``namespace`` and return the report."""
-    return load(exercise).run(cluster or connect(), namespace)

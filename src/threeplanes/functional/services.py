@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from threeplanes.tables import Table, table
-from threeplanes.wait import Objects, wait_for
+from threeplanes.kit.tables import Table, table
+from threeplanes.kit.wait import Objects, wait_for
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 CLUSTER_DOMAIN = "cluster.local"

@@ -19,13 +19,14 @@ from typing import Any
 import graphviz
 import yaml
 
-from threeplanes.graph import node_id, object_graph
-from threeplanes.tables import Table, table
-from threeplanes.wait import Objects, wait_for
+from threeplanes.functional.services import SERVICE_NAME_LABEL, ready_endpoints
+from threeplanes.kit.events import reporter
+from threeplanes.kit.graph import node_id, object_graph
+from threeplanes.kit.tables import Table, table
+from threeplanes.kit.wait import Objects, wait_for
 
 ROOT_CA = "kube-root-ca.crt"  # the ConfigMap every namespace gets from the control plane
 SLICE_MANAGER = "endpointslice.kubernetes.io/managed-by"
-SERVICE_NAME = "kubernetes.io/service-name"
 SCORE_EDGES = {
     "scales": {"style": "bold", "color": "#7c3aed"},
     "reads": {"style": "dashed", "color": "#0f766e"},
@@ -66,13 +67,6 @@ def images_in(documents: list[dict[str, Any]]) -> set[str]:
 # --- Who picked up what: events --------------------------------------------------------------
 
 
-def reporter(event: Any) -> str:
-    """The component that wrote an event (``default-scheduler``, ``job-controller``...)."""
-    if event.reporting_component:
-        return event.reporting_component
-    return (event.source.component if event.source else None) or "?"
-
-
 def reported(events: Objects, components: set[str], reasons: dict[str, int]) -> bool:
     """True when every component in ``components`` wrote an event, and each reason appears often enough."""
     counts: dict[str, int] = {}
@@ -96,39 +90,19 @@ def wait_for_reporters(
     )
 
 
-def _when(event: Any) -> Any:
-    return event.event_time or event.first_timestamp or event.metadata.creation_timestamp
-
-
-def events_table(events: Objects) -> Table:
-    return table(
-        sorted(events, key=lambda e: (str(_when(e)), e.involved_object.kind)),
-        {
-            "OBJECT": lambda e: f"{e.involved_object.kind}/{e.involved_object.name}",
-            "REASON": lambda e: e.reason,
-            "REPORTED BY": reporter,
-            "MESSAGE": lambda e: e.message,
-        },
-    )
-
-
 # --- Waiting for a Service's endpoints ------------------------------------------------------
-
-
-def ready_endpoints(slices: Objects) -> int:
-    return sum(1 for s in slices for e in s.endpoints or [] if e.conditions and e.conditions.ready)
 
 
 def wait_for_ready_endpoints(cluster: Any, namespace: str, service: str, count: int, timeout: float = 30) -> Objects:
     """Wait until the EndpointSlices of ``service`` list exactly ``count`` ready endpoints; return the slices."""
     return wait_for(
         cluster.discovery.list_namespaced_endpoint_slice,
-        lambda slices: ready_endpoints(slices) == count,
+        lambda slices: len(ready_endpoints(slices)) == count,
         what=f"Service {namespace}/{service} to have {count} ready endpoints",
-        describe=lambda slices: f"{ready_endpoints(slices)} ready endpoints in {len(slices)} EndpointSlice(s)",
+        describe=lambda slices: f"{len(ready_endpoints(slices))} ready endpoints in {len(slices)} EndpointSlice(s)",
         timeout=timeout,
         namespace=namespace,
-        label_selector=f"{SERVICE_NAME}={service}",
+        label_selector=f"{SERVICE_NAME_LABEL}={service}",
     )
 
 
@@ -290,7 +264,7 @@ def evidence(role: Role, seen: Observed) -> str:
     if role.kind == "Service":
         for eps in seen.endpointslices:
             if (eps.metadata.labels or {}).get(SLICE_MANAGER, "").startswith(role.keeper):
-                return f"EndpointSlice {eps.metadata.name} for Service/{eps.metadata.labels.get(SERVICE_NAME)}"
+                return f"EndpointSlice {eps.metadata.name} for Service/{eps.metadata.labels.get(SERVICE_NAME_LABEL)}"
     if role.kind == "ConfigMap":
         read = {p.metadata.name: sorted(configmaps_read(p.spec) - {ROOT_CA}) for p in seen.pods}
         readers = [names for names in read.values() if names]

@@ -20,8 +20,8 @@ from typing import Any
 
 from kubernetes import client
 
-from threeplanes.tables import Table, table
-from threeplanes.wait import Objects, named, wait_for
+from threeplanes.kit.tables import Table, table
+from threeplanes.kit.wait import Objects, named, wait_for
 
 NODE_LEASES = "kube-node-lease"
 STOPPED_HOLDER = "threeplanes-lab-heartbeats-stopped"
@@ -57,7 +57,8 @@ def wait_for_taint(cluster: Any, node: str, key: str, effect: str, timeout: floa
     return found[0]
 
 
-def pods_on(pods: Objects, node: str) -> Objects:
+def bound_to(pods: Objects, node: str) -> Objects:
+    """Of ``pods``, those bound to ``node``."""
     return [p for p in pods if p.spec.node_name == node]
 
 
@@ -113,13 +114,13 @@ def wait_for_evictions(cluster: Any, namespace: str, node: str, count: int, time
     """Wait until ``count`` pods bound to ``node`` are marked for deletion; return them."""
 
     def marked(pods: Objects) -> Objects:
-        return [p for p in pods_on(pods, node) if p.metadata.deletion_timestamp]
+        return [p for p in bound_to(pods, node) if p.metadata.deletion_timestamp]
 
     wait_for(
         cluster.core.list_namespaced_pod,
         lambda pods: len(marked(pods)) >= count,
         what=f"{count} pod(s) on node {node} to be marked for deletion",
-        describe=lambda pods: f"{len(marked(pods))} of {len(pods_on(pods, node))} marked",
+        describe=lambda pods: f"{len(marked(pods))} of {len(bound_to(pods, node))} marked",
         timeout=timeout,
         namespace=namespace,
     )
@@ -134,10 +135,6 @@ def disruption(pod: Any) -> str | None:
 # --- PodDisruptionBudgets and the Eviction API -----------------------------------------------
 
 
-def policy(cluster: Any) -> client.PolicyV1Api:
-    return client.PolicyV1Api(cluster.api_client)
-
-
 def wait_for_budget(cluster: Any, namespace: str, name: str, healthy: int, timeout: float = 30) -> Any:
     """Wait until the disruption controller has counted ``healthy`` pods for budget ``name``."""
 
@@ -147,7 +144,7 @@ def wait_for_budget(cluster: Any, namespace: str, name: str, healthy: int, timeo
         return current and s.current_healthy == healthy and s.expected_pods == healthy
 
     found = wait_for(
-        policy(cluster).list_namespaced_pod_disruption_budget,
+        cluster.policy.list_namespaced_pod_disruption_budget,
         lambda budgets: bool(budgets) and counted(budgets[0]),
         what=f"PodDisruptionBudget {namespace}/{name} to count {healthy} healthy pods",
         describe=lambda budgets: str(budgets[0].status) if budgets else "no such budget",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from threeplanes.tables import Table, table
-from threeplanes.wait import Objects, wait_for
+from threeplanes.kit.tables import Table, table
+from threeplanes.kit.wait import Objects, wait_for
 
 
 def when(event: Any) -> datetime | None:
@@ -20,7 +20,8 @@ def when(event: Any) -> datetime | None:
 
 
 def reporter(event: Any) -> str:
-    return event.reporting_component or (event.source.component if event.source else "") or ""
+    """The component that wrote an event (``default-scheduler``, ``job-controller``...); ``?`` if it says not."""
+    return event.reporting_component or (event.source.component if event.source else None) or "?"
 
 
 def wait_for_event(cluster: Any, namespace: str, reason: str, name: str | None = None, timeout: float = 30) -> Any:

@@ -20,8 +20,8 @@ from typing import Any
 
 import graphviz
 
-from threeplanes.graph import require_dot
-from threeplanes.tables import Table, table
+from threeplanes.kit.graph import require_dot
+from threeplanes.kit.tables import Table, table
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 

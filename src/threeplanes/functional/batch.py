@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from threeplanes.wait import Objects, wait_for
+from threeplanes.kit.wait import Objects, wait_for
 
 HOLD = "threeplanes.io/held-by-the-lab"
 JOB_NAME = "batch.kubernetes.io/job-name"
@@ -73,3 +73,13 @@ def fail_attempts(cluster: Any, namespace: str, job: str, attempts: int, timeout
         label_selector=f"{JOB_NAME}={job}",
     )
     return sorted(pods, key=lambda p: p.metadata.creation_timestamp)
+
+
+def pod_counts(pods: list[Any]) -> dict[str, int]:
+    """Pods by what they are doing: ``active`` (Pending or Running, not being deleted), ``succeeded``, ``failed``."""
+    live = [p for p in pods if not p.metadata.deletion_timestamp]
+    return {
+        "active": sum(p.status.phase in ("Pending", "Running") for p in live),
+        "succeeded": sum(p.status.phase == "Succeeded" for p in pods),
+        "failed": sum(p.status.phase == "Failed" for p in pods),
+    }

@@ -11,11 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kubernetes import client, watch
-
 from threeplanes.errors import WaitTimeout
-
-Objects = list[Any]
+from threeplanes.kit.watch import ListWatch, Objects
 
 
 def wait_for(
@@ -32,43 +29,10 @@ def wait_for(
     ``describe(objects)`` says in a few words what was seen, for the timeout message.
     """
     deadline = time.monotonic() + timeout
-    listing = list_fn(**list_kwargs)
-    seen = {_key(o): o for o in listing.items}
-    version = listing.metadata.resource_version
-    while not condition(list(seen.values())):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise WaitTimeout(f"{what}: not reached after {timeout:g} s; last seen: {describe(list(seen.values()))}")
-        watcher = watch.Watch()
-        try:
-            for event in watcher.stream(
-                list_fn,
-                resource_version=version,
-                timeout_seconds=max(1, int(remaining)),
-                _request_timeout=remaining + 5,
-                **list_kwargs,
-            ):
-                obj = event["object"]
-                version = obj.metadata.resource_version
-                if event["type"] == "DELETED":
-                    seen.pop(_key(obj), None)
-                else:
-                    seen[_key(obj)] = obj
-                if condition(list(seen.values())) or time.monotonic() > deadline:
-                    break
-        except client.ApiException as error:
-            if error.status != 410:  # 410 Gone: the watch fell too far behind; list again
-                raise
-            listing = list_fn(**list_kwargs)
-            seen = {_key(o): o for o in listing.items}
-            version = listing.metadata.resource_version
-        finally:
-            watcher.stop()
-    return list(seen.values())
-
-
-def _key(obj: Any) -> tuple[str, str]:
-    return (obj.metadata.namespace or "", obj.metadata.name)
+    objects = ListWatch(list_fn, **list_kwargs)
+    if not objects.follow(condition, deadline):
+        raise WaitTimeout(f"{what}: not reached after {timeout:g} s; last seen: {describe(objects.objects)}")
+    return objects.objects
 
 
 def named(name: str) -> dict[str, str]:
@@ -125,7 +89,16 @@ def is_ready(pod: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
 
 
+def unschedulable_message(pod: Any) -> str | None:
+    """Why the scheduler could not place ``pod``, as its PodScheduled condition says; None if placed."""
+    for condition in pod.status.conditions or []:
+        if condition.type == "PodScheduled" and condition.status == "False":
+            return condition.message or condition.reason
+    return None
+
+
 def pods_summary(pods: Objects) -> str:
+    """``2 Ready, 1 Pending``, and why the first unplaced pod is Pending, in the scheduler's words."""
     if not pods:
         return "no pods"
     phases: dict[str, int] = {}
@@ -134,7 +107,11 @@ def pods_summary(pods: Objects) -> str:
         if pod.metadata.deletion_timestamp:
             state = "Terminating"
         phases[state] = phases.get(state, 0) + 1
-    return ", ".join(f"{n} {state}" for state, n in sorted(phases.items()))
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(phases.items()))
+    refused = next(((p.metadata.name, m) for p in pods if (m := unschedulable_message(p))), None)
+    if refused:
+        summary += f"; the scheduler says of {refused[0]}: {refused[1]}"
+    return summary
 
 
 def wait_for_pods(

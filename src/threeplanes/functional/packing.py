@@ -15,8 +15,9 @@ from typing import Any
 
 from kubernetes.utils import parse_quantity
 
-from threeplanes.tables import Table, table
-from threeplanes.wait import Objects, is_ready, wait_for
+from threeplanes.kit.resources import cpu, memory, millicores
+from threeplanes.kit.tables import Table, table
+from threeplanes.kit.wait import Objects, is_ready, unschedulable_message, wait_for
 
 FINISHED = ("Succeeded", "Failed")
 
@@ -37,18 +38,6 @@ def pod_request(pod: Any, resource: str = "cpu") -> Decimal:
 def holds_resources(pod: Any) -> bool:
     """Bound to a node and not finished: a Succeeded or Failed pod no longer counts against its node."""
     return bool(pod.spec.node_name) and pod.status.phase not in FINISHED
-
-
-def millicores(quantity: Decimal) -> int:
-    return int(quantity * 1000)
-
-
-def cpu(quantity: Decimal) -> str:
-    return f"{millicores(quantity)}m"
-
-
-def memory(quantity: Decimal) -> str:
-    return f"{int(quantity / 2**20)}Mi"
 
 
 @dataclass
@@ -100,14 +89,6 @@ def requests_table(nodes: Objects, pods: Objects) -> Table:
             "MEMORY ALLOCATABLE": lambda n: memory(n.allocatable_memory),
         },
     )
-
-
-def unschedulable_message(pod: Any) -> str | None:
-    """Why the scheduler could not place ``pod``, as its PodScheduled condition says; None if placed."""
-    for condition in pod.status.conditions or []:
-        if condition.type == "PodScheduled" and condition.status == "False":
-            return condition.message or condition.reason
-    return None
 
 
 def packing_chart(nodes: Objects, pods: Objects, title: str = "", highlight: tuple[str, ...] = ()) -> Any:

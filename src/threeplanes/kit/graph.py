@@ -17,7 +17,7 @@ from typing import Any
 import graphviz
 
 from threeplanes.errors import LabError
-from threeplanes.wait import is_ready
+from threeplanes.kit.wait import is_ready
 
 SHAPES = {
     "Deployment": ("box3d", "#dbeafe"),

@@ -60,6 +60,8 @@ class Cluster:
     storage: client.StorageV1Api = field(init=False)
     coordination: client.CoordinationV1Api = field(init=False)
     scheduling: client.SchedulingV1Api = field(init=False)
+    policy: client.PolicyV1Api = field(init=False)
+    rbac: client.RbacAuthorizationV1Api = field(init=False)
     custom: client.CustomObjectsApi = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +74,8 @@ class Cluster:
             "storage": client.StorageV1Api,
             "coordination": client.CoordinationV1Api,
             "scheduling": client.SchedulingV1Api,
+            "policy": client.PolicyV1Api,
+            "rbac": client.RbacAuthorizationV1Api,
             "custom": client.CustomObjectsApi,
         }.items():
             setattr(self, name, api(self.api_client))

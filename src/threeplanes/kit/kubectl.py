@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 import subprocess
 
-from threeplanes.connect import Cluster, find_kubeconfig
 from threeplanes.errors import LabError
+from threeplanes.kit.connect import Cluster, find_kubeconfig
 from threeplanes.provision.local import kubectl_binary
 
 

@@ -1,0 +1,181 @@
+"""Adding and removing capacity: simulated CPU load, autoscalers, drains.
+
+A lab that scales works on a pool of simulated nodes of its own (``threeplanes.kit.nodes``).
+The CPU a pod reports is set by its ``kwok.x-k8s.io/usage-cpu`` annotation
+(``set_cpu_usage``): kwok serves it as the pod's usage, and the HorizontalPodAutoscaler reads
+it through the ``metrics.k8s.io`` API like any real usage. ``wait_for_hpa`` records what an HPA
+decided in a ``Timeline`` (``hpa_counts``). ``drain`` cordons a node and evicts its pods through
+the Eviction API, which honours PodDisruptionBudgets.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from kubernetes import client
+
+from threeplanes.kit.nodes import pods_on
+from threeplanes.kit.timeline import Timeline
+from threeplanes.kit.wait import Objects, named, wait_for
+
+USAGE_CPU = "kwok.x-k8s.io/usage-cpu"
+
+
+# --- Simulated load and the metrics API -------------------------------------------------------
+
+
+def live_pods(cluster: Any, namespace: str, selector: str) -> Objects:
+    pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
+    return [p for p in pods if not p.metadata.deletion_timestamp]
+
+
+def set_cpu_usage(cluster: Any, namespace: str, selector: str, cpu: str) -> list[str]:
+    """Make every pod matching ``selector`` report ``cpu`` of usage; return the pods' names."""
+    patch = {"metadata": {"annotations": {USAGE_CPU: cpu}}}
+    names = [p.metadata.name for p in live_pods(cluster, namespace, selector)]
+    for name in names:
+        cluster.core.patch_namespaced_pod(name, namespace, patch)
+    return names
+
+
+# --- HorizontalPodAutoscalers -----------------------------------------------------------------
+
+
+def hpa_utilization(hpa: Any) -> int | None:
+    """The average CPU utilization (percent of requests) the HPA last measured, if any."""
+    for metric in (hpa.status and hpa.status.current_metrics) or []:
+        if metric.type == "Resource" and metric.resource and metric.resource.name == "cpu":
+            return metric.resource.current.average_utilization
+    return None
+
+
+def hpa_condition(hpa: Any, kind: str) -> Any | None:
+    return next((c for c in (hpa.status and hpa.status.conditions) or [] if c.type == kind), None)
+
+
+def hpa_state(hpa: Any) -> str:
+    """One line: replicas now and wanted, measured utilization, and why it cannot scale if it cannot."""
+    status = hpa.status
+    state = (
+        f"{status.current_replicas} replicas, wants {status.desired_replicas}, "
+        f"CPU {hpa_utilization(hpa)}% of requests (target {hpa_target(hpa)}%)"
+    )
+    for kind in ("AbleToScale", "ScalingActive"):
+        condition = hpa_condition(hpa, kind)
+        if condition is not None and condition.status != "True":
+            state += f"; {kind}={condition.status} ({condition.reason}: {condition.message})"
+    return state
+
+
+def hpa_target(hpa: Any) -> int | None:
+    for metric in hpa.spec.metrics or []:
+        if metric.type == "Resource" and metric.resource.name == "cpu":
+            return metric.resource.target.average_utilization
+    return None
+
+
+def hpa_counts(hpa: Any) -> dict[str, int]:
+    """What a timeline records of an HPA: replicas now, replicas wanted, and the CPU it measured."""
+    status = hpa.status
+    counts = {"replicas": status.current_replicas or 0, "desired": status.desired_replicas or 0}
+    utilization = hpa_utilization(hpa)
+    if utilization is not None:
+        counts["utilization"] = utilization
+    return counts
+
+
+def wait_for_hpa(
+    cluster: Any,
+    namespace: str,
+    name: str,
+    condition: Any,
+    *,
+    what: str,
+    timeline: Timeline | None = None,
+    timeout: float = 90,
+) -> Any:
+    """Watch HPA ``name`` until ``condition(hpa)`` holds; record every state seen in ``timeline``."""
+
+    def holds(hpas: Objects) -> bool:
+        if hpas and timeline is not None and hpas[0].status and hpas[0].status.current_replicas:
+            timeline.record(hpa_counts(hpas[0]))
+        return bool(hpas) and hpas[0].status is not None and condition(hpas[0])
+
+    found = wait_for(
+        cluster.autoscaling.list_namespaced_horizontal_pod_autoscaler,
+        holds,
+        what=f"HPA {namespace}/{name}: {what}",
+        describe=lambda hpas: hpa_state(hpas[0]) if hpas else "no such HPA",
+        timeout=timeout,
+        namespace=namespace,
+        **named(name),
+    )
+    return found[0]
+
+
+# --- Draining a node --------------------------------------------------------------------------
+
+
+def cordon(cluster: Any, node: str, unschedulable: bool = True) -> None:
+    """Mark ``node`` unschedulable (or schedulable again): running pods stay, new ones go elsewhere."""
+    cluster.core.patch_node(node, {"spec": {"unschedulable": unschedulable}})
+
+
+def evict(cluster: Any, namespace: str, pod: str) -> str | None:
+    """Ask the Eviction API to evict ``pod``; None when accepted, else the API's reason for refusing."""
+    body = client.V1Eviction(metadata=client.V1ObjectMeta(name=pod, namespace=namespace))
+    try:
+        cluster.core.create_namespaced_pod_eviction(pod, namespace, body)
+    except client.ApiException as error:
+        if error.status == 429:  # a PodDisruptionBudget does not allow it now
+            return f"429 Too Many Requests: {_message(error)}"
+        if error.status == 404:
+            return None
+        raise
+    return None
+
+
+def _message(error: client.ApiException) -> str:
+    try:
+        return json.loads(error.body)["message"]
+    except (TypeError, ValueError, KeyError):
+        return str(error.reason)
+
+
+def wait_for_disruption_allowed(cluster: Any, namespace: str, timeout: float = 60) -> None:
+    """Wait until every PodDisruptionBudget of the namespace allows at least one disruption."""
+    wait_for(
+        cluster.policy.list_namespaced_pod_disruption_budget,
+        lambda pdbs: all((p.status.disruptions_allowed or 0) >= 1 for p in pdbs if p.status),
+        what=f"the PodDisruptionBudgets of {namespace} to allow a disruption",
+        describe=lambda pdbs: ", ".join(f"{p.metadata.name}: {p.status.disruptions_allowed} allowed" for p in pdbs),
+        timeout=timeout,
+        namespace=namespace,
+    )
+
+
+def drain(cluster: Any, node: str, timeout: float = 60) -> list[str]:
+    """Cordon ``node``, evict its pods one by one (waiting whenever a budget refuses), wait until it is empty.
+
+    Returns a log line per eviction attempt.
+    """
+    cordon(cluster, node)
+    log: list[str] = []
+    deadline = time.monotonic() + timeout
+    for pod in pods_on(cluster, node):
+        ns, name = pod.metadata.namespace, pod.metadata.name
+        while (refused := evict(cluster, ns, name)) is not None:
+            log.append(f"{name}: refused, {refused}")
+            wait_for_disruption_allowed(cluster, ns, timeout=max(1, deadline - time.monotonic()))
+        log.append(f"{name}: evicted")
+    wait_for(
+        cluster.core.list_pod_for_all_namespaces,
+        lambda pods: not pods,
+        what=f"node {node} to have no pods left",
+        describe=lambda pods: ", ".join(p.metadata.name for p in pods),
+        timeout=max(1, deadline - time.monotonic()),
+        field_selector=f"spec.nodeName={node}",
+    )
+    return log

@@ -1,0 +1,8 @@
+"""The lab kit: topic-free helpers every lab and checker uses.
+
+``connect`` finds the cluster; ``labels`` and ``namespaces`` give each run objects of its
+own; ``watch`` and ``wait`` follow the API instead of sleeping; ``timeline`` records what a
+watch saw; ``events``, ``tables`` and ``graph`` show what the cluster did; ``nodes`` adds
+simulated nodes of a run's own; ``resources`` reads quantities; ``cleanup`` deletes what a run
+made; ``kubectl`` runs the pinned kubectl beside the Python.
+"""

@@ -1,0 +1,157 @@
+"""Deleting what the book made: by label, through API discovery, and at process exit.
+
+Namespaced objects go with their namespace. Cluster-scoped ones (nodes, PersistentVolumes,
+StorageClasses, PriorityClasses, and whatever kinds later labs add) carry the owner's labels
+(``threeplanes.kit.labels``) and, when they belong to one run, the label ``FOR_NAMESPACE``
+naming that run's namespace. Discovery lists every cluster-scoped kind the API serves, so no
+hand-kept list of kinds can miss one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from kubernetes import client
+
+from threeplanes.errors import WaitTimeout
+from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL
+
+
+@contextmanager
+def ignore_missing() -> Iterator[None]:
+    """Let a 404 pass: deleting what is already gone is not an error."""
+    try:
+        yield
+    except client.ApiException as error:
+        if error.status != 404:
+            raise
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A listable, deletable kind the API serves, as discovery describes it."""
+
+    group_version: str  # "v1" or "storage.k8s.io/v1"
+    plural: str
+    kind: str
+    namespaced: bool
+
+    def path(self, name: str = "") -> str:
+        base = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
+        return f"{base}/{self.plural}" + (f"/{name}" if name else "")
+
+
+def _get(api_client: client.ApiClient, path: str, **query: str) -> Any:
+    data, _, _ = api_client.call_api(
+        path,
+        "GET",
+        query_params=list(query.items()),
+        auth_settings=["BearerToken"],
+        response_type="object",
+        _return_http_data_only=False,
+        _request_timeout=20,
+    )
+    return data
+
+
+@cache
+def kinds(api_client: client.ApiClient) -> list[Kind]:
+    """Every kind the API serves that can be listed and deleted, at each group's preferred version."""
+    versions = ["v1"] + [g["preferredVersion"]["groupVersion"] for g in _get(api_client, "/apis")["groups"]]
+    found = []
+    for version in versions:
+        path = "/api/v1" if version == "v1" else f"/apis/{version}"
+        for resource in _get(api_client, path)["resources"]:
+            verbs = set(resource.get("verbs", []))
+            if "/" not in resource["name"] and {"list", "delete"} <= verbs:
+                found.append(Kind(version, resource["name"], resource["kind"], resource["namespaced"]))
+    return found
+
+
+@dataclass(frozen=True)
+class Owned:
+    kind: Kind
+    name: str
+    labels: dict[str, str]
+
+    def __str__(self) -> str:
+        return f"{self.kind.kind.lower()}/{self.name}"
+
+
+def cluster_scoped(cluster: Any, selector: str) -> list[Owned]:
+    """Every cluster-scoped object (namespaces included) whose labels match ``selector``."""
+    found = []
+    for kind in kinds(cluster.api_client):
+        if kind.namespaced:
+            continue
+        for item in _get(cluster.api_client, kind.path(), labelSelector=selector).get("items", []):
+            metadata = item["metadata"]
+            found.append(Owned(kind, metadata["name"], metadata.get("labels") or {}))
+    return found
+
+
+def delete_owned(cluster: Any, selector: str, timeout: float = 60) -> list[str]:
+    """Delete every cluster-scoped object (not namespaces) matching ``selector``; wait until all are gone."""
+    from threeplanes.kit.nodes import delete_node
+
+    def left() -> list[Owned]:
+        return [o for o in cluster_scoped(cluster, selector) if o.kind.kind != "Namespace"]
+
+    owned = left()
+    for obj in owned:
+        _delete(cluster, obj, delete_node)
+    # Discovery-listed kinds have no typed watch here, so this one wait polls.
+    deadline = time.monotonic() + timeout
+    while remaining := left():
+        if time.monotonic() > deadline:
+            names = ", ".join(map(str, remaining))
+            raise WaitTimeout(f"{names} still there {timeout:g} s after being deleted ({selector})")
+        time.sleep(0.3)
+    return [str(o) for o in owned]
+
+
+def _delete(cluster: Any, obj: Owned, delete_node: Any) -> None:
+    if obj.kind.kind == "Node":
+        delete_node(cluster, obj.name, wait=False)
+        return
+    with ignore_missing():
+        cluster.api_client.call_api(
+            obj.kind.path(obj.name), "DELETE", auth_settings=["BearerToken"], _request_timeout=20
+        )
+
+
+def delete_stale(cluster: Any, owner: str) -> list[str]:
+    """Delete, without waiting, the cluster-scoped objects of ``owner`` whose run's namespace is gone.
+
+    An object made for one run carries ``FOR_NAMESPACE: <namespace>``; once that namespace is
+    deleted or being deleted, the run is over and the object is a leftover.
+    """
+    from threeplanes.kit.nodes import delete_node
+
+    live = {ns.metadata.name for ns in cluster.core.list_namespace().items if ns.status.phase != "Terminating"}
+    stale = [
+        o
+        for o in cluster_scoped(cluster, f"{LAB_LABEL}={owner},{FOR_NAMESPACE}")
+        if o.kind.kind != "Namespace" and o.labels[FOR_NAMESPACE] not in live
+    ]
+    for obj in stale:
+        _delete(cluster, obj, delete_node)
+    return [str(o) for o in stale]
+
+
+def delete_at_exit(cluster: Any, selector: str) -> None:
+    """Delete what ``selector`` matches when the process (a notebook's kernel) ends, if the run did not."""
+    atexit.register(_delete_quietly, cluster, selector)
+
+
+def _delete_quietly(cluster: Any, selector: str) -> None:
+    try:
+        delete_owned(cluster, selector, timeout=20)
+    except Exception:  # the process is exiting: nothing useful can be said any more
+        pass

@@ -1,0 +1,89 @@
+"""A namespace of the run's own: unique name, common labels, deleted when the run ends.
+
+Each run (a notebook kernel, a test, a reader's session) gets a namespace ``<lab>-<suffix>``
+annotated with the process that owns it (host, pid and start time). Before it makes its own,
+``lab_namespace`` deletes the namespaces of the same lab whose owning process is gone, and
+the cluster-scoped objects made for them: an interrupted earlier run is cleared, while
+another live run of the same lab (a reader's open notebook, a parallel test) is left alone.
+The namespace is also deleted when the process exits, so a run that fails halfway leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import socket
+
+import psutil
+from kubernetes import client
+
+from threeplanes.kit.cleanup import delete_stale, ignore_missing
+from threeplanes.kit.connect import Cluster
+from threeplanes.kit.labels import LAB_LABEL, RUN_OWNER, owned_labels
+from threeplanes.kit.wait import wait_for_namespace_gone
+
+
+def this_run() -> str:
+    """This process, as ``host/pid/start time``: what a namespace's owner annotation holds."""
+    started = psutil.Process(os.getpid()).create_time()
+    return f"{socket.gethostname()}/{os.getpid()}/{started:.0f}"
+
+
+def run_is_gone(owner: str | None) -> bool:
+    """True when the process named by ``owner`` no longer runs on this host.
+
+    A namespace with no owner predates run ownership and counts as gone; one owned by a process
+    on another host cannot be checked from here and counts as live.
+    """
+    if not owner:
+        return True
+    try:
+        host, pid, started = owner.split("/")
+    except ValueError:
+        return True
+    if host != socket.gethostname():
+        return False
+    try:
+        return abs(psutil.Process(int(pid)).create_time() - float(started)) > 1
+    except (psutil.NoSuchProcess, ValueError):
+        return True
+
+
+def delete_gone_runs(cluster: Cluster, lab: str) -> list[str]:
+    """Delete (without waiting) the namespaces of ``lab`` whose run is gone, and their cluster-scoped objects."""
+    gone = [
+        ns.metadata.name
+        for ns in cluster.core.list_namespace(label_selector=f"{LAB_LABEL}={lab}").items
+        if ns.status.phase != "Terminating" and run_is_gone((ns.metadata.annotations or {}).get(RUN_OWNER))
+    ]
+    for name in gone:
+        with ignore_missing():
+            cluster.core.delete_namespace(name)
+    return gone + delete_stale(cluster, lab)
+
+
+def lab_namespace(cluster: Cluster, lab: str) -> str:
+    """Create a fresh namespace ``<lab>-<suffix>`` owned by this process, and return its name."""
+    delete_gone_runs(cluster, lab)
+    name = f"{lab}-{secrets.token_hex(3)}"
+    metadata = client.V1ObjectMeta(name=name, labels=owned_labels(lab), annotations={RUN_OWNER: this_run()})
+    cluster.core.create_namespace(client.V1Namespace(metadata=metadata))
+    atexit.register(_delete_quietly, cluster, name)
+    return name
+
+
+def delete_namespace(cluster: Cluster, name: str, timeout: float = 120) -> None:
+    """Delete a namespace and wait until it is gone (its objects deleted first)."""
+    with ignore_missing():
+        cluster.core.delete_namespace(name)
+    wait_for_namespace_gone(cluster, name, timeout=timeout)
+
+
+def _delete_quietly(cluster: Cluster, name: str) -> None:
+    """At process exit: delete the namespace if the run did not, and give it a moment to go."""
+    try:
+        delete_namespace(cluster, name, timeout=20)
+    except Exception:  # the process is exiting: nothing useful can be said any more
+        pass
