@@ -5,6 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BACKEND ?= auto
 PORT ?= 8000
+# Labs and checkers mostly wait on the API server, so more workers than cores pays off.
+WORKERS ?= 4
 
 .PHONY: setup system-deps binaries cluster cluster-down cluster-status book serve test test-unit bench lint clean
 
@@ -41,9 +43,13 @@ serve: book
 	@echo "Serving the book on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
 
+# Unit tests, the kit, every lab and every exercise checker run side by side in a random order
+# (pytest-randomly prints its seed; rerun one order with -p randomly -p "randomly_seed=N"). The
+# book build and the browser checks then run alone, on the labs' cached outputs.
 test: setup
 	WITH_BROWSER=1 bash scripts/system-deps.sh
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(WORKERS) --dist loadgroup tests/unit tests/kit tests/labs tests/exercises
+	$(PY) -m pytest -p no:randomly tests/site
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
@@ -52,6 +58,7 @@ bench: cluster
 	$(PY) -m threeplanes.bench
 
 lint: $(VENV)/.installed
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check src tests exercises book
 	$(VENV)/bin/ruff format --check src tests exercises book
 	$(VENV)/bin/codespell book labs exercises src README.md
