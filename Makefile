@@ -48,7 +48,7 @@ serve: book
 # book build and the browser checks then run alone, on the labs' cached outputs.
 test: setup
 	WITH_BROWSER=1 bash scripts/system-deps.sh
-	$(PY) -m pytest -n $(WORKERS) --dist loadgroup tests/unit tests/kit tests/labs tests/exercises
+	$(PY) -m pytest -n $(WORKERS) --dist worksteal tests/unit tests/kit tests/labs tests/exercises
 	$(PY) -m pytest -p no:randomly tests/site
 
 test-unit: $(VENV)/.installed

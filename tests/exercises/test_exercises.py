@@ -2,9 +2,9 @@
 
 An exercise lives in ``exercises/<id>/`` (see ``threeplanes.checking.exercises``);
 ``expect.yaml`` names the words the hint must contain for the empty namespace and for each
-wrong case. The checker must pass on the solution and never on the others. The cases of one
-exercise run one after another on one worker (``xdist_group``), since they share its setup's
-cluster-scoped names; different exercises run side by side.
+wrong case. The checker must pass on the solution and never on the others. Every case works
+in a namespace of its own, and what its setup makes outside the namespace carries the label
+``FOR_NAMESPACE``, so cases run side by side and each checks that it left nothing behind.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from kubernetes import client
 
 from threeplanes.checking import Report
 from threeplanes.checking.exercises import Exercise, all_exercises
+from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import Cluster
-from threeplanes.kit.labels import owned_labels
+from threeplanes.kit.labels import FOR_NAMESPACE, owned_labels
 from threeplanes.kit.namespaces import delete_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,16 +35,8 @@ def expectations(exercise: Exercise) -> dict:
     return yaml.safe_load((exercise.folder / "expect.yaml").read_text())
 
 
-def by_exercise(exercise: Exercise) -> pytest.MarkDecorator:
-    return pytest.mark.xdist_group(exercise.id)
-
-
-CASES = [pytest.param(e, id=e.id, marks=by_exercise(e)) for e in EXERCISES]
-WRONG_CASES = [
-    pytest.param(e, case, id=f"{e.id}-{case}", marks=by_exercise(e))
-    for e in EXERCISES
-    for case in expectations(e)["wrong"]
-]
+CASES = [pytest.param(e, id=e.id) for e in EXERCISES]
+WRONG_CASES = [pytest.param(e, case, id=f"{e.id}-{case}") for e in EXERCISES for case in expectations(e)["wrong"]]
 
 
 @contextmanager
@@ -58,6 +51,8 @@ def scratch_namespace(cluster: Cluster, exercise: Exercise) -> Iterator[str]:
     finally:
         delete_namespace(cluster, name)
         exercise.teardown(cluster, name)
+    left = [str(o) for o in cluster_scoped(cluster, f"{FOR_NAMESPACE}={name}")]
+    assert not left, f"the teardown of {exercise.id} left these behind: {left}"
 
 
 def run_until(
@@ -78,8 +73,7 @@ def mentions(report: Report, words: str) -> bool:
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("exercise", CASES)
-def test_reference_solution_passes(exercise: Exercise, live_cluster: Cluster, owned_by) -> None:
-    owned_by(exercise.owner)
+def test_reference_solution_passes(exercise: Exercise, live_cluster: Cluster) -> None:
     with scratch_namespace(live_cluster, exercise) as namespace:
         exercise.apply(live_cluster, namespace, "solution")
         report = run_until(live_cluster, namespace, exercise, lambda r: r.passed, timeout=90)
@@ -88,8 +82,7 @@ def test_reference_solution_passes(exercise: Exercise, live_cluster: Cluster, ow
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("exercise", CASES)
-def test_empty_namespace_fails_with_a_specific_hint(exercise: Exercise, live_cluster: Cluster, owned_by) -> None:
-    owned_by(exercise.owner)
+def test_empty_namespace_fails_with_a_specific_hint(exercise: Exercise, live_cluster: Cluster) -> None:
     words = expectations(exercise)["empty"]
     with scratch_namespace(live_cluster, exercise) as namespace:
         report = run_until(live_cluster, namespace, exercise, lambda r: r.passed or mentions(r, words), timeout=20)
@@ -99,10 +92,7 @@ def test_empty_namespace_fails_with_a_specific_hint(exercise: Exercise, live_clu
 
 @pytest.mark.cluster
 @pytest.mark.parametrize("exercise,case", WRONG_CASES)
-def test_wrong_answer_fails_with_a_specific_hint(
-    exercise: Exercise, case: str, live_cluster: Cluster, owned_by
-) -> None:
-    owned_by(exercise.owner)
+def test_wrong_answer_fails_with_a_specific_hint(exercise: Exercise, case: str, live_cluster: Cluster) -> None:
     words = expectations(exercise)["wrong"][case]
     with scratch_namespace(live_cluster, exercise) as namespace:
         exercise.apply(live_cluster, namespace, f"wrong/{case}")
