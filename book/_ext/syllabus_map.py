@@ -27,6 +27,20 @@ def _xref(target: str, text: str) -> nodes.Node:
     return ref
 
 
+def _links(targets: str | list[str] | None, column: str) -> nodes.Node | str:
+    """One link per target (a lab may be named with the others that also cover the item)."""
+    if not targets:
+        return "planned"
+    if isinstance(targets, str):
+        return _xref(targets, column)
+    span = nodes.inline()
+    for position, target in enumerate(targets):
+        if position:
+            span += nodes.Text(", ")
+        span += _xref(target, Path(target.partition("#")[0]).stem)
+    return span
+
+
 class SyllabusMap(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         source = Path(self.env.srcdir) / "syllabus.yml"
@@ -44,7 +58,7 @@ class SyllabusMap(SphinxDirective):
         for item_id, item in items.items():
             cells: list[nodes.Node | str] = [item_id, item["title"]]
             for column in COLUMNS:
-                cells.append(_xref(item[column], column) if item.get(column) else "planned")
+                cells.append(_links(item.get(column), column))
             body += self._row(cells)
         group += body
         return [table]

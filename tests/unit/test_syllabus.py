@@ -1,4 +1,11 @@
-"""syllabus.yml names every syllabus item, and every path and anchor it names exists."""
+"""syllabus.yml names every syllabus item, every path and anchor it names exists and is in the
+table of contents, and every item a lab says it covers is mapped to that lab.
+
+The map reads only what the repository holds: a lab states what it covers in one sentence,
+"Covers syllabus item(s) F5 and S3, with S4 and C3." (items after "touches" are mentioned,
+not covered), and each of those items names that lab under ``lab`` (a path, or a list of
+paths when several labs cover it).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP = yaml.safe_load((ROOT / "syllabus.yml").read_text())
-SYLLABUS = ROOT.parent / "shared" / "SYLLABUS.md"
-# The items of the syllabus, as its headings group them; kept here so the test runs without shared/.
+TOC = (ROOT / "_toc.yml").read_text()
+# The items of the syllabus, as its headings group them.
 IDS = [f"F{i}" for i in range(1, 10)] + [f"C{i}" for i in range(1, 7)] + [f"S{i}" for i in range(1, 13)]
 IDS += ["M1", "M2", "M3"] + [f"A{i}" for i in range(1, 6)] + [f"U{i}" for i in range(1, 5)]
 COVERED = [f"F{i}" for i in range(1, 10)]  # items that must have a chapter, a lab and an exercise
@@ -22,10 +29,39 @@ def test_every_syllabus_item_is_mapped() -> None:
     assert not set(MAP) - set(IDS), f"unknown IDs in syllabus.yml: {sorted(set(MAP) - set(IDS))}"
 
 
-@pytest.mark.skipif(not SYLLABUS.exists(), reason="shared/SYLLABUS.md is not beside the repository")
-def test_the_id_list_matches_the_syllabus_document() -> None:
-    found = re.findall(r"^- ([FCSMAU]\d+) ", SYLLABUS.read_text(), flags=re.MULTILINE)
-    assert sorted(found) == sorted(IDS)
+def paths(item: str, key: str) -> list[str]:
+    value = MAP[item].get(key) or []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def covered_by(lab: Path) -> set[str]:
+    """The items a lab's "Covers syllabus item(s) ..." sentence names (ranges such as F3–F8 expanded)."""
+    match = re.search(r"Covers syllabus items? (.*?)(?:\.\s|\.$|, and touches)", lab.read_text(), flags=re.S)
+    assert match, f"{lab.name} has no sentence 'Covers syllabus item(s) ...'"
+    found: set[str] = set()
+    for first, last in re.findall(r"([FCSMAU]\d+)(?:[–-]([FCSMAU]?\d+))?", match.group(1)):
+        if last:
+            letter, start, end = first[0], int(first[1:]), int(last.lstrip("FCSMAU"))
+            found |= {f"{letter}{i}" for i in range(start, end + 1)}
+        else:
+            found.add(first)
+    return found
+
+
+LABS = sorted((ROOT / "labs").glob("*.md"))
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda p: p.stem)
+def test_every_item_a_lab_covers_is_mapped_to_it(lab: Path) -> None:
+    named = f"labs/{lab.name}"
+    missing = sorted(item for item in covered_by(lab) if named not in paths(item, "lab"))
+    assert not missing, f"{lab.name} says it covers {missing}, which syllabus.yml does not map to it"
+
+
+def test_the_sentence_parser_expands_ranges_and_stops_at_touches(tmp_path: Path) -> None:
+    lab = tmp_path / "lab.md"
+    lab.write_text("Covers syllabus items F5 and S3, with C3–C4, and touches F1.\n")
+    assert covered_by(lab) == {"F5", "S3", "C3", "C4"}
 
 
 @pytest.mark.parametrize("item", COVERED)
@@ -34,13 +70,11 @@ def test_covered_items_have_chapter_lab_and_exercise(item: str) -> None:
 
 
 @pytest.mark.parametrize("item", sorted(MAP))
-def test_paths_and_anchors_exist(item: str) -> None:
+def test_paths_and_anchors_exist_and_are_in_the_table_of_contents(item: str) -> None:
     for key in ("chapter", "lab", "exercise"):
-        if key not in MAP[item]:
-            continue
-        path, _, anchor = MAP[item][key].partition("#")
-        assert (ROOT / path).is_file(), f"{item} {key}: {path} does not exist"
-        if anchor:
-            assert f"({anchor})=" in (ROOT / path).read_text(), f"{item} {key}: no label ({anchor})= in {path}"
-        toc = (ROOT / "_toc.yml").read_text()
-        assert str(Path(path).with_suffix("")) in toc, f"{item} {key}: {path} is not in _toc.yml"
+        for target in paths(item, key):
+            path, _, anchor = target.partition("#")
+            assert (ROOT / path).is_file(), f"{item} {key}: {path} does not exist"
+            if anchor:
+                assert f"({anchor})=" in (ROOT / path).read_text(), f"{item} {key}: no label ({anchor})= in {path}"
+            assert str(Path(path).with_suffix("")) in TOC, f"{item} {key}: {path} is not in _toc.yml"
