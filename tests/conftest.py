@@ -64,13 +64,17 @@ def leftovers(cluster: Cluster, selector: str) -> list[str]:
 
 @pytest.fixture
 def owned_by(live_cluster: Cluster):
-    """Check that what a lab or exercise labels ``threeplanes.io/lab=<owner>`` is gone after the test.
+    """Check that what a lab labels ``threeplanes.io/lab=<owner>`` during the test is gone after it.
 
-    Labs label their namespace and any cluster-scoped object with their file's stem; exercises
-    with ``exercise-<id>``. Scoping the check by owner lets several labs share a cluster at once.
+    Labs label their namespace and any cluster-scoped object with their file's stem. Scoping the
+    check by owner, and to what did not exist before the test, lets several labs share a cluster.
     """
-    owners: list[str] = []
-    yield owners.append
-    for owner in owners:
-        left = leftovers(live_cluster, f"{LAB_LABEL}={owner}")
+    owners: dict[str, set[str]] = {}
+
+    def own(owner: str) -> None:
+        owners[owner] = set(leftovers(live_cluster, f"{LAB_LABEL}={owner}"))
+
+    yield own
+    for owner, before in owners.items():
+        left = sorted(set(leftovers(live_cluster, f"{LAB_LABEL}={owner}")) - before)
         assert not left, f"{owner} left these behind: {left}"

@@ -140,12 +140,13 @@ def delete_stale(cluster: Any, owner: str) -> list[str]:
     """
     from threeplanes.kit.nodes import delete_node
 
-    live = {ns.metadata.name for ns in cluster.core.list_namespace().items if ns.status.phase != "Terminating"}
-    stale = [
-        o
-        for o in cluster_scoped(cluster, f"{LAB_LABEL}={owner},{FOR_NAMESPACE}")
-        if o.kind.kind != "Namespace" and o.labels[FOR_NAMESPACE] not in live
+    # Objects first, namespaces second: a run makes its namespace before its objects, so every
+    # live run's object listed here has its namespace in the listing that follows.
+    candidates = [
+        o for o in cluster_scoped(cluster, f"{LAB_LABEL}={owner},{FOR_NAMESPACE}") if o.kind.kind != "Namespace"
     ]
+    live = {ns.metadata.name for ns in cluster.core.list_namespace().items if ns.status.phase != "Terminating"}
+    stale = [o for o in candidates if o.labels[FOR_NAMESPACE] not in live]
     for obj in stale:
         _delete(cluster, obj, delete_node)
     return [str(o) for o in stale]
