@@ -1,4 +1,10 @@
-"""Shared fixtures: the live cluster (started for the session when none runs) and a leftover check."""
+"""Shared fixtures: the live cluster (started for the session when none runs) and a leftover check.
+
+``pytest --backend kind`` runs the whole suite against a kind cluster (``--backend local``,
+the default ``auto`` and ``existing`` likewise); the ``BACKEND`` environment variable is how
+``make`` passes the same choice. A step that needs kwok's simulated nodes raises
+``NotOnThisCluster`` on kind, and its test is skipped with that sentence.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,39 @@ import os
 import pytest
 
 from threeplanes.connect import Cluster, connect
+from threeplanes.errors import NotOnThisCluster
 from threeplanes.namespace import LAB_LABEL, PART_OF
 from threeplanes.provision import cluster as book_cluster
 
 OURS = f"{PART_OF}=threeplanes"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        default=os.environ.get("BACKEND", "auto"),
+        choices=book_cluster.BACKENDS,
+        help="the cluster the suite runs against (default: $BACKEND, else auto)",
+    )
+    parser.addoption(
+        "--context", default=os.environ.get("CONTEXT"), help="with --backend existing: your cluster's context"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    outcome = yield
+    error = outcome.excinfo[1] if outcome.excinfo else None
+    if isinstance(error, NotOnThisCluster):
+        outcome.force_exception(pytest.skip.Exception(str(error), _use_item_location=True))
+
+
 @pytest.fixture(scope="session")
-def live_cluster() -> Cluster:
+def live_cluster(request: pytest.FixtureRequest) -> Cluster:
     """The book's cluster. Started here if none runs; then stopped at the end, after checking
     that the whole session left nothing of ours behind."""
-    path, started = book_cluster.up(os.environ.get("BACKEND", "auto"))
+    backend = request.config.getoption("--backend")
+    path, started = book_cluster.up(backend, context=request.config.getoption("--context"))
     cluster = connect(path)
     try:
         yield cluster

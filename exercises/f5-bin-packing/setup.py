@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 
 from threeplanes.connect import connect
+from threeplanes.errors import LabError
 from threeplanes.labnodes import OwnNodes
 
 EXERCISE = "f5-bin-packing"
@@ -25,6 +26,7 @@ def exercise_nodes(namespace: str) -> OwnNodes:
 
 def apply(cluster, namespace: str) -> None:
     """Create the two nodes (unless they exist) and wait until they are Ready and schedulable."""
+    cluster.require_simulated_nodes("The f5-bin-packing exercise's two nodes of 2 CPUs")
     nodes = exercise_nodes(namespace)
     if not nodes.list(cluster):
         nodes.create(cluster, ["a", "b"], cpu="2", memory="4Gi", remove_at_exit=False)
@@ -33,5 +35,8 @@ def apply(cluster, namespace: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: setup.py <namespace>")
-    apply(connect(), sys.argv[1])
+    try:
+        apply(connect(), sys.argv[1])
+    except LabError as error:
+        sys.exit(f"error: {error}")
     print(f"Nodes {sys.argv[1]}-a and {sys.argv[1]}-b are Ready: kubectl get nodes -l threeplanes.io/pool={EXERCISE}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 
 from threeplanes.connect import connect
+from threeplanes.errors import LabError
 from threeplanes.labnodes import OwnNodes
 
 EXERCISE = "f6-self-healing"
@@ -21,6 +22,7 @@ EXERCISE = "f6-self-healing"
 
 def apply(cluster, namespace: str) -> None:
     """Create the three nodes (unless they exist) and wait until they are Ready and schedulable."""
+    cluster.require_simulated_nodes("The f6-self-healing exercise's three nodes, which it drains and stops,")
     nodes = OwnNodes(namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE)
     if not nodes.list(cluster):
         nodes.create(cluster, ["a", "b", "c"], cpu="2", memory="4Gi", remove_at_exit=False)
@@ -29,5 +31,8 @@ def apply(cluster, namespace: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: setup.py <namespace>")
-    apply(connect(), sys.argv[1])
+    try:
+        apply(connect(), sys.argv[1])
+    except LabError as error:
+        sys.exit(f"error: {error}")
     print(f"Three nodes {sys.argv[1]}-a, -b, -c are Ready: kubectl get nodes -l threeplanes.io/pool={EXERCISE}")

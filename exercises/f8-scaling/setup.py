@@ -13,6 +13,7 @@ import sys
 from kubernetes import client
 
 from threeplanes.connect import connect
+from threeplanes.errors import LabError
 from threeplanes.scaling import USAGE_CPU, NodePool, wait_for_schedulable
 from threeplanes.versions import pinned
 from threeplanes.wait import wait_for_rollout
@@ -37,6 +38,7 @@ def deployment(namespace: str) -> dict:
 
 def apply(cluster, namespace: str) -> None:
     """Create the node and the Deployment, unless they exist; wait until both are ready."""
+    cluster.require_simulated_nodes("The f8-scaling exercise's node, whose pods report the CPU they use,")
     try:
         pool(namespace).create(cluster, "node", cpu="4", remove_at_exit=False)
     except client.ApiException as error:
@@ -54,7 +56,10 @@ def apply(cluster, namespace: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: setup.py <namespace>")
-    apply(connect(), sys.argv[1])
+    try:
+        apply(connect(), sys.argv[1])
+    except LabError as error:
+        sys.exit(f"error: {error}")
     print(
         f"node {sys.argv[1]}-node is ready and Deployment api runs on it: kubectl get deployment api -n {sys.argv[1]}"
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import graphviz
 
+from threeplanes.graph import Diagram
 from threeplanes.tables import Table, table
 from threeplanes.wait import Objects, is_ready, named, wait_for, wait_for_gone
 
@@ -258,7 +259,7 @@ def claim_names(pod: Any) -> list[str]:
 
 def storage_graph(cluster: Any, namespace: str, volumes: Objects) -> graphviz.Digraph:
     """Pods → the claims they mount → the volumes bound to them → the node a local volume lives on."""
-    graph = graphviz.Digraph(
+    graph = Diagram(
         graph_attr={"rankdir": "LR"}, node_attr={"fontsize": "10"}, edge_attr={"fontsize": "9", "color": "#475569"}
     )
     for pod in cluster.core.list_namespaced_pod(namespace).items:
