@@ -76,7 +76,7 @@ def env_command(args: argparse.Namespace) -> int:
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    code = doctor.report(ports=tuple(args.port))
+    code = doctor.report(ports=tuple(args.port), only_ports=args.only_ports)
     if code == 0:
         print("nothing stands in the way")
     return code
@@ -111,6 +111,7 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("doctor", help="check, one sentence per problem, what would stop the book from starting")
     d.add_argument("--port", type=int, action="append", default=[], help="a port that must be free (repeatable)")
+    d.add_argument("--only-ports", action="store_true", help="check only that the ports are free")
     d.set_defaults(run=doctor_command)
     return top
 

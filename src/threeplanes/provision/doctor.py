@@ -103,9 +103,12 @@ def problems(before_venv: bool = False, ports: tuple[int, ...] = ()) -> list[str
     return [p for p in found if p]
 
 
-def report(before_venv: bool = False, ports: tuple[int, ...] = ()) -> int:
+def report(before_venv: bool = False, ports: tuple[int, ...] = (), only_ports: bool = False) -> int:
     """Print one line per problem; 0 when there is none."""
-    found = problems(before_venv, ports) if python_problem() is None else [python_problem()]
+    if only_ports:
+        found = [p for p in (port_problem(port) for port in ports) if p]
+    else:
+        found = problems(before_venv, ports) if python_problem() is None else [python_problem()]
     for problem in found:
         print(f"error: {problem}", file=sys.stderr)
     return 1 if found else 0

@@ -85,8 +85,8 @@ def with_deadline(action: Callable[[], T], seconds: float, program: Path, what: 
     try:
         return future.result(timeout=seconds)
     except concurrent.futures.TimeoutError:
-        ours = [p for p in psutil.Process().children(recursive=True) if _runs(p, program)]
-        processes.stop(ours)
+        for process in [p for p in psutil.Process().children(recursive=True) if _runs(p, program)]:
+            processes.stop_tree(process.pid)
         with contextlib.suppress(Exception):
             future.result(timeout=30)
         raise ProvisioningError(f"{what} did not finish within {seconds:g} s and was stopped.") from None
@@ -99,8 +99,8 @@ def with_deadline(action: Callable[[], T], seconds: float, program: Path, what: 
 
 
 def _runs(process: psutil.Process, program: Path) -> bool:
-    try:
-        return (process.cmdline() or [""])[0] == str(program)
+    try:  # the program itself, or a script run by its interpreter
+        return str(program) in process.cmdline()[:2]
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
 
