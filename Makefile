@@ -71,8 +71,9 @@ test: setup
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
 
+# Every figure of book/benchmarks.md; ONLY=a,b runs some steps (`python -m threeplanes.bench --list`).
 bench: cluster
-	$(PY) -m threeplanes.bench
+	$(PY) -m threeplanes.bench $(if $(ONLY),--only $(ONLY))
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests exercises book

@@ -127,3 +127,22 @@ def test_jupyterlab_starts_headless_and_lists_the_labs_as_notebooks(tmp_path) ->
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_the_themes_download_menu_offers_the_ipynb(tmp_path) -> None:
+    """A small Sphinx site (myst-nb, sphinx-book-theme, the extension; nothing executed)."""
+    source = tmp_path / "site"
+    source.mkdir()
+    (source / "lab.md").write_text(SHORTEST_LAB.read_text())
+    (source / "index.md").write_text("# Home\n\n```{toctree}\nlab\n```\n")
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        'extensions = ["myst_nb", "notebook_downloads"]\nhtml_theme = "sphinx_book_theme"\nnb_execution_mode = "off"\n'
+    )
+    out = tmp_path / "html"
+    build = [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(source), str(out)]
+    result = subprocess.run(build, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert 'href="_sources/lab.ipynb"' in (out / "lab.html").read_text()
+    nbformat.validate(nbformat.read(out / "_sources" / "lab.ipynb", as_version=4))
+    assert "_sources/index.ipynb" not in (out / "index.html").read_text()
