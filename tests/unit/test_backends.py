@@ -113,6 +113,7 @@ def test_a_failing_kind_create_is_one_sentence(cache, fake_kind, monkeypatch) ->
     with pytest.raises(ProvisioningError, match="`kind create cluster` failed with exit status 1") as error:
         kind.up(timeout=60)
     assert "\n" not in str(error.value)
+    assert not paths.kubeconfig_path().exists()  # not the empty one pytest-kind-ng touched
 
 
 def test_auto_picks_kind_with_docker_and_local_without_never_existing(monkeypatch) -> None:
@@ -283,3 +284,22 @@ def test_the_suite_takes_its_backend_as_a_pytest_option() -> None:
     assert collect("--backend", "kind").returncode == 0
     refused = collect("--backend", "minikube")
     assert refused.returncode != 0 and "invalid choice: 'minikube'" in refused.stderr
+
+
+def test_a_step_that_needs_kwok_is_skipped_with_its_sentence(tmp_path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copy(paths.REPO_ROOT / "tests" / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "test_on_kind.py").write_text(
+        "from threeplanes.errors import NotOnThisCluster\n\n"
+        "def test_needs_nodes():\n"
+        "    raise NotOnThisCluster('Draining a node needs nodes that the lab creates')\n\n"
+        "def test_plain_failure():\n"
+        "    raise ValueError('a real failure')\n"
+    )
+    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "-q", str(tmp_path)]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "1 failed, 1 skipped" in result.stdout, result.stdout
+    assert "SKIPPED [1] test_on_kind.py:3: Draining a node needs nodes that the lab creates" in result.stdout

@@ -446,3 +446,20 @@ def test_the_check_before_the_venv_runs_on_the_system_python() -> None:
         [sys.executable, "-I", str(script), "--before-venv"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_rate_limited_github_api_builds_instead_of_stopping(cache, monkeypatch) -> None:
+    kwok = binaries.named("kwok")
+
+    def limited(url, timeout=0):
+        if "api.github.com" in url:
+            raise urllib.error.HTTPError(url, 403, "rate limit exceeded", {}, None)
+        return io.BytesIO(b"x")
+
+    built = []
+    monkeypatch.setattr(binaries.urllib.request, "urlopen", limited)
+    monkeypatch.setattr(
+        binaries, "build", lambda c: built.append(c) or [fake_program(c.cache_dir, b, "") for b in c.binaries]
+    )
+    binaries.ensure(kwok)
+    assert built == [kwok]

@@ -50,6 +50,10 @@ RESOLVE_TIMEOUT_S = 20 * 60  # downloading a component's modules through the pro
 BUILD_SPACE_BYTES = 8 * 2**30  # Go's build cache (~3.6 GiB) and module cache (~1.8 GiB) for Kubernetes, plus room
 
 
+class ReleaseFileMissing(ProvisioningError):
+    """A release address answered 404: the pinned version publishes no such file."""
+
+
 class Unreachable(Exception):
     """The release downloads cannot be reached (no network, DNS, a firewall): build instead."""
 
@@ -215,7 +219,7 @@ def _opened(url: str) -> Iterator[Any]:
             yield reply
     except urllib.error.HTTPError as error:
         if error.code == 404:
-            raise ProvisioningError(
+            raise ReleaseFileMissing(
                 f"{url} does not exist (HTTP 404): the version pinned in versions.toml has no such release file."
             ) from None
         raise ProvisioningError(f"{url} answered HTTP {error.code} {error.reason}; try again later.") from None
@@ -245,7 +249,12 @@ def published_sha256(component: Component, url: str) -> str:
         raise Unverifiable(f"etcd's SHA256SUMS lists no {file_name}")
     if component.name in GITHUB_REPOSITORIES:
         api = f"https://api.github.com/repos/{GITHUB_REPOSITORIES[component.name]}/releases/tags/v{component.version}"
-        release = json.loads(fetch(api))
+        try:
+            release = json.loads(fetch(api))
+        except ReleaseFileMissing:
+            raise
+        except ProvisioningError as error:  # GitHub's API limits unauthenticated callers (403, 429)
+            raise Unverifiable(f"GitHub's release API gave no checksum: {error}") from None
         digest = next((a.get("digest") or "" for a in release.get("assets", []) if a.get("name") == file_name), "")
         if digest.startswith("sha256:"):
             return digest.removeprefix("sha256:")

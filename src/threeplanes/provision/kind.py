@@ -126,7 +126,13 @@ def up(timeout: float = CREATE_TIMEOUT_S) -> Path:
         return kubeconfig_path()
     log(f"creating the kind cluster ({pinned().kind_node_image}, config {CONFIG})")
     cluster = kind_cluster()
-    with_deadline(lambda: cluster.create(config_file=CONFIG), timeout, cluster.kind_path, "`kind create cluster`")
+    try:
+        with_deadline(lambda: cluster.create(config_file=CONFIG), timeout, cluster.kind_path, "`kind create cluster`")
+    except ProvisioningError:
+        # KindCluster creates the kubeconfig empty before kind fills it: leave none behind.
+        if kubeconfig_path().exists() and not kubeconfig_path().stat().st_size:
+            kubeconfig_path().unlink()
+        raise
     _wait_for_nodes(timeout)
     return kubeconfig_path()
 

@@ -111,8 +111,8 @@ def from_pid_file(pid_file: Path, program_prefix: Path) -> psutil.Process | None
         return None
     if process.status() == psutil.STATUS_ZOMBIE:
         return None
-    # One second of slack: the two clocks are read with different resolutions.
-    if started > written + 1.0 or not program.startswith(str(program_prefix) + os.sep):
+    # Two seconds of slack: psutil derives start times from the boot time, rounded to the second.
+    if started > written + 2.0 or not program.startswith(str(program_prefix) + os.sep):
         return None
     return process
 
