@@ -320,11 +320,15 @@ def report(results: dict[str, Any]) -> str:
 
 
 def load_results(path: Path | None = None) -> dict[str, Any] | None:
-    """The last run's results (``bench/results.json``), or None when there is no readable file."""
+    """The last run's results (``bench/results.json``), or None when there is no readable file of this format."""
     try:
-        return json.loads((path or RESULTS).read_text())
+        results = json.loads((path or RESULTS).read_text())
     except (OSError, ValueError):
         return None
+    steps = results.get("steps") if isinstance(results, dict) else None
+    if not isinstance(steps, dict) or not all(isinstance(e, dict) and "label" in e for e in steps.values()):
+        return None  # written by an older `make bench`: one number per key, no labels
+    return results
 
 
 def results_table(results: dict[str, Any]) -> Any:
@@ -355,6 +359,7 @@ def results_chart(results: dict[str, Any]) -> Any:
     when = results.get("machine", {}).get("when", "?")
     axes.set_title(f"Measured {when} on {results.get('machine', {}).get('cpus', '?')} CPUs")
     figure.tight_layout()
+    plt.close(figure)  # shown once, by whoever displays it, not again by the notebook's inline backend
     return figure
 
 
