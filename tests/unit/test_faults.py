@@ -463,3 +463,25 @@ def test_a_rate_limited_github_api_builds_instead_of_stopping(cache, monkeypatch
     )
     binaries.ensure(kwok)
     assert built == [kwok]
+
+
+def test_cluster_down_stops_its_processes_and_never_a_stranger(cache) -> None:
+    """A pid file left behind names a PID now used by another process (here: this test's own)."""
+    bin_dir = local.cluster_dir() / "bin"
+    bin_dir.mkdir(parents=True)
+    (local.cluster_dir() / "pids").mkdir()
+    shutil.copy(shutil.which("sleep"), bin_dir / "kube-apiserver")
+    recorded = subprocess.Popen([str(bin_dir / "kube-apiserver"), "300"])
+    orphan = subprocess.Popen([str(bin_dir / "kube-apiserver"), "301"])  # started, pid file never written
+    stranger = psutil.Process(os.getpid())
+    try:
+        (local.cluster_dir() / "pids" / "kube-apiserver.pid").write_text(str(recorded.pid))
+        (local.cluster_dir() / "pids" / "etcd.pid").write_text(str(stranger.pid))
+        before = {p.name: p.running for p in local.processes()}
+        assert before["kube-apiserver"] and not before["etcd"]
+        local.down()
+        assert recorded.wait(timeout=30) is not None and orphan.wait(timeout=30) is not None
+        assert stranger.is_running() and not local.cluster_dir().exists()
+    finally:
+        for process in (recorded, orphan):
+            process.kill()

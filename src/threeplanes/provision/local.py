@@ -68,7 +68,8 @@ def _component_processes() -> dict[str, psutil.Process]:
     known = {p.pid for p in found.values()}
     for process in process_control.running_from(cluster_dir()):
         if process.pid not in known:
-            found[Path((process.info.get("cmdline") or ["?"])[0]).name] = process
+            name = Path((process.info.get("cmdline") or ["?"])[0]).name
+            found[name if name not in found else f"{name}-{process.pid}"] = process
     return found
 
 
