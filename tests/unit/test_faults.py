@@ -442,9 +442,7 @@ def test_a_port_already_taken_is_one_sentence(monkeypatch, capsys) -> None:
 
 def test_the_check_before_the_venv_runs_on_the_system_python() -> None:
     script = paths.REPO_ROOT / "src" / "threeplanes" / "provision" / "doctor.py"
-    result = subprocess.run(
-        [sys.executable, "-I", str(script), "--before-venv"], capture_output=True, text=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, str(script), "--before-venv"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
 
 

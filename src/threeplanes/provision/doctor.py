@@ -4,10 +4,9 @@
 Makefile calls it before it makes the virtual environment) and checks Python itself;
 ``threeplanes doctor`` adds the cluster's needs (Go or the release downloads, disk space for
 a build) and, with ``--port``, whether a port is free. This file imports nothing of the
-package at its top, so an old Python can still run it and say why it is too old.
+package at its top and quotes its annotations, so an old Python (3.6 on) can still run it and
+say why it is too old.
 """
-
-from __future__ import annotations
 
 import importlib.util
 import os
@@ -19,7 +18,7 @@ MINIMUM_PYTHON = (3, 11)
 RELEASES_HOST = ("dl.k8s.io", 443)
 
 
-def python_problem(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> str | None:
+def python_problem(version: "tuple[int, ...]" = tuple(sys.version_info[:3])) -> "str | None":
     if tuple(version[:2]) >= MINIMUM_PYTHON:
         return None
     found = ".".join(str(n) for n in version[:3])
@@ -29,7 +28,7 @@ def python_problem(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> st
     )
 
 
-def venv_problem() -> str | None:
+def venv_problem() -> "str | None":
     """Debian and Ubuntu ship ``venv`` without ``ensurepip`` until python3-venv is installed."""
     if importlib.util.find_spec("venv") is not None and importlib.util.find_spec("ensurepip") is not None:
         return None
@@ -48,7 +47,7 @@ def releases_reachable(timeout: float = 5.0) -> bool:
         return False
 
 
-def binaries_problem() -> str | None:
+def binaries_problem() -> "str | None":
     """Missing binaries need either the release downloads or Go, and a build needs disk space."""
     from threeplanes.provision import binaries, paths
 
@@ -83,7 +82,7 @@ def _provided(component) -> bool:
     return any(all(os.access(os.path.join(p, b), os.X_OK) for b in component.binaries) for p in places)
 
 
-def port_problem(port: int, host: str = "127.0.0.1") -> str | None:
+def port_problem(port: int, host: str = "127.0.0.1") -> "str | None":
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((host, port))
@@ -95,7 +94,7 @@ def port_problem(port: int, host: str = "127.0.0.1") -> str | None:
     return None
 
 
-def problems(before_venv: bool = False, ports: tuple[int, ...] = ()) -> list[str]:
+def problems(before_venv: bool = False, ports: "tuple[int, ...]" = ()) -> "list[str]":
     found = [python_problem(), venv_problem()]
     if not before_venv:
         found.append(binaries_problem())
@@ -103,7 +102,7 @@ def problems(before_venv: bool = False, ports: tuple[int, ...] = ()) -> list[str
     return [p for p in found if p]
 
 
-def report(before_venv: bool = False, ports: tuple[int, ...] = (), only_ports: bool = False) -> int:
+def report(before_venv: bool = False, ports: "tuple[int, ...]" = (), only_ports: bool = False) -> int:
     """Print one line per problem; 0 when there is none."""
     if only_ports:
         found = [p for p in (port_problem(port) for port in ports) if p]
