@@ -45,7 +45,7 @@ cluster-status: $(VENV)/.installed
 
 # A shell whose kubectl is the pinned one and whose KUBECONFIG is the book's cluster.
 shell: $(VENV)/.installed
-	@eval "$$($(VENV)/bin/threeplanes env)" && echo "kubectl: $$(command -v kubectl); KUBECONFIG=$$KUBECONFIG; leave with exit" && exec "$${SHELL:-/bin/bash}" -i
+	@PY=$(PY) bash scripts/shell.sh
 
 # JupyterLab on 127.0.0.1 with the labs as notebooks (jupytext, the default viewer of .md files through
 # scripts/jupyterlab/overrides.json), the repository's environment as the kernel.

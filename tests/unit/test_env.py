@@ -57,3 +57,31 @@ def test_eval_in_bash_gives_the_pinned_kubectl_and_the_book_context(tmp_path) ->
     found, context = result.stdout.split()
     assert found == str(Path(sys.executable).parent / "kubectl")
     assert context == "book-context"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_make_shell_keeps_the_pinned_kubectl_first_after_the_readers_bashrc(tmp_path) -> None:
+    home, other = tmp_path / "home", tmp_path / "other-bin"
+    home.mkdir()
+    other.mkdir()
+    (other / "kubectl").write_text("#!/bin/sh\necho another kubectl\n")
+    (other / "kubectl").chmod(0o755)
+    (home / ".bashrc").write_text(f'export PATH="{other}:$PATH"\nexport KUBECONFIG=/reader/own/config\n')
+    env = {
+        "HOME": str(home),
+        "PATH": "/usr/bin:/bin",
+        "SHELL": "/bin/bash",
+        "PY": sys.executable,
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        paths.CACHE_ENV: str(tmp_path / "cache"),
+    }
+    result = subprocess.run(
+        ["bash", str(paths.REPO_ROOT / "scripts" / "shell.sh")],
+        input='echo "found=$(command -v kubectl)"; echo "config=$KUBECONFIG"; exit\n',
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert f"found={Path(sys.executable).parent / 'kubectl'}" in result.stdout, result.stdout + result.stderr
+    assert f"config={tmp_path / 'cache' / 'kubeconfig'}" in result.stdout

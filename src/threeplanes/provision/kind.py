@@ -64,7 +64,12 @@ def kind_binary() -> Path:
 
 
 def kind_cluster() -> KindCluster:
-    """pytest-kind-ng's handle on the book's kind cluster, with every path given so that it downloads nothing."""
+    """pytest-kind-ng's handle on the book's kind cluster, with every path given so that it downloads nothing.
+
+    pytest-kind-ng passes ``image`` as ``kind create cluster --image``, which kind applies to
+    every node of the configuration (pkg/cluster/internal/create/create.go), so the three nodes
+    of ``cluster/kind.yaml`` all run the digest-pinned image.
+    """
     state = paths.cache_root() / "kind"
     state.mkdir(parents=True, exist_ok=True)
     # KindCluster keeps a folder (.pytest-kind/<name>) under the working directory: put it in the cache.
