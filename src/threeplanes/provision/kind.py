@@ -16,10 +16,9 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import psutil
-from pytest_kind import KindCluster
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import binaries, paths, processes
@@ -34,6 +33,9 @@ NO_DOCKER = (
     "BACKEND=kind needs a Docker engine, and none answers here ({reason}). "
     "Leave BACKEND unset (or BACKEND=local) to use the local cluster, which needs no Docker: `make cluster`."
 )
+
+if TYPE_CHECKING:
+    from pytest_kind import KindCluster
 
 T = TypeVar("T")
 
@@ -68,8 +70,11 @@ def kind_cluster() -> KindCluster:
 
     pytest-kind-ng passes ``image`` as ``kind create cluster --image``, which kind applies to
     every node of the configuration (pkg/cluster/internal/create/create.go), so the three nodes
-    of ``cluster/kind.yaml`` all run the digest-pinned image.
+    of ``cluster/kind.yaml`` all run the digest-pinned image. Imported here, so that the local
+    backend never depends on it.
     """
+    from pytest_kind import KindCluster
+
     state = paths.cache_root() / "kind"
     state.mkdir(parents=True, exist_ok=True)
     # KindCluster keeps a folder (.pytest-kind/<name>) under the working directory: put it in the cache.
