@@ -134,18 +134,26 @@ def test_existing_needs_a_context_named_explicitly(cache, monkeypatch) -> None:
 
 
 def test_existing_copies_only_the_named_context_into_the_cache(cache, tmp_path, monkeypatch) -> None:
-    kubectl = tmp_path / "kubectl"
-    kubectl.write_text(f'#!/bin/bash\necho "$*" > {tmp_path}/kubectl-args\necho \'{{"current-context": "mine"}}\'\n')
-    kubectl.chmod(0o755)
-    monkeypatch.setattr(paths, "kubectl_binary", lambda: str(kubectl))
+    readers = tmp_path / "readers-kubeconfig"
+    readers.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        "clusters: [{name: a, cluster: {server: 'https://127.0.0.1:1'}}, {name: b, cluster: {server: 'https://127.0.0.1:2'}}]\n"
+        "users: [{name: ua, user: {token: ta}}, {name: ub, user: {token: tb}}]\n"
+        "contexts: [{name: ctx-a, context: {cluster: a, user: ua}}, {name: ctx-b, context: {cluster: b, user: ub}}]\n"
+        "current-context: ctx-a\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(readers))  # read only to find the context named
     monkeypatch.setattr(existing, "answers", lambda: True)
     monkeypatch.setattr(cluster, "running_backend", lambda: None)
-    path, started = cluster.up("existing", context="mine")
+    path, started = cluster.up("existing", context="ctx-b")  # the real, pinned kubectl
     assert started and path == paths.kubeconfig_path()
-    assert json.loads(path.read_text()) == {"current-context": "mine"}
+    copied = json.loads(path.read_text())
+    assert copied["current-context"] == "ctx-b"
+    assert [c["name"] for c in copied["clusters"]] == ["b"] and [u["name"] for u in copied["users"]] == ["ub"]
     assert path.stat().st_mode & 0o777 == 0o600
-    assert "--minify --flatten --raw --context mine" in (tmp_path / "kubectl-args").read_text()
     assert paths.backend_file().read_text() == "existing"
+    with pytest.raises(ProvisioningError, match="the context 'nope' could not be read from your kubeconfig"):
+        existing.up("nope")
 
 
 class FakeApi:

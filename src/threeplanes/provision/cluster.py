@@ -38,7 +38,8 @@ def running_backend() -> str | None:
         return "existing"
     if recorded == "kind" and kind.is_running():
         return "kind"
-    if local.is_running():
+    # The book's kubeconfig belongs to the recorded backend: only a local one says the local cluster runs.
+    if recorded in (None, "local") and local.is_running():
         return "local"
     return None
 
