@@ -4,20 +4,31 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BACKEND ?= auto
+CONTEXT ?=
 PORT ?= 8000
 # Labs and checkers mostly wait on the API server, so more workers than cores pays off.
 WORKERS ?= 4
+LAB_PORT ?= 8888
+PYTHON ?= python3
+# JupyterLab refuses to run as root unless told; CI runs as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: setup system-deps binaries cluster cluster-down cluster-status book serve test test-unit bench lint clean
+.PHONY: setup doctor system-deps binaries cluster cluster-down cluster-status shell lab book serve test test-unit bench lint clean
 
+# Python's own checks run before the virtual environment exists: an old Python, or a Debian
+# Python without python3-venv, is told in one sentence instead of failing half-way.
 $(VENV)/.installed: requirements.txt pyproject.toml
-	python3 -m venv $(VENV)
+	$(PYTHON) src/threeplanes/provision/doctor.py --before-venv
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed system-deps
+
+doctor: $(VENV)/.installed
+	$(PY) -m threeplanes doctor --port $(PORT) --port $(LAB_PORT)
 
 system-deps:
 	@bash scripts/system-deps.sh
@@ -26,7 +37,7 @@ binaries: setup
 	$(PY) -m threeplanes binaries
 
 cluster: setup
-	$(PY) -m threeplanes cluster up --backend $(BACKEND)
+	$(PY) -m threeplanes cluster up --backend $(BACKEND) $(if $(CONTEXT),--context $(CONTEXT))
 
 cluster-down: $(VENV)/.installed
 	$(PY) -m threeplanes cluster down
@@ -34,12 +45,24 @@ cluster-down: $(VENV)/.installed
 cluster-status: $(VENV)/.installed
 	$(PY) -m threeplanes cluster status
 
+# A shell whose kubectl is the pinned one and whose KUBECONFIG is the book's cluster.
+shell: $(VENV)/.installed
+	@PY=$(PY) bash scripts/shell.sh
+
+# JupyterLab on 127.0.0.1 with the labs as notebooks (jupytext, the default viewer of .md files through
+# scripts/jupyterlab/overrides.json), the repository's environment as the kernel.
+lab: cluster
+	$(PY) -m threeplanes doctor --only-ports --port $(LAB_PORT)
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.app_settings_dir=$(CURDIR)/scripts/jupyterlab $(ALLOW_ROOT) labs/00-meet-your-cluster.md
+
 book: cluster
 	rm -rf _build/.jupyter_cache
 	$(VENV)/bin/jupyter-book build --keep-going .
 	@echo "The book is in _build/html/index.html"
 
 serve: book
+	$(PY) -m threeplanes doctor --only-ports --port $(PORT)
 	@echo "Serving the book on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
 	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
 
@@ -54,8 +77,9 @@ test: setup
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
 
+# Every figure of book/benchmarks.md; ONLY=a,b runs some steps (`python -m threeplanes.bench --list`).
 bench: cluster
-	$(PY) -m threeplanes.bench
+	$(PY) -m threeplanes.bench $(if $(ONLY),--only $(ONLY))
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports

@@ -4,6 +4,11 @@ The first worker that needs the cluster starts it (under the cluster's file lock
 runs; the run then owns it, and the controlling process stops it at the very end, after
 checking that the whole run left nothing of ours behind. The kubeconfig is exported to the
 environment, so the lab kernels the tests start talk to the same cluster as the tests.
+
+``pytest --backend kind`` runs the whole suite against a kind cluster (``--backend local``,
+the default ``auto`` and ``existing`` likewise); the ``BACKEND`` environment variable is how
+``make`` passes the same choice. A step that needs kwok's simulated nodes raises
+``NotOnThisCluster`` on kind, and its test is skipped with that sentence.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from threeplanes.errors import NotOnThisCluster
 from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
 from threeplanes.kit.labels import LAB_LABEL, OURS
@@ -33,10 +39,31 @@ def _started_marker() -> Path:
     return paths.cache_root() / f"started-by-test-run-{os.environ[RUN_ENV]}"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        default=os.environ.get("BACKEND", "auto"),
+        choices=book_cluster.BACKENDS,
+        help="the cluster the suite runs against (default: $BACKEND, else auto)",
+    )
+    parser.addoption(
+        "--context", default=os.environ.get("CONTEXT"), help="with --backend existing: your cluster's context"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    outcome = yield
+    error = outcome.excinfo[1] if outcome.excinfo else None
+    if isinstance(error, NotOnThisCluster):
+        outcome.force_exception(pytest.skip.Exception(str(error), _use_item_location=True))
+
+
 @pytest.fixture(scope="session")
-def live_cluster() -> Cluster:
+def live_cluster(request: pytest.FixtureRequest) -> Cluster:
     """The book's cluster; started here when none runs (it is then stopped at the end of the run)."""
-    path, started = book_cluster.up(os.environ.get("BACKEND", "auto"))
+    backend = request.config.getoption("--backend")
+    path, started = book_cluster.up(backend, context=request.config.getoption("--context"))
     if started:
         _started_marker().write_text(str(path))
     os.environ[KUBECONFIG_ENV] = str(path)

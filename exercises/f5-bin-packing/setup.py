@@ -20,6 +20,7 @@ def exercise_nodes(namespace: str) -> NodePool:
 
 def apply(cluster, namespace: str) -> None:
     """Create the two nodes (unless they exist) and wait until they are Ready and schedulable."""
+    cluster.require_simulated_nodes("The f5-bin-packing exercise's two nodes of 2 CPUs")
     nodes = exercise_nodes(namespace)
     if not nodes.nodes(cluster):
         nodes.create(cluster, "a", "b", cpu="2", memory="4Gi", remove_at_exit=False)

@@ -16,6 +16,7 @@ EXERCISE = "f6-self-healing"
 
 def apply(cluster, namespace: str) -> None:
     """Create the three nodes (unless they exist) and wait until they are Ready and schedulable."""
+    cluster.require_simulated_nodes("The f6-self-healing exercise's three nodes, which it drains and stops,")
     nodes = NodePool(namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE)
     if not nodes.nodes(cluster):
         nodes.create(cluster, "a", "b", "c", cpu="2", memory="4Gi", remove_at_exit=False)

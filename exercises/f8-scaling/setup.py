@@ -33,6 +33,7 @@ def deployment(namespace: str) -> dict:
 
 def apply(cluster, namespace: str) -> None:
     """Create the node and the Deployment, unless they exist; wait until both are ready."""
+    cluster.require_simulated_nodes("The f8-scaling exercise's node, whose pods report the CPU they use,")
     nodes = pool(namespace)
     if nodes.nodes(cluster):
         wait_for_schedulable(cluster, nodes.selector, 1)

@@ -1,34 +1,53 @@
-"""Benchmarks: print, and write to ``bench/results.json``, how long the book's machinery takes.
+"""Benchmarks: how long the book's machinery takes, written to ``bench/results.json``.
 
-Run with ``make bench``. It restarts the local cluster to time its start, so it leaves a
-fresh cluster running. Targets (2 cores, binaries cached): cluster start ≤ 15 s,
-3-replica Deployment Ready ≤ 5 s, ``make test`` ≤ 20 min.
+Run with ``make bench`` (``python -m threeplanes.bench``; ``--only a,b`` runs some steps,
+``--list`` names them). Every step is timed on its own: a step that fails is recorded with
+its error in one line and the run goes on, and the file is rewritten after each step, so an
+interrupted run keeps what it measured. The page ``book/benchmarks.md`` draws the file.
+
+The steps restart the local cluster to time its start, so a run leaves a fresh cluster
+running; the floor it is compared with is a bare ``kwokctl create cluster`` with the same
+binaries, in a working directory of its own, timed in the same run and deleted at once.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from kubernetes import client
-
-from threeplanes.kit.connect import connect
-from threeplanes.kit.namespaces import delete_namespace, lab_namespace
-from threeplanes.kit.wait import wait_for_rollout
-from threeplanes.provision import binaries, local, paths
+from threeplanes.errors import ProvisioningError
+from threeplanes.provision import binaries, local, paths, processes
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.versions import pinned
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = paths.REPO_ROOT
 RESULTS = ROOT / "bench" / "results.json"
-TARGETS = {"cluster_start_s": 15.0, "deployment_ready_s": 5.0}
+LOGS = ROOT / "bench"
+
+Measured = float | dict[str, float]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One figure: how it is measured, in which unit, and what it is compared with."""
+
+    name: str
+    label: str
+    unit: str
+    measure: Callable[[], Measured]
+    target: float | None = None
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -37,8 +56,31 @@ def timed(action: Callable[[], object]) -> float:
     return round(time.monotonic() - started, 2)
 
 
+def run_logged(name: str, command: list[str], timeout: float, env: dict[str, str] | None = None) -> float:
+    """Time ``command`` with its output in ``bench/<name>.log``; a failure says where to read why."""
+    log_path = LOGS / f"{name}.log"
+    with open(log_path, "w") as log_file:
+        started = time.monotonic()
+        result = processes.run(
+            command, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout, env=env or dict(os.environ)
+        )
+        elapsed = round(time.monotonic() - started, 2)
+    if result.returncode != 0:
+        raise ProvisioningError(
+            f"`{' '.join(command)}` exited with {result.returncode} after {elapsed:g} s; see {log_path}"
+        )
+    return elapsed
+
+
+# --- provisioning -----------------------------------------------------------------------------
+
+
+def provisioning_cached() -> float:
+    return timed(binaries.ensure_all)
+
+
 def provisioning_cold() -> float:
-    """Provision every binary into an empty cache, ignoring any named directory (Go's own caches stay warm)."""
+    """Every binary into an empty cache, ignoring any named directory (Go's own caches stay warm)."""
     saved = {name: os.environ.pop(name, None) for name in (paths.CACHE_ENV, binaries.BIN_DIR_ENV)}
     with tempfile.TemporaryDirectory() as empty:
         os.environ[paths.CACHE_ENV] = empty
@@ -49,7 +91,80 @@ def provisioning_cold() -> float:
             os.environ.update({name: value for name, value in saved.items() if value is not None})
 
 
+# --- the cluster ------------------------------------------------------------------------------
+
+
+def cluster_start() -> float:
+    book_cluster.down()
+    return timed(lambda: book_cluster.up("local"))
+
+
+def bare_kwokctl_start() -> float:
+    """The floor: ``kwokctl create cluster`` with the same binaries, no configuration, no nodes, no metrics-server."""
+    found = binaries.ensure_all()
+    with tempfile.TemporaryDirectory(prefix="kwok-floor-") as workdir:
+        env = {**os.environ, "KWOK_WORKDIR": workdir}
+        base = [str(found["kwokctl"]), "--name", "bench-floor"]
+        create = [
+            *base,
+            "create",
+            "cluster",
+            "--runtime",
+            "binary",
+            "--kubeconfig",
+            str(Path(workdir) / "kubeconfig"),
+            "--kube-apiserver-binary",
+            str(found["kube-apiserver"]),
+            "--kube-controller-manager-binary",
+            str(found["kube-controller-manager"]),
+            "--kube-scheduler-binary",
+            str(found["kube-scheduler"]),
+            "--kwok-controller-binary",
+            str(found["kwok"]),
+            "--etcd-binary",
+            str(found["etcd"]),
+            "--wait",
+            "120s",
+        ]
+        try:
+            return run_logged("bare_kwokctl_start", create, timeout=240, env=env)
+        finally:
+            processes.run([*base, "delete", "cluster"], env=env, capture_output=True, timeout=120)
+            processes.stop(processes.running_from(Path(workdir)))
+
+
+def start_over_floor(results: dict[str, Any]) -> float:
+    """How many times the floor the book's cluster takes to start (same binaries, same run)."""
+    start, floor = (results.get(k, {}).get("value") for k in ("cluster_start_s", "bare_kwokctl_start_s"))
+    if not start or not floor:
+        raise ProvisioningError("needs both cluster_start_s and bare_kwokctl_start_s from this run")
+    return round(start / floor, 2)
+
+
+def control_plane_memory_mib() -> float:
+    """Resident memory of every component process of the local cluster, summed."""
+    import psutil
+
+    total = 0
+    for process in local.processes():
+        if process.running:
+            try:
+                total += psutil.Process(process.pid).memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+    if not total:
+        raise ProvisioningError("no component process of the local cluster is running")
+    return round(total / 2**20, 1)
+
+
 def deployment_ready() -> float:
+    """A 3-replica Deployment created and waited for until every replica is Ready."""
+    from kubernetes import client
+
+    from threeplanes.kit.connect import connect
+    from threeplanes.kit.namespaces import delete_namespace, lab_namespace
+    from threeplanes.kit.wait import wait_for_rollout
+
     cluster = connect()
     namespace = lab_namespace(cluster, "bench")
     labels = {"app": "bench"}
@@ -75,44 +190,199 @@ def deployment_ready() -> float:
         delete_namespace(cluster, namespace)
 
 
-def control_plane_memory_mib() -> float:
-    total = 0
-    for process in local.processes():
-        status = Path(f"/proc/{process.pid}/status")
-        if process.running and status.exists():
-            rss = next(line for line in status.read_text().splitlines() if line.startswith("VmRSS"))
-            total += int(rss.split()[1])
-    return round(total / 1024, 1)
+# --- labs, tests, the book ---------------------------------------------------------------------
 
 
-def run(command: list[str]) -> float:
-    return timed(
-        lambda: subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    )
+def lab_times(junit: Path) -> dict[str, float]:
+    """Each lab's time from pytest's JUnit report (``test_lab_runs_top_to_bottom[<lab>]``)."""
+    times = {}
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        name = case.get("name", "")
+        if name.startswith("test_lab_runs_top_to_bottom[") and case.find("skipped") is None:
+            times[name.split("[", 1)[1].rstrip("]")] = round(float(case.get("time", 0)), 2)
+    return times
 
 
-def main() -> int:
+def lab_suite(workers: int) -> dict[str, float]:
+    junit = LOGS / f"labs-{workers}.xml"
+    command = [sys.executable, "-m", "pytest", "-q", "tests/labs", f"--junitxml={junit}"]
+    if workers > 1:
+        command += ["-n", str(workers)]
+    total = run_logged(f"lab_suite_{'serial' if workers == 1 else 'parallel'}", command, timeout=3600)
+    return {"total": total, **lab_times(junit)}
+
+
+def make_test() -> float:
+    return run_logged("make_test", ["make", "test"], timeout=2 * 3600)
+
+
+def book_build(cold: bool) -> float:
+    if cold:
+        shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    jupyter_book = str(Path(sys.executable).parent / "jupyter-book")
+    return run_logged(f"book_build_{'cold' if cold else 'cached'}", [jupyter_book, "build", "."], timeout=3600)
+
+
+STEPS = [
+    Step("provisioning_cached_s", "provisioning, binaries cached", "s", provisioning_cached),
+    Step("provisioning_cold_s", "provisioning, empty cache (Go's caches warm)", "s", provisioning_cold),
+    Step("cluster_start_s", "local cluster start", "s", cluster_start, target=15.0),
+    Step("bare_kwokctl_start_s", "bare `kwokctl create cluster`, same binaries", "s", bare_kwokctl_start),
+    Step("control_plane_rss_mib", "control-plane memory (RSS)", "MiB", control_plane_memory_mib),
+    Step("deployment_ready_s", "3-replica Deployment to Ready", "s", deployment_ready, target=5.0),
+    Step("lab_suite_serial_s", "lab suite, one after another", "s", lambda: lab_suite(1)),
+    Step(
+        "lab_suite_parallel_s",
+        f"lab suite, {os.cpu_count() or 2} at a time",
+        "s",
+        lambda: lab_suite(os.cpu_count() or 2),
+    ),
+    Step("make_test_s", "`make test`", "s", make_test, target=20 * 60.0),
+    Step("book_build_cold_s", "book build, cold (every lab executed)", "s", lambda: book_build(cold=True)),
+    Step("book_build_cached_s", "book build, cached", "s", lambda: book_build(cold=False)),
+]
+
+
+def machine() -> dict[str, Any]:
+    try:
+        commit = processes.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, timeout=10)
+        revision = commit.stdout.strip() or None
+    except ProvisioningError:
+        revision = None
+    return {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "kubernetes": pinned().kubernetes,
+        "commit": revision,
+    }
+
+
+def record(step: Step, outcome: Measured | BaseException, seconds: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {"label": step.label, "unit": step.unit, "took_s": round(seconds, 2)}
+    if step.target is not None:
+        entry["target"] = step.target
+    if isinstance(outcome, BaseException):
+        entry["error"] = " ".join(str(outcome).split()) or type(outcome).__name__
+    elif isinstance(outcome, dict):
+        entry["value"] = outcome["total"]
+        entry["parts"] = {k: v for k, v in outcome.items() if k != "total"}
+    else:
+        entry["value"] = outcome
+    return entry
+
+
+def save(results: dict[str, Any]) -> None:
     RESULTS.parent.mkdir(exist_ok=True)
-    bin_dir = Path(sys.executable).parent
-    results: dict[str, float] = {}
-    results["provisioning_cached_s"] = timed(binaries.ensure_all)
-    results["provisioning_empty_cache_warm_go_s"] = provisioning_cold()
-    book_cluster.down()
-    results["cluster_start_s"] = timed(lambda: book_cluster.up("local"))
-    results["control_plane_rss_mib"] = control_plane_memory_mib()
-    results["deployment_ready_s"] = deployment_ready()
-    results["lab_suite_s"] = run([sys.executable, "-m", "pytest", "-q", "tests/labs"])
-    shutil.rmtree(ROOT / "_build", ignore_errors=True)
-    results["book_build_cold_s"] = run([str(bin_dir / "jupyter-book"), "build", "."])
-    results["book_build_cached_s"] = run([str(bin_dir / "jupyter-book"), "build", "."])
+    part = RESULTS.with_suffix(".part")
+    part.write_text(json.dumps(results, indent=2) + "\n")
+    part.replace(RESULTS)
 
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    for name, value in results.items():
-        target = TARGETS.get(name)
-        verdict = "" if target is None else (f"  (target ≤ {target:g}: {'met' if value <= target else 'MISSED'})")
-        print(f"{name:40s} {value:10.2f}{verdict}")
+
+def run_steps(steps: list[Step]) -> dict[str, Any]:
+    """Run each step, recording its value or its error; never stop at a failure."""
+    results: dict[str, Any] = {"machine": machine(), "steps": {}}
+    if {"cluster_start_s", "bare_kwokctl_start_s"} <= {s.name for s in steps}:
+        over_floor = Step(
+            "cluster_start_over_floor",
+            "cluster start ÷ bare kwokctl start",
+            "×",
+            lambda: start_over_floor(results["steps"]),
+        )
+        steps = [*steps, over_floor]
+    for step in steps:
+        print(f"[bench] {step.label} …", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        try:
+            outcome: Measured | BaseException = step.measure()
+        except Exception as error:  # any failure is a result to report, not a reason to stop
+            outcome = error
+        results["steps"][step.name] = record(step, outcome, time.monotonic() - started)
+        save(results)
+    return results
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = []
+    for entry in results["steps"].values():
+        if "error" in entry:
+            lines.append(f"{entry['label']:48s}   FAILED: {entry['error']}")
+            continue
+        verdict = ""
+        if "target" in entry:
+            verdict = f"  (target ≤ {entry['target']:g}: {'met' if entry['value'] <= entry['target'] else 'MISSED'})"
+        lines.append(f"{entry['label']:48s} {entry['value']:10.2f} {entry['unit']}{verdict}")
+    return "\n".join(lines)
+
+
+# --- the book's page ---------------------------------------------------------------------------
+
+
+def load_results(path: Path | None = None) -> dict[str, Any] | None:
+    """The last run's results (``bench/results.json``), or None when there is no readable file of this format."""
+    try:
+        results = json.loads((path or RESULTS).read_text())
+    except (OSError, ValueError):
+        return None
+    steps = results.get("steps") if isinstance(results, dict) else None
+    if not isinstance(steps, dict) or not all(isinstance(e, dict) and "label" in e for e in steps.values()):
+        return None  # written by an older `make bench`: one number per key, no labels
+    return results
+
+
+def results_table(results: dict[str, Any]) -> Any:
+    """Every figure with its unit and target, failures with their error, then each lab's time."""
+    from threeplanes.kit.tables import Table
+
+    rows = []
+    for entry in results["steps"].values():
+        value = f"FAILED: {entry['error']}" if "error" in entry else f"{entry['value']:g} {entry['unit']}"
+        target = f"≤ {entry['target']:g} {entry['unit']}" if "target" in entry else ""
+        rows.append([entry["label"], value, target])
+    for name, entry in results["steps"].items():
+        for lab, seconds in sorted((entry.get("parts") or {}).items()):
+            rows.append([f"{lab} ({'serial' if 'serial' in name else 'in parallel'})", f"{seconds:g} s", ""])
+    return Table(["measure", "result", "target"], rows)
+
+
+def results_chart(results: dict[str, Any]) -> Any:
+    """A horizontal bar chart of every figure measured in seconds."""
+    import matplotlib.pyplot as plt
+
+    timed_steps = [e for e in results["steps"].values() if e.get("unit") == "s" and "value" in e]
+    figure, axes = plt.subplots(figsize=(7, 0.4 * len(timed_steps) + 1))
+    axes.barh([e["label"] for e in timed_steps], [e["value"] for e in timed_steps], color="#1e3a8a")
+    axes.set_xscale("log")
+    axes.set_xlabel("seconds (log scale)")
+    axes.invert_yaxis()
+    when = results.get("machine", {}).get("when", "?")
+    axes.set_title(f"Measured {when} on {results.get('machine', {}).get('cpus', '?')} CPUs")
+    figure.tight_layout()
+    plt.close(figure)  # shown once, by whoever displays it, not again by the notebook's inline backend
+    return figure
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m threeplanes.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated step names (see --list)")
+    parser.add_argument("--list", action="store_true", help="name every step and stop")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(f"{s.name:28s} {s.label}" for s in STEPS))
+        return 0
+    chosen = STEPS
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = sorted(set(wanted) - {s.name for s in STEPS})
+        if unknown:
+            print(f"error: no bench step is called {', '.join(unknown)}; --list names them", file=sys.stderr)
+            return 2
+        chosen = [s for s in STEPS if s.name in wanted]
+    results = run_steps(chosen)
+    print(report(results))
     print(f"written to {RESULTS}")
-    return 0
+    return 1 if any("error" in e for e in results["steps"].values()) else 0
 
 
 if __name__ == "__main__":

@@ -1,22 +1,25 @@
-"""The command line: ``threeplanes cluster up|down|status``, ``threeplanes exercise setup|check|teardown``,
-``threeplanes binaries``."""
+"""The command line: ``threeplanes cluster up|down|status``, ``exercise setup|check|teardown``, ``binaries``,
+``env``, ``doctor``."""
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import subprocess
 import sys
+from pathlib import Path
 
 from threeplanes.errors import LabError
-from threeplanes.provision import binaries, cluster
+from threeplanes.provision import binaries, cluster, doctor, paths
 
 
 def cluster_command(args: argparse.Namespace) -> int:
     if args.action == "up":
-        path, _ = cluster.up(args.backend)
+        path, _ = cluster.up(args.backend, context=args.context)
         print(f"kubeconfig: {path}\nexport KUBECONFIG={path}")
     elif args.action == "down":
         cluster.down()
-        print("cluster stopped; no component process is left running")
+        print("cluster down: done")
     elif args.action == "status":
         state = cluster.status()
         if state.backend is None:
@@ -56,6 +59,30 @@ def binaries_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def env_lines(kubeconfig: Path | None = None, bin_dir: Path | None = None) -> list[str]:
+    """Shell lines that point a terminal at the book's cluster, with the pinned kubectl first on PATH."""
+    kubeconfig = kubeconfig or paths.kubeconfig_path()
+    bin_dir = bin_dir or Path(sys.executable).parent  # the venv's bin: its python and the pinned kubectl
+    return [
+        f"export KUBECONFIG={shlex.quote(str(kubeconfig))}",
+        f'export PATH={shlex.quote(str(bin_dir))}:"$PATH"',
+    ]
+
+
+def env_command(args: argparse.Namespace) -> int:
+    print("\n".join(env_lines()))
+    if not paths.kubeconfig_path().is_file():
+        print(f"# no cluster yet: {paths.kubeconfig_path()} appears with `make cluster`", file=sys.stderr)
+    return 0
+
+
+def doctor_command(args: argparse.Namespace) -> int:
+    code = doctor.report(ports=tuple(args.port), only_ports=args.only_ports)
+    if code == 0:
+        print("nothing stands in the way")
+    return code
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="threeplanes", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -63,8 +90,12 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cluster", help="start, stop or inspect the book's cluster")
     c.add_argument("action", choices=["up", "down", "status"])
     c.add_argument(
-        "--backend", default="auto", choices=cluster.BACKENDS, help="auto: kind if Docker answers, else local"
+        "--backend",
+        default="auto",
+        choices=cluster.BACKENDS,
+        help="auto: kind if Docker answers, else local; existing: your own cluster, with --context",
     )
+    c.add_argument("--context", help="with --backend existing: the kubeconfig context of your own cluster")
     c.set_defaults(run=cluster_command)
 
     e = sub.add_parser("exercise", help="set up, check or tear down an exercise in your namespace")
@@ -77,15 +108,35 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("binaries", help="find, download or build the cluster binaries, and print their paths")
     b.add_argument("--with-kind", action="store_true", help="also the kind binary")
     b.set_defaults(run=binaries_command)
+
+    e = sub.add_parser("env", help='point this terminal at the book\'s cluster: eval "$(.venv/bin/threeplanes env)"')
+    e.set_defaults(run=env_command)
+
+    d = sub.add_parser("doctor", help="check, one sentence per problem, what would stop the book from starting")
+    d.add_argument("--port", type=int, action="append", default=[], help="a port that must be free (repeatable)")
+    d.add_argument("--only-ports", action="store_true", help="check only that the ports are free")
+    d.set_defaults(run=doctor_command)
     return top
+
+
+def one_sentence(error: BaseException) -> str:
+    """What went wrong, in one sentence for the terminal: a program that failed or hung is named."""
+    if isinstance(error, subprocess.CalledProcessError):
+        command = shlex.join(str(a) for a in error.cmd) if isinstance(error.cmd, list) else str(error.cmd)
+        said = (error.stderr or "").strip().splitlines() if isinstance(error.stderr, str) else []
+        return f"`{command}` failed with exit status {error.returncode}" + (f": {said[-1]}" if said else ".")
+    if isinstance(error, subprocess.TimeoutExpired):
+        command = shlex.join(str(a) for a in error.cmd) if isinstance(error.cmd, list) else str(error.cmd)
+        return f"`{command}` did not finish within {error.timeout:g} s and was stopped."
+    return str(error)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (LabError, binaries.ProvisioningError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (LabError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        print(f"error: {one_sentence(error)}", file=sys.stderr)
         return 2
 
 

@@ -1,4 +1,8 @@
-"""Errors a reader can act on: one clear sentence, shown without a traceback in a notebook."""
+"""Errors a reader can act on: one clear sentence, shown without a traceback.
+
+``LabError`` is the one base class: a notebook shows its message alone (``_render_traceback_``)
+and the ``threeplanes`` command prints it as one line and exits non-zero.
+"""
 
 from __future__ import annotations
 
@@ -20,3 +24,11 @@ class ClusterUnavailable(LabError):
 
 class WaitTimeout(LabError):
     """An object did not reach the awaited state in time."""
+
+
+class ProvisioningError(LabError):
+    """A binary could not be found, downloaded or built, or a cluster not started or stopped."""
+
+
+class NotOnThisCluster(LabError):
+    """A step needs something this cluster does not have (kwok's simulated nodes, the local control plane)."""

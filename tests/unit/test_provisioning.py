@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
-import urllib.error
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,13 @@ def test_versions_are_pinned_in_one_file() -> None:
     v = pinned()
     assert v.kubernetes.startswith("1.36.") and v.kubernetes_staging == "0." + v.kubernetes.split(".", 1)[1]
     assert v.etcd.startswith("3.6.") and v.kwok.startswith("0.8.")
-    image, _, digest = v.kind_node_image.partition("@sha256:")
-    assert image == f"kindest/node:v{v.kubernetes}" and len(digest) == 64, "kind's image, pinned by digest"
+
+
+def test_the_kind_node_image_is_pinned_by_digest_to_the_pinned_kubernetes() -> None:
+    match = re.fullmatch(r"kindest/node:v(\d+\.\d+\.\d+)@sha256:([0-9a-f]{64})", pinned().kind_node_image)
+    assert match, f"not a kindest/node image pinned by digest: {pinned().kind_node_image}"
+    kubernetes = tomllib.loads((paths.REPO_ROOT / "versions.toml").read_text())["kubernetes"]["version"]
+    assert match.group(1) == kubernetes
 
 
 def test_the_python_client_matches_the_kubernetes_minor() -> None:
@@ -46,22 +52,22 @@ def test_a_named_directory_comes_first(cache, tmp_path, monkeypatch) -> None:
     named = tmp_path / "mine"
     make_executable(named / "etcd")
     monkeypatch.setenv(binaries.BIN_DIR_ENV, str(named))
-    component = binaries.components()[1]
+    component = binaries.named("etcd")
     assert binaries.ensure(component) == {"etcd": named / "etcd"}
 
 
 def test_the_cache_comes_before_any_download(cache, monkeypatch) -> None:
-    component = binaries.components()[1]
+    component = binaries.named("etcd")
     make_executable(component.cache_dir / "etcd")
     monkeypatch.setattr(binaries, "download", lambda c: pytest.fail("downloaded despite the cache"))
     assert binaries.ensure(component) == {"etcd": component.cache_dir / "etcd"}
 
 
 def test_an_unreachable_download_falls_back_to_a_build(cache, monkeypatch) -> None:
-    component = binaries.components()[2]
+    component = binaries.named("kwok")
 
     def unreachable(c):
-        raise urllib.error.URLError("Name or service not known")
+        raise binaries.Unreachable("Name or service not known")
 
     built = []
     monkeypatch.setattr(binaries, "download", unreachable)
@@ -78,7 +84,7 @@ def test_a_failed_build_names_the_step_and_its_log(cache, tmp_path, monkeypatch)
     fake_go.write_text("#!/bin/sh\necho 'go: module lookup disabled' >&2\nexit 1\n")
     fake_go.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake_go.parent}{os.pathsep}{os.environ['PATH']}")
-    component = binaries.components()[1]
+    component = binaries.named("etcd")
     with pytest.raises(binaries.ProvisioningError) as error:
         binaries.build(component)
     assert "build step 'resolve modules for etcd' failed" in str(error.value)
@@ -95,7 +101,7 @@ def test_release_addresses_follow_the_pins() -> None:
 
 def test_the_kubernetes_build_stamps_the_version_and_replaces_staging_modules(monkeypatch) -> None:
     monkeypatch.setattr(binaries, "_staging_modules", lambda version: ["k8s.io/api", "k8s.io/client-go"])
-    plan = binaries.go_build_plan(binaries.components()[0])
+    plan = binaries.go_build_plan(binaries.named("kubernetes"))
     v = pinned()
     assert f"-X k8s.io/component-base/version.gitVersion=v{v.kubernetes}" in plan.ldflags
     assert plan.replace == (
@@ -123,5 +129,5 @@ def test_kind_without_docker_says_how_to_use_the_default(monkeypatch, tmp_path) 
     assert cluster.choose("auto") == "local"
     with pytest.raises(binaries.ProvisioningError, match="BACKEND=local"):
         kind.up()
-    with pytest.raises(ValueError, match="unknown backend"):
+    with pytest.raises(binaries.ProvisioningError, match="unknown backend"):
         cluster.choose("minikube")

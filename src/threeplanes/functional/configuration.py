@@ -20,7 +20,7 @@ from typing import Any
 
 import graphviz
 
-from threeplanes.kit.graph import require_dot
+from threeplanes.kit.graph import Diagram, require_dot
 from threeplanes.kit.tables import Table, table
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -137,7 +137,7 @@ def references(spec: Any) -> list[tuple[str, str, str]]:
 def wiring_graph(deployment: Any) -> graphviz.Digraph:
     """The Deployment's pod template and the ConfigMaps and Secrets it takes values from."""
     require_dot()
-    graph = graphviz.Digraph(name="wiring")
+    graph = Diagram(name="wiring")
     graph.attr(rankdir="LR", fontname="Helvetica", fontsize="10")
     graph.attr("node", fontname="Helvetica", fontsize="10", style="filled")
     graph.attr("edge", fontname="Helvetica", fontsize="9")

@@ -13,6 +13,7 @@ from typing import Any
 
 import graphviz
 
+from threeplanes.kit.graph import Diagram
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, is_ready, named, wait_for
 
@@ -194,7 +195,7 @@ def claim_names(pod: Any) -> list[str]:
 
 def storage_graph(cluster: Any, namespace: str, volumes: Objects) -> graphviz.Digraph:
     """Pods → the claims they mount → the volumes bound to them → the node a local volume lives on."""
-    graph = graphviz.Digraph(
+    graph = Diagram(
         graph_attr={"rankdir": "LR"}, node_attr={"fontsize": "10"}, edge_attr={"fontsize": "9", "color": "#475569"}
     )
     for pod in cluster.core.list_namespaced_pod(namespace).items:

@@ -17,16 +17,18 @@ import yaml
 from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
-from threeplanes.errors import ClusterUnavailable
+from threeplanes.errors import ClusterUnavailable, NotOnThisCluster
 from threeplanes.provision.nodes import KWOK_ANNOTATION
-from threeplanes.provision.paths import cache_root
+from threeplanes.provision.paths import backend_file, kubeconfig_path
 
 KUBECONFIG_ENV = "THREEPLANES_KUBECONFIG"
-START_HINT = "Start the book's cluster with `make cluster` in the book's folder, then run this cell again."
+ALLOW_CLUSTER_SCOPED_ENV = "THREEPLANES_ALLOW_CLUSTER_SCOPED"
+# Read in a terminal and in a notebook alike, so it names no cell and no shell.
+START_HINT = "Start the book's cluster with `make cluster` in the book's folder, then try again."
 
 
 def default_kubeconfig() -> Path:
-    return cache_root() / "kubeconfig"
+    return kubeconfig_path()
 
 
 def find_kubeconfig(path: str | os.PathLike | None = None) -> Path:
@@ -96,6 +98,58 @@ class Cluster:
         print(
             f"Note: {what} needs real containers. On this simulated cluster no container runs, "
             "so this step is skipped here; run the lab on a kind cluster (make cluster BACKEND=kind) to see it."
+        )
+        return False
+
+    @property
+    def backend(self) -> str:
+        """``local``, ``kind`` or ``existing`` for the book's own cluster; ``unknown`` for another kubeconfig."""
+        if self.kubeconfig.resolve() == kubeconfig_path().resolve() and backend_file().is_file():
+            return backend_file().read_text().strip() or "unknown"
+        return "unknown"
+
+    def _without_kwok(self, what: str) -> str:
+        return (
+            f"{what} needs nodes that the lab creates, starves or stops at will, which only kwok's simulated "
+            f"nodes on the book's local cluster allow; the nodes of this cluster (backend: {self.backend}) are "
+            "real containers or machines that no lab may add, fill or stop, so this step does not run here "
+            "(`make cluster BACKEND=local` shows it)."
+        )
+
+    def can_simulate_nodes(self, what: str) -> bool:
+        """True when kwok simulates this cluster's nodes; elsewhere print one sentence saying what is skipped.
+
+        Guard the cells that create, starve or stop nodes (bin packing, self-healing, scaling).
+        """
+        if self.simulated:
+            return True
+        print(f"Note: {self._without_kwok(what)}")
+        return False
+
+    def require_simulated_nodes(self, what: str) -> None:
+        """Raise ``NotOnThisCluster`` (one sentence) unless kwok simulates this cluster's nodes."""
+        if not self.simulated:
+            raise NotOnThisCluster(self._without_kwok(what))
+
+    def can_read_control_plane_files(self, what: str) -> bool:
+        """True on the local cluster, whose components' files and logs lie in the cache; elsewhere say so."""
+        if self.backend == "local":
+            return True
+        print(
+            f"Note: {what} reads the control plane's own files (its configuration and logs), which only the "
+            f"book's local cluster keeps on this machine; on this cluster (backend: {self.backend}) the step "
+            "does not run."
+        )
+        return False
+
+    def can_change_cluster_scoped(self, what: str) -> bool:
+        """False on a cluster of the reader's own unless ``THREEPLANES_ALLOW_CLUSTER_SCOPED=1``: nodes drained,
+        PriorityClasses and other cluster-wide objects touch everyone who uses it."""
+        if self.backend != "existing" or os.environ.get(ALLOW_CLUSTER_SCOPED_ENV) == "1":
+            return True
+        print(
+            f"Note: {what} changes the whole cluster, not only the lab's namespace, and this is a cluster of "
+            f"your own: the step does not run unless you set {ALLOW_CLUSTER_SCOPED_ENV}=1 before starting Jupyter."
         )
         return False
 

@@ -11,6 +11,8 @@ Three kinds of edge show three different relations:
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +42,29 @@ GRAPHVIZ_HINT = (
 )
 
 
+@contextmanager
+def _dot_needed() -> Iterator[None]:
+    try:
+        yield
+    except graphviz.ExecutableNotFound:
+        raise LabError(GRAPHVIZ_HINT) from None
+
+
+class Diagram(graphviz.Digraph):
+    """A graphviz ``Digraph`` whose drawing fails with one sentence, not a traceback, when ``dot`` is missing.
+
+    Every diagram of the lab kit is one: a notebook draws it through ``pipe`` (``_repr_mimebundle_``).
+    """
+
+    def pipe(self, *args, **kwargs):  # type: ignore[override]
+        with _dot_needed():
+            return super().pipe(*args, **kwargs)
+
+    def render(self, *args, **kwargs):  # type: ignore[override]
+        with _dot_needed():
+            return super().render(*args, **kwargs)
+
+
 @dataclass
 class NamespaceObjects:
     """The objects of one namespace that the graph shows."""
@@ -66,7 +91,7 @@ def read_namespace(cluster: Any, namespace: str) -> NamespaceObjects:
     )
 
 
-def object_graph(cluster: Any, namespace: str) -> graphviz.Digraph:
+def object_graph(cluster: Any, namespace: str) -> Diagram:
     """The live object graph of ``namespace``; a notebook displays it as SVG."""
     require_dot()
     return build_graph(read_namespace(cluster, namespace))
@@ -86,9 +111,9 @@ def selects(selector: dict[str, str] | None, labels: dict[str, str] | None) -> b
     return bool(selector) and all((labels or {}).get(k) == v for k, v in selector.items())
 
 
-def build_graph(objects: NamespaceObjects) -> graphviz.Digraph:
+def build_graph(objects: NamespaceObjects) -> Diagram:
     """Lay out the objects and their three kinds of relation, with a legend."""
-    graph = graphviz.Digraph(name=objects.namespace)
+    graph = Diagram(name=objects.namespace)
     graph.attr(rankdir="LR", fontname="Helvetica", fontsize="11", nodesep="0.25", ranksep="0.6")
     graph.attr("node", fontname="Helvetica", fontsize="10", style="filled")
     graph.attr("edge", fontname="Helvetica", fontsize="9")

@@ -68,13 +68,46 @@ def rollout_complete(deployment: Any) -> bool:
     )
 
 
+def pending_pods_reason(cluster: Any, namespace: str, deployment: Any) -> str:
+    """How many of the Deployment's pods are Pending and, if it said, why the scheduler left them there."""
+    labels = deployment.spec.selector.match_labels or {}
+    selector = ",".join(f"{k}={v}" for k, v in labels.items())
+    try:
+        pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
+    except client.ApiException:
+        return ""
+    pending = [p for p in pods if p.status.phase == "Pending" and not p.metadata.deletion_timestamp]
+    if not pending:
+        return ""
+    said = sorted(
+        {
+            c.message
+            for p in pending
+            for c in p.status.conditions or []
+            if c.type == "PodScheduled" and c.status == "False" and c.message
+        }
+    )
+    reason = f"; {len(pending)} pod(s) Pending"
+    return reason + (f", the scheduler says: {said[0]}" if said else ", not yet scheduled")
+
+
 def wait_for_rollout(cluster: Any, namespace: str, name: str, timeout: float = 60) -> Any:
-    """Wait until every replica of Deployment ``name`` runs the latest template and is available."""
+    """Wait until every replica of Deployment ``name`` runs the latest template and is available.
+
+    On a timeout the message also says how many pods are Pending and, from their PodScheduled
+    condition, what the scheduler said about them.
+    """
+
+    def describe(deployments: Objects) -> str:
+        if not deployments:
+            return "no such Deployment"
+        return rollout_state(deployments[0]) + pending_pods_reason(cluster, namespace, deployments[0])
+
     found = wait_for(
         cluster.apps.list_namespaced_deployment,
         lambda ds: bool(ds) and rollout_complete(ds[0]),
         what=f"Deployment {namespace}/{name} to finish its rollout",
-        describe=lambda ds: rollout_state(ds[0]) if ds else "no such Deployment",
+        describe=describe,
         timeout=timeout,
         namespace=namespace,
         **named(name),

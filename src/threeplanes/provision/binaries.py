@@ -4,19 +4,24 @@ Each binary is looked for, in order:
 
 1. in the directory named by ``THREEPLANES_BIN_DIR``;
 2. in the cache, ``~/.cache/threeplanes/bin/<component>-<version>/``;
-3. in the official release downloads (written into the cache);
-4. built from source through the Go module proxy (written into the cache).
+3. in the official release downloads, each checked against the checksum its release
+   publishes (written into the cache only once verified);
+4. built from source through the Go module proxy (written into the cache), when the
+   downloads cannot be reached or cannot be verified.
 
-The build keeps Go's module and build caches (``go env GOMODCACHE GOCACHE``) so a
-second build only links.
+A download that answers with an HTTP error (a 404 from a wrong pin) stops with that error:
+only an unreachable network falls back to the build. The build keeps Go's module and
+build caches (``go env GOMODCACHE GOCACHE``) so a second build only links.
 """
 
 from __future__ import annotations
 
+import hashlib
+import http.client
+import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 import tarfile
@@ -24,19 +29,37 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
-from threeplanes.provision import paths
+from threeplanes.errors import ProvisioningError
+from threeplanes.provision import paths, processes
 from threeplanes.versions import Versions, pinned
+
+__all__ = ["ProvisioningError", "Component", "components", "named", "ensure", "ensure_all"]
 
 BIN_DIR_ENV = "THREEPLANES_BIN_DIR"
 GOOS = "linux"
 GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(os.uname().machine, "amd64")
+DOWNLOAD_TIMEOUT_S = 10.0  # per network operation, not for the whole file
+BUILD_TIMEOUT_S = 40 * 60  # per binary: a cold kube-apiserver build on two cores takes about 10 minutes
+RESOLVE_TIMEOUT_S = 20 * 60  # downloading a component's modules through the proxy
+BUILD_SPACE_BYTES = 8 * 2**30  # Go's build cache (~3.6 GiB) and module cache (~1.8 GiB) for Kubernetes, plus room
 
 
-class ProvisioningError(RuntimeError):
-    """A binary could not be found, downloaded or built; the message says which step failed."""
+class ReleaseFileMissing(ProvisioningError):
+    """A release address answered 404: the pinned version publishes no such file."""
+
+
+class Unreachable(Exception):
+    """The release downloads cannot be reached (no network, DNS, a firewall): build instead."""
+
+
+class Unverifiable(Exception):
+    """The release publishes no checksum for a file: build it instead of trusting it."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +72,7 @@ class Component:
 
     @property
     def cache_dir(self) -> Path:
-        return paths.cache_root() / "bin" / f"{self.name}-v{self.version}"
+        return paths.bin_cache() / f"{self.name}-v{self.version}"
 
 
 def components(versions: Versions | None = None) -> list[Component]:
@@ -60,6 +83,14 @@ def components(versions: Versions | None = None) -> list[Component]:
         Component("kwok", v.kwok, ("kwok", "kwokctl")),
         Component("metrics-server", v.metrics_server, ("metrics-server",)),
     ]
+
+
+def named(name: str, versions: Versions | None = None) -> Component:
+    """The component called ``name`` (``kubernetes``, ``etcd``, ``kwok``, ``metrics-server``, ``kind``)."""
+    for found in [*components(versions), kind_component(versions)]:
+        if found.name == name:
+            return found
+    raise ProvisioningError(f"no component is called {name!r}.")
 
 
 def log(message: str) -> None:
@@ -98,9 +129,12 @@ def ensure(component: Component) -> dict[str, Path]:
     component.cache_dir.mkdir(parents=True, exist_ok=True)
     try:
         download(component)
-        log(f"{component.name} v{component.version}: downloaded into {component.cache_dir}")
-    except (urllib.error.URLError, OSError, TimeoutError) as error:
-        log(f"{component.name} v{component.version}: release download unreachable ({error}); building from source")
+        log(f"{component.name} v{component.version}: downloaded and verified into {component.cache_dir}")
+    except Unreachable as error:
+        log(f"{component.name} v{component.version}: release downloads unreachable ({error}); building from source")
+        build(component)
+    except Unverifiable as error:
+        log(f"{component.name} v{component.version}: {error}; building from source instead")
         build(component)
     missing = [b for b, p in cached.items() if not _is_executable(p)]
     if missing:
@@ -122,31 +156,40 @@ def metrics_server_manifest_url(version: str) -> str:
 
 def metrics_server_manifest(kubectl: str) -> Path:
     """metrics-server's release manifest, in the cache: downloaded, or built with kustomize from its source."""
-    component = next(c for c in components() if c.name == "metrics-server")
-    target = component.cache_dir / "components.yaml"
+    metrics_server = named("metrics-server")
+    target = metrics_server.cache_dir / "components.yaml"
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with urllib.request.urlopen(metrics_server_manifest_url(component.version), timeout=10) as reply:
-            target.write_bytes(reply.read())
+        _write_atomically(target, fetch(metrics_server_manifest_url(metrics_server.version)))
         return target
-    except (urllib.error.URLError, OSError, TimeoutError):
+    except Unreachable:
         pass
-    listing = _go(["mod", "download", "-json", f"sigs.k8s.io/metrics-server@v{component.version}"], cwd=None)
+    listing = _go(["mod", "download", "-json", f"sigs.k8s.io/metrics-server@v{metrics_server.version}"], cwd=None)
     match = re.search(r'"Dir":\s*"([^"]+)"', listing)
     if not match:
-        raise ProvisioningError("go mod download did not report metrics-server's source directory")
+        raise ProvisioningError("go mod download did not report metrics-server's source directory.")
     overlay = Path(match.group(1)) / "manifests" / "overlays" / "release"
-    kustomize = [kubectl, "kustomize", str(overlay)]
-    result = subprocess.run(kustomize, capture_output=True, text=True, check=False, timeout=120)
+    result = processes.run([kubectl, "kustomize", str(overlay)], capture_output=True, timeout=120)
     if result.returncode != 0:
         raise ProvisioningError(f"kubectl kustomize {overlay} failed: {result.stderr.strip()}")
-    target.write_text(result.stdout)
+    _write_atomically(target, result.stdout.encode())
     return target
 
 
+def _write_atomically(target: Path, data: bytes) -> None:
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
+        part.write(data)
+    Path(part.name).replace(target)
+
+
 # --- Official release downloads -------------------------------------------------------------
+
+# Where each component's release publishes checksums. kwok and metrics-server attach no
+# checksum file to their releases; GitHub publishes a sha256 digest of every release asset
+# through its releases API, which is used for those two.
+GITHUB_REPOSITORIES = {"kwok": "kubernetes-sigs/kwok", "metrics-server": "kubernetes-sigs/metrics-server"}
 
 
 def release_urls(component: Component) -> dict[str, str]:
@@ -164,23 +207,93 @@ def release_urls(component: Component) -> dict[str, str]:
         return {"metrics-server": f"{base}/metrics-server-{GOOS}-{GOARCH}"}
     if component.name == "kind":
         return {"kind": f"https://github.com/kubernetes-sigs/kind/releases/download/v{v}/kind-{GOOS}-{GOARCH}"}
-    raise ProvisioningError(f"no release address known for {component.name}")
+    raise ProvisioningError(f"no release address is known for {component.name}.")
 
 
-def download(component: Component, timeout: float = 10.0) -> None:
-    for binary, url in release_urls(component).items():
-        target = component.cache_dir / binary
-        log(f"downloading {url}")
-        with urllib.request.urlopen(url, timeout=timeout) as reply:
-            with tempfile.NamedTemporaryFile(dir=component.cache_dir, suffix=".part", delete=False) as part:
-                shutil.copyfileobj(reply, part)
-        part_path = Path(part.name)
-        if url.endswith(".tar.gz"):
-            _extract_member(part_path, binary, target)
-            part_path.unlink()
-        else:
-            part_path.replace(target)
-        target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+@contextmanager
+def _opened(url: str) -> Iterator[Any]:
+    """The reply from ``url``, read inside the block. An HTTP error (a 404 from a wrong pin) raises
+    ``ProvisioningError``; a network that cannot be reached, or drops mid-way, raises ``Unreachable``."""
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as reply:
+            yield reply
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            raise ReleaseFileMissing(
+                f"{url} does not exist (HTTP 404): the version pinned in versions.toml has no such release file."
+            ) from None
+        raise ProvisioningError(f"{url} answered HTTP {error.code} {error.reason}; try again later.") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as error:
+        raise Unreachable(f"{url}: {getattr(error, 'reason', error)}") from None
+
+
+def fetch(url: str) -> bytes:
+    """The whole body at ``url`` (checksum files, manifests)."""
+    with _opened(url) as reply:
+        return reply.read()
+
+
+def published_sha256(component: Component, url: str) -> str:
+    """The sha256 that the release publishes for the file at ``url``."""
+    file_name = url.rsplit("/", 1)[1]
+    if component.name == "kubernetes":  # dl.k8s.io: <binary>.sha256 holds the bare digest
+        return fetch(f"{url}.sha256").decode().split()[0]
+    if component.name == "kind":  # kind: <binary>.sha256sum in sha256sum's format
+        return fetch(f"{url}.sha256sum").decode().split()[0]
+    if component.name == "etcd":  # etcd: one SHA256SUMS file for the release
+        sums = fetch(url.rsplit("/", 1)[0] + "/SHA256SUMS").decode()
+        for line in sums.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1].lstrip("*") == file_name:
+                return parts[0]
+        raise Unverifiable(f"etcd's SHA256SUMS lists no {file_name}")
+    if component.name in GITHUB_REPOSITORIES:
+        api = f"https://api.github.com/repos/{GITHUB_REPOSITORIES[component.name]}/releases/tags/v{component.version}"
+        try:
+            release = json.loads(fetch(api))
+        except ReleaseFileMissing:
+            raise
+        except ProvisioningError as error:  # GitHub's API limits unauthenticated callers (403, 429)
+            raise Unverifiable(f"GitHub's release API gave no checksum: {error}") from None
+        digest = next((a.get("digest") or "" for a in release.get("assets", []) if a.get("name") == file_name), "")
+        if digest.startswith("sha256:"):
+            return digest.removeprefix("sha256:")
+        raise Unverifiable(f"the {component.name} v{component.version} release publishes no checksum of {file_name}")
+    raise Unverifiable(f"no checksum source is known for {component.name}")
+
+
+def download(component: Component) -> None:
+    """Download, verify and unpack every binary of ``component``; the cache receives only verified files."""
+    component.cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=component.cache_dir.parent, prefix=f".{component.cache_dir.name}-") as tmp:
+        staged = Path(tmp)
+        for binary, url in release_urls(component).items():
+            log(f"downloading {url}")
+            expected = published_sha256(component, url)
+            part = staged / url.rsplit("/", 1)[1]
+            digest = _download_to(url, part)
+            if digest != expected.lower():
+                raise ProvisioningError(
+                    f"{url} did not match its published sha256 ({digest} instead of {expected}); "
+                    "the download was discarded, try again."
+                )
+            if url.endswith(".tar.gz"):
+                _extract_member(part, binary, staged / binary)
+            elif part.name != binary:
+                part.rename(staged / binary)
+            (staged / binary).chmod(0o755)
+        for binary in component.binaries:
+            (staged / binary).replace(component.cache_dir / binary)
+
+
+def _download_to(url: str, target: Path) -> str:
+    """Stream ``url`` into ``target``; return the sha256 of what arrived."""
+    digest = hashlib.sha256()
+    with _opened(url) as reply, open(target, "wb") as out:
+        while chunk := reply.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
 
 
 def _extract_member(archive: Path, name: str, target: Path) -> None:
@@ -188,11 +301,12 @@ def _extract_member(archive: Path, name: str, target: Path) -> None:
         for member in tar.getmembers():
             if Path(member.name).name == name and member.isfile():
                 source = tar.extractfile(member)
-                assert source is not None
+                if source is None:
+                    break
                 with open(target, "wb") as out:
                     shutil.copyfileobj(source, out)
                 return
-    raise ProvisioningError(f"{archive} holds no file named {name}")
+    raise ProvisioningError(f"the release archive {archive.name} holds no file named {name}.")
 
 
 # --- Build from source through the Go module proxy -----------------------------------------
@@ -270,13 +384,19 @@ def build(component: Component) -> None:
     """Build ``component`` from source into its cache directory; logs go beside it."""
     if shutil.which("go") is None:
         raise ProvisioningError(
-            f"{component.name} v{component.version}: the release download is unreachable and Go is not "
-            "installed to build it from source. Install Go 1.26 or name a directory of binaries "
+            f"{component.name} v{component.version} can be neither downloaded (the release downloads are "
+            "unreachable) nor built (Go is not installed): install Go 1.26, or name a directory of binaries "
             f"with ${BIN_DIR_ENV}."
         )
-    plan = go_build_plan(component)
-    workdir = paths.cache_root() / "build" / f"{component.name}-v{component.version}"
+    workdir = paths.build_root() / f"{component.name}-v{component.version}"
     workdir.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(workdir).free
+    if free < BUILD_SPACE_BYTES:
+        raise ProvisioningError(
+            f"building {component.name} from source needs about {BUILD_SPACE_BYTES / 2**30:.0f} GiB free for Go's "
+            f"caches, and only {free / 2**30:.1f} GiB is free under {workdir}; free some space and try again."
+        )
+    plan = go_build_plan(component)
     go_mod = [
         f"module threeplanes.build/{component.name}",
         "",
@@ -288,26 +408,46 @@ def build(component: Component) -> None:
         go_mod += ["", "replace (", *(f"\t{line}" for line in plan.replace), ")"]
     (workdir / "go.mod").write_text("\n".join(go_mod) + "\n")
     log_path = workdir / "build.log"
+    out_dir = workdir / "out"
+    out_dir.mkdir(exist_ok=True)
     log(f"building {component.name} v{component.version} from source in {workdir} (log: {log_path})")
     with open(log_path, "a") as log_file:
         _step(
-            f"resolve modules for {component.name}", ["mod", "download", "-x", plan.module], workdir, log_file, log_path
+            f"resolve modules for {component.name}",
+            ["mod", "download", "-x", plan.module],
+            workdir,
+            log_file,
+            log_path,
+            RESOLVE_TIMEOUT_S,
         )
         for binary, package in plan.packages.items():
             started = time.monotonic()
             log(f"  compiling {binary} ({package}); a cold build takes several minutes")
-            args = ["build", "-mod=mod", "-trimpath", "-o", str(component.cache_dir / binary)]
+            # Built beside the workspace and moved in whole: the cache never holds a half-written binary.
+            args = ["build", "-mod=mod", "-trimpath", "-o", str(out_dir / binary)]
             if plan.ldflags:
                 args += ["-ldflags", plan.ldflags]
-            _step(f"compile {binary}", [*args, package], workdir, log_file, log_path)
+            _step(f"compile {binary}", [*args, package], workdir, log_file, log_path, BUILD_TIMEOUT_S)
+            (out_dir / binary).replace(component.cache_dir / binary)
             log(f"  {binary} built in {time.monotonic() - started:.0f} s")
 
 
-def _step(name: str, args: list[str], cwd: Path, log_file, log_path: Path) -> None:
+def _go_env() -> dict[str, str]:
+    return {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+
+
+def _step(name: str, args: list[str], cwd: Path, log_file: IO[str], log_path: Path, timeout: float) -> None:
     log_file.write(f"\n$ go {' '.join(args)}\n")
     log_file.flush()
-    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
-    result = subprocess.run(["go", *args], cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT, env=env, check=False)
+    result = processes.run(
+        ["go", *args],
+        cwd=cwd,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        env=_go_env(),
+        timeout=timeout,
+        what=f"build step '{name}' (log: {log_path})",
+    )
     if result.returncode != 0:
         tail = log_path.read_text().splitlines()[-15:]
         raise ProvisioningError(
@@ -315,10 +455,9 @@ def _step(name: str, args: list[str], cwd: Path, log_file, log_path: Path) -> No
         )
 
 
-def _go(args: list[str], cwd: Path | None) -> str:
-    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
-    result = subprocess.run(
-        ["go", *args], cwd=cwd or tempfile.gettempdir(), capture_output=True, text=True, env=env, check=False
+def _go(args: list[str], cwd: Path | None, timeout: float = RESOLVE_TIMEOUT_S) -> str:
+    result = processes.run(
+        ["go", *args], cwd=cwd or tempfile.gettempdir(), capture_output=True, env=_go_env(), timeout=timeout
     )
     if result.returncode != 0:
         raise ProvisioningError(f"go {' '.join(args)} failed: {result.stderr.strip()}")

@@ -1,41 +1,47 @@
 """One cluster for the book, on the backend that fits the machine.
 
-``auto`` picks kind where a Docker engine answers and the local control plane elsewhere.
-The chosen backend is remembered beside the kubeconfig so ``down`` and ``status`` act on
-the cluster that ``up`` started.
+``auto`` picks kind where a Docker engine answers and the local control plane elsewhere;
+``existing`` (a cluster of the reader's own, named by its context) is never picked by
+``auto``. The chosen backend is remembered beside the kubeconfig so ``down`` and ``status``
+act on the cluster that ``up`` started.
 """
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
 
-from threeplanes.provision import kind, local, paths
+from threeplanes.errors import ProvisioningError
+from threeplanes.provision import existing, kind, local, paths, processes
 
-BACKENDS = ("auto", "local", "kind")
-
-
-def _backend_file() -> Path:
-    return paths.cache_root() / "backend"
+BACKENDS = ("auto", "local", "kind", "existing")
 
 
 def choose(requested: str = "auto") -> str:
     if requested not in BACKENDS:
-        raise ValueError(f"unknown backend {requested!r}; choose one of {', '.join(BACKENDS)}")
+        raise ProvisioningError(f"unknown backend {requested!r}; choose one of {', '.join(BACKENDS)}.")
     if requested != "auto":
         return requested
     return "kind" if kind.docker_engine_problem() is None else "local"
 
 
+def recorded_backend() -> str | None:
+    """The backend ``up`` last started, as remembered in the cache."""
+    path = paths.backend_file()
+    return (path.read_text().strip() or None) if path.exists() else None
+
+
 def running_backend() -> str | None:
     """The backend of the cluster that is running now, if any."""
-    recorded = _backend_file().read_text().strip() if _backend_file().exists() else None
+    recorded = recorded_backend()
+    if recorded == "existing" and existing.answers():
+        return "existing"
     if recorded == "kind" and kind.is_running():
         return "kind"
-    if local.is_running():
+    # The book's kubeconfig belongs to the recorded backend: only a local one says the local cluster runs.
+    if recorded in (None, "local") and local.is_running():
         return "local"
     return None
 
@@ -47,21 +53,35 @@ def lock() -> FileLock:
     return FileLock(paths.cache_root() / "cluster.lock", timeout=900)
 
 
-def up(requested: str = "auto") -> tuple[Path, bool]:
-    """Start the cluster unless one runs; return its kubeconfig and whether this call started it."""
+def up(requested: str = "auto", context: str | None = None) -> tuple[Path, bool]:
+    """Start the cluster unless one runs; return its kubeconfig and whether this call started it.
+
+    A backend named explicitly that differs from the running one is an error, not a silent
+    reuse: the reader asked for something that did not happen.
+    """
     with lock():
-        return _up(requested)
+        return _up(requested, context)
 
 
-def _up(requested: str) -> tuple[Path, bool]:
+def _up(requested: str, context: str | None) -> tuple[Path, bool]:
     already = running_backend()
     if already:
-        print(f"[cluster] a {already} cluster is already running; kubeconfig: {local.kubeconfig_path()}")
-        return local.kubeconfig_path(), False
+        if requested not in ("auto", already):
+            raise ProvisioningError(
+                f"a {already} cluster is already running, so the {requested} cluster was not started; "
+                f"stop it first with `make cluster-down`, then run `make cluster BACKEND={requested}` again."
+            )
+        print(f"[cluster] a {already} cluster is already running; kubeconfig: {paths.kubeconfig_path()}")
+        return paths.kubeconfig_path(), False
     backend = choose(requested)
     paths.cache_root().mkdir(parents=True, exist_ok=True)
-    path = kind.up() if backend == "kind" else local.up()
-    _backend_file().write_text(backend)
+    if backend == "existing":
+        path = existing.up(context)
+    elif backend == "kind":
+        path = kind.up()
+    else:
+        path = local.up()
+    paths.backend_file().write_text(backend)
     return path, True
 
 
@@ -71,8 +91,11 @@ def down() -> None:
 
 
 def _down() -> None:
-    backend = running_backend() or (_backend_file().read_text().strip() if _backend_file().exists() else "local")
-    if backend == "kind":
+    backend = running_backend() or recorded_backend() or "local"
+    if backend == "existing":
+        deleted = existing.down()
+        print(f"[cluster] deleted {len(deleted)} object(s) the labs made: {', '.join(deleted) or 'none'}")
+    elif backend == "kind":
         kind.down()
     else:
         stopped = local.down()
@@ -81,8 +104,9 @@ def _down() -> None:
                 print(f"[cluster] stopped {process.name} (pid {process.pid})")
         left = [p for p in local.processes() if p.running]
         if left:
-            raise RuntimeError(f"still running after cluster down: {left}")
-    _backend_file().unlink(missing_ok=True)
+            names = ", ".join(f"{p.name} (pid {p.pid})" for p in left)
+            raise ProvisioningError(f"still running after cluster down: {names}; stop them by hand.")
+    paths.backend_file().unlink(missing_ok=True)
 
 
 @dataclass
@@ -96,20 +120,6 @@ def status() -> Status:
     backend = running_backend()
     nodes = ""
     if backend:
-        result = subprocess.run(
-            [
-                local.kubectl_binary(),
-                "--kubeconfig",
-                str(local.kubeconfig_path()),
-                "get",
-                "nodes",
-                "-L",
-                "topology.kubernetes.io/zone",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
-        )
-        nodes = result.stdout
-    return Status(backend, local.kubeconfig_path(), nodes)
+        args = ["--kubeconfig", str(paths.kubeconfig_path()), "get", "nodes", "-L", "topology.kubernetes.io/zone"]
+        nodes = processes.run([paths.kubectl_binary(), *args], capture_output=True, timeout=20).stdout
+    return Status(backend, paths.kubeconfig_path(), nodes)

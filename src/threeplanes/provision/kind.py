@@ -1,24 +1,43 @@
 """The kind backend, for readers with a Docker engine: real containers, the same labs.
 
-kind runs one control-plane and two worker containers (``cluster/kind.yaml``); its
-kubeconfig goes to the same path as the local cluster's, so the labs find either.
+The cluster is driven by pytest-kind-ng's ``KindCluster``, given the kind binary that
+provisioning found (so it never downloads one), the pinned kubectl, the node image pinned
+by digest in ``versions.toml`` and ``cluster/kind.yaml`` (one control-plane and two worker
+containers). Its kubeconfig goes to the same path as the local cluster's, so the labs find
+either. pytest-kind-ng runs kind without a timeout; every call here runs under a deadline
+that stops kind when it passes.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from threeplanes.provision import binaries, paths
+import psutil
+
+from threeplanes.errors import ProvisioningError
+from threeplanes.provision import binaries, paths, processes
+from threeplanes.provision.paths import kubectl_binary
 from threeplanes.versions import pinned
 
 CLUSTER_NAME = "threeplanes"
-CONFIG = Path(__file__).resolve().parents[3] / "cluster" / "kind.yaml"
+CONFIG = paths.CLUSTER_CONFIGS / "kind.yaml"
+CREATE_TIMEOUT_S = 600.0  # pulling the node image on a slow line takes minutes
+DELETE_TIMEOUT_S = 300.0
 NO_DOCKER = (
     "BACKEND=kind needs a Docker engine, and none answers here ({reason}). "
     "Leave BACKEND unset (or BACKEND=local) to use the local cluster, which needs no Docker: `make cluster`."
 )
+
+if TYPE_CHECKING:
+    from pytest_kind import KindCluster
+
+T = TypeVar("T")
 
 
 def log(message: str) -> None:
@@ -26,80 +45,120 @@ def log(message: str) -> None:
 
 
 def kubeconfig_path() -> Path:
-    return paths.cache_root() / "kubeconfig"
+    return paths.kubeconfig_path()
 
 
 def docker_engine_problem() -> str | None:
     """None when a Docker engine answers; otherwise why not, in a few words."""
     try:
-        result = subprocess.run(
-            ["docker", "info", "--format", "{{.ServerVersion}}"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except FileNotFoundError:
-        return "the docker command is not installed"
-    except subprocess.TimeoutExpired:
-        return "`docker info` did not answer within 10 s"
+        result = processes.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, timeout=10)
+    except ProvisioningError as error:
+        return str(error)
     if result.returncode != 0:
         first = (result.stderr.strip().splitlines() or ["no reason given"])[0]
         return f"`docker info` failed: {first}"
     return None
 
 
-def _kind() -> str:
-    return str(binaries.ensure(binaries.kind_component())["kind"])
+def kind_binary() -> Path:
+    """The kind binary provisioning found: named directory, cache, verified download or build."""
+    return binaries.ensure(binaries.kind_component())["kind"]
+
+
+def kind_cluster() -> KindCluster:
+    """pytest-kind-ng's handle on the book's kind cluster, with every path given so that it downloads nothing.
+
+    pytest-kind-ng passes ``image`` as ``kind create cluster --image``, which kind applies to
+    every node of the configuration (pkg/cluster/internal/create/create.go), so the three nodes
+    of ``cluster/kind.yaml`` all run the digest-pinned image. Imported here, so that the local
+    backend never depends on it.
+    """
+    from pytest_kind import KindCluster
+
+    state = paths.cache_root() / "kind"
+    state.mkdir(parents=True, exist_ok=True)
+    # KindCluster keeps a folder (.pytest-kind/<name>) under the working directory: put it in the cache.
+    with contextlib.chdir(state):
+        return KindCluster(
+            CLUSTER_NAME,
+            kubeconfig=kubeconfig_path(),
+            image=pinned().kind_node_image,
+            kind_path=kind_binary(),
+            kubectl_path=Path(kubectl_binary()),
+        )
+
+
+def with_deadline(action: Callable[[], T], seconds: float, program: Path, what: str) -> T:
+    """Run ``action`` (which runs ``program``); when ``seconds`` pass, stop ``program`` and say so."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(action)
+    try:
+        return future.result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        for process in [p for p in psutil.Process().children(recursive=True) if _runs(p, program)]:
+            processes.stop_tree(process.pid)
+        with contextlib.suppress(Exception):
+            future.result(timeout=30)
+        raise ProvisioningError(f"{what} did not finish within {seconds:g} s and was stopped.") from None
+    except subprocess.CalledProcessError as error:
+        raise ProvisioningError(
+            f"{what} failed with exit status {error.returncode}; kind's own words are printed above."
+        ) from None
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _runs(process: psutil.Process, program: Path) -> bool:
+    try:  # the program itself, or a script run by its interpreter
+        return str(program) in process.cmdline()[:2]
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
 
 
 def is_running() -> bool:
     if docker_engine_problem():
         return False
-    result = subprocess.run([_kind(), "get", "clusters"], capture_output=True, text=True, timeout=30, check=False)
+    result = processes.run([str(kind_binary()), "get", "clusters"], capture_output=True, timeout=30)
     return CLUSTER_NAME in result.stdout.split()
 
 
-def up(timeout: float = 300) -> Path:
+def up(timeout: float = CREATE_TIMEOUT_S) -> Path:
+    """Create the kind cluster unless it exists; wait for its nodes; return its kubeconfig."""
     problem = docker_engine_problem()
     if problem:
-        raise binaries.ProvisioningError(NO_DOCKER.format(reason=problem))
+        raise ProvisioningError(NO_DOCKER.format(reason=problem))
     if is_running():
-        subprocess.run(
-            [_kind(), "export", "kubeconfig", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())],
-            check=True,
-            timeout=60,
-        )
+        export = ["export", "kubeconfig", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())]
+        result = processes.run([str(kind_binary()), *export], capture_output=True, timeout=60)
+        if result.returncode != 0:
+            raise ProvisioningError(f"`kind export kubeconfig` failed: {result.stderr.strip()}")
         log(f"the kind cluster is already running; kubeconfig: {kubeconfig_path()}")
         return kubeconfig_path()
     log(f"creating the kind cluster ({pinned().kind_node_image}, config {CONFIG})")
-    subprocess.run(
-        [
-            _kind(),
-            "create",
-            "cluster",
-            "--name",
-            CLUSTER_NAME,
-            "--image",
-            pinned().kind_node_image,
-            "--config",
-            str(CONFIG),
-            "--kubeconfig",
-            str(kubeconfig_path()),
-            "--wait",
-            f"{int(timeout)}s",
-        ],
-        check=True,
-        timeout=timeout + 60,
-    )
+    cluster = kind_cluster()
+    try:
+        with_deadline(lambda: cluster.create(config_file=CONFIG), timeout, cluster.kind_path, "`kind create cluster`")
+    except ProvisioningError:
+        # KindCluster creates the kubeconfig empty before kind fills it: leave none behind.
+        if kubeconfig_path().exists() and not kubeconfig_path().stat().st_size:
+            kubeconfig_path().unlink()
+        raise
+    _wait_for_nodes(timeout)
     return kubeconfig_path()
+
+
+def _wait_for_nodes(timeout: float) -> None:
+    """kind returns once the containers run; the labs need the nodes Ready."""
+    args = ["--kubeconfig", str(kubeconfig_path()), "wait", "--for=condition=Ready", "node", "--all"]
+    result = processes.run(
+        [kubectl_binary(), *args, f"--timeout={int(timeout)}s"], capture_output=True, timeout=timeout + 30
+    )
+    if result.returncode != 0:
+        raise ProvisioningError(f"the kind nodes did not become Ready: {result.stderr.strip()}")
 
 
 def down() -> None:
     if is_running():
-        subprocess.run(
-            [_kind(), "delete", "cluster", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())],
-            check=True,
-            timeout=300,
-        )
+        cluster = kind_cluster()
+        with_deadline(cluster.delete, DELETE_TIMEOUT_S, cluster.kind_path, "`kind delete cluster`")
     kubeconfig_path().unlink(missing_ok=True)

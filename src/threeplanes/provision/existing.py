@@ -1,0 +1,167 @@
+"""A cluster of the reader's own: named by its kubeconfig context, never picked by ``auto``.
+
+``up(context)`` copies that one context (its cluster, user and credentials, flattened) into
+the book's kubeconfig in the cache, so the labs reach it and nothing else; ``$KUBECONFIG``
+is read only to find the context named. Nothing is installed on it. ``down`` deletes only
+what the labs made there: every object labelled ``app.kubernetes.io/part-of=threeplanes``,
+found through the API's own discovery (every resource that can be listed and deleted), not
+a hand-kept list of kinds.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from threeplanes.errors import ProvisioningError
+from threeplanes.provision import paths, processes
+
+PART_OF_SELECTOR = "app.kubernetes.io/part-of=threeplanes"
+
+
+def log(message: str) -> None:
+    print(f"[cluster] {message}", file=sys.stderr, flush=True)
+
+
+def up(context: str | None) -> Path:
+    """Copy ``context`` into the book's kubeconfig and check that its API answers."""
+    if not context:
+        raise ProvisioningError(
+            "BACKEND=existing needs the kubeconfig context of your cluster, named explicitly: "
+            "`make cluster BACKEND=existing CONTEXT=<context>` (`kubectl config get-contexts` lists them)."
+        )
+    view = ["config", "view", "--minify", "--flatten", "--raw", "--context", context, "-o", "json"]
+    result = processes.run([paths.kubectl_binary(), *view], capture_output=True, timeout=30)
+    if result.returncode != 0:
+        said = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
+        raise ProvisioningError(f"the context {context!r} could not be read from your kubeconfig: {said}")
+    target = paths.kubeconfig_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_suffix(".part")
+    part.write_text(result.stdout)
+    part.chmod(0o600)
+    part.replace(target)
+    if not answers():
+        target.unlink(missing_ok=True)
+        raise ProvisioningError(f"the API server of context {context!r} did not answer within 10 s.")
+    log(f"using your cluster (context {context}); kubeconfig: {target}")
+    return target
+
+
+def answers() -> bool:
+    """True when the API server in the book's kubeconfig answers ``/version``."""
+    if not paths.kubeconfig_path().is_file():
+        return False
+    args = [paths.kubectl_binary(), "--kubeconfig", str(paths.kubeconfig_path()), "get", "--raw", "/version"]
+    try:
+        return processes.run([*args, "--request-timeout=10s"], capture_output=True, timeout=20).returncode == 0
+    except ProvisioningError:
+        return False
+
+
+class Api(Protocol):
+    """The two calls ``down`` needs: GET a path (with query parameters), DELETE a path."""
+
+    def get(self, path: str, query: dict[str, str] | None = None) -> dict[str, Any]: ...
+
+    def delete(self, path: str) -> None: ...
+
+
+def resource_paths(api: Api) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(group-version path, resource)`` for every resource the server lists and deletes (preferred versions)."""
+    versions = ["/api/v1"]
+    for group in api.get("/apis").get("groups", []):
+        versions.append(f"/apis/{group['preferredVersion']['groupVersion']}")
+    for base in versions:
+        for resource in api.get(base).get("resources", []):
+            if "/" in resource["name"]:  # a subresource such as pods/log
+                continue
+            if {"list", "delete"} <= set(resource.get("verbs", [])):
+                yield base, resource
+
+
+def labelled_objects(api: Api, selector: str = PART_OF_SELECTOR) -> list[tuple[str, str]]:
+    """``(description, path)`` of every object matching ``selector``; namespaces last (they take their contents)."""
+    found: dict[str, tuple[str, str, bool]] = {}
+    for base, resource in resource_paths(api):
+        try:
+            listing = api.get(f"{base}/{resource['name']}", {"labelSelector": selector})
+        except ProvisioningError as error:  # e.g. forbidden to this user: say so and go on
+            log(f"skipped {resource['name']} in {base}: {error}")
+            continue
+        for item in listing.get("items", []):
+            meta = item["metadata"]
+            if resource["namespaced"]:
+                path = f"{base}/namespaces/{meta['namespace']}/{resource['name']}/{meta['name']}"
+                described = f"{resource['kind']} {meta['namespace']}/{meta['name']}"
+            else:
+                path = f"{base}/{resource['name']}/{meta['name']}"
+                described = f"{resource['kind']} {meta['name']}"
+            # The same object can be served by two groups (events); its uid names it once.
+            found.setdefault(meta.get("uid") or path, (described, path, resource["kind"] == "Namespace"))
+    ordered = sorted(found.values(), key=lambda entry: entry[2])
+    return [(described, path) for described, path, _ in ordered]
+
+
+def remove_labelled(api: Api, selector: str = PART_OF_SELECTOR) -> list[str]:
+    """Delete every object the labs made on this cluster; return what was deleted."""
+    deleted = []
+    for described, path in labelled_objects(api, selector):
+        api.delete(path)
+        deleted.append(described)
+    return deleted
+
+
+class KubernetesApi:
+    """``Api`` over the official client, for the book's kubeconfig."""
+
+    def __init__(self, kubeconfig: Path) -> None:
+        from kubernetes import client, config
+
+        configuration = client.Configuration()
+        config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+        self.client = client.ApiClient(configuration)
+        self.api_exception = client.ApiException
+
+    def get(self, path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+        try:
+            response = self.client.call_api(
+                path,
+                "GET",
+                query_params=list((query or {}).items()),
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=30,
+            )
+        except self.api_exception as error:
+            raise ProvisioningError(f"GET {path} was refused: {error.status} {error.reason}.") from None
+        return json.loads(response.data)
+
+    def delete(self, path: str) -> None:
+        try:
+            self.client.call_api(
+                path,
+                "DELETE",
+                query_params=[("propagationPolicy", "Background")],
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=30,
+            )
+        except self.api_exception as error:
+            if error.status != 404:  # already gone (a namespace took it along)
+                raise ProvisioningError(f"deleting {path} was refused: {error.status} {error.reason}.") from None
+
+
+def down(api: Api | None = None) -> list[str]:
+    """Delete what the labs made, then forget the cluster (the kubeconfig copy); the cluster itself stays."""
+    if api is None and not answers():
+        raise ProvisioningError(
+            "your cluster's API server does not answer, so what the labs made there could not be removed; "
+            f"the kubeconfig {paths.kubeconfig_path()} is kept so that `make cluster-down` can try again."
+        )
+    deleted = remove_labelled(api or KubernetesApi(paths.kubeconfig_path()))
+    paths.kubeconfig_path().unlink(missing_ok=True)
+    return deleted

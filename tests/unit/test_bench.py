@@ -1,0 +1,111 @@
+"""The benchmark keeps going past a failed step, and its page draws whatever the file holds."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from threeplanes import bench
+
+matplotlib.use("Agg")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def results_file(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "bench" / "results.json")
+    monkeypatch.setattr(bench, "machine", lambda: {"when": "2026-01-01T00:00:00Z", "cpus": 2})
+    return tmp_path / "bench" / "results.json"
+
+
+def broken() -> float:
+    raise RuntimeError("kwokctl could not start the cluster (exit 1);\nlog: /tmp/x")
+
+
+def test_a_failed_step_is_recorded_and_the_run_goes_on(results_file) -> None:
+    steps = [
+        bench.Step("cluster_start_s", "local cluster start", "s", broken, target=15.0),
+        bench.Step("bare_kwokctl_start_s", "bare kwokctl", "s", lambda: 6.0),
+        bench.Step("deployment_ready_s", "deployment", "s", lambda: 0.5, target=5.0),
+    ]
+    results = bench.run_steps(steps)
+    saved = json.loads(results_file.read_text())
+    assert saved == results
+    start = saved["steps"]["cluster_start_s"]
+    assert start["error"] == "kwokctl could not start the cluster (exit 1); log: /tmp/x"  # one line
+    assert saved["steps"]["deployment_ready_s"]["value"] == 0.5
+    assert "needs both cluster_start_s" in saved["steps"]["cluster_start_over_floor"]["error"]
+    text = bench.report(results)
+    assert "FAILED: kwokctl could not start" in text and "(target ≤ 5: met)" in text
+
+
+def test_the_start_is_compared_with_its_floor(results_file) -> None:
+    steps = [
+        bench.Step("cluster_start_s", "local cluster start", "s", lambda: 9.0),
+        bench.Step("bare_kwokctl_start_s", "bare kwokctl", "s", lambda: 6.0),
+    ]
+    assert bench.run_steps(steps)["steps"]["cluster_start_over_floor"]["value"] == 1.5
+
+
+def test_each_labs_time_comes_from_the_junit_report(tmp_path) -> None:
+    junit = tmp_path / "labs.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.labs.test_labs" name="test_lab_runs_top_to_bottom[f1-service-discovery]"'
+        ' time="41.5"/>'
+        '<testcase classname="tests.labs.test_labs" name="test_lab_runs_top_to_bottom[f5-bin-packing]" time="3.0">'
+        '<skipped message="kind"/></testcase>'
+        '<testcase classname="tests.labs.test_labs" name="test_every_lab_is_in_the_table_of_contents" time="0.1"/>'
+        "</testsuite></testsuites>"
+    )
+    assert bench.lab_times(junit) == {"f1-service-discovery": 41.5}
+
+
+def test_an_unknown_step_is_one_sentence(capsys) -> None:
+    assert bench.main(["--only", "cluster_start_s,warp_speed"]) == 2
+    assert capsys.readouterr().err.strip() == "error: no bench step is called warp_speed; --list names them"
+
+
+def page_code() -> str:
+    page = (ROOT / "book" / "benchmarks.md").read_text()
+    match = re.search(r"^```\{code-cell\} ipython3\n(?::[^\n]*\n)*(.*?)^```", page, flags=re.MULTILINE | re.DOTALL)
+    assert match
+    return match.group(1)
+
+
+def test_the_page_says_plainly_when_there_are_no_results(results_file, capsys) -> None:
+    exec(page_code(), {})
+    assert "No benchmark results in this build: no bench/results.json" in capsys.readouterr().out
+    results_file.parent.mkdir()
+    results_file.write_text('{"cluster_start_s": 9.1, "deployment_ready_s": 0.4}\n')  # an older bench's file
+    exec(page_code(), {})
+    assert "No benchmark results in this build" in capsys.readouterr().out
+
+
+def test_the_page_draws_a_table_and_a_chart(results_file, monkeypatch) -> None:
+    steps = [
+        bench.Step("cluster_start_s", "local cluster start", "s", lambda: 9.0, target=15.0),
+        bench.Step("control_plane_rss_mib", "memory", "MiB", lambda: 800.0),
+        bench.Step("lab_suite_serial_s", "labs", "s", lambda: {"total": 60.0, "f1": 20.0, "f2": 40.0}),
+        bench.Step("make_test_s", "make test", "s", broken),
+    ]
+    bench.run_steps(steps)
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    exec(page_code(), {})
+    table, figure = shown
+    assert table.column("measure") == [
+        "local cluster start",
+        "memory",
+        "labs",
+        "make test",
+        "f1 (serial)",
+        "f2 (serial)",
+    ]
+    assert table.rows[0][1:] == ["9 s", "≤ 15 s"] and table.rows[3][1].startswith("FAILED: kwokctl")
+    bars = figure.axes[0].patches
+    assert [b.get_width() for b in bars] == [9.0, 60.0]  # the seconds, not the MiB nor the failure
