@@ -11,7 +11,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kubernetes import client
+
 from threeplanes.errors import WaitTimeout
+from threeplanes.kit.labels import selector_string
 from threeplanes.kit.watch import ListWatch, Objects
 
 
@@ -70,8 +73,7 @@ def rollout_complete(deployment: Any) -> bool:
 
 def pending_pods_reason(cluster: Any, namespace: str, deployment: Any) -> str:
     """How many of the Deployment's pods are Pending and, if it said, why the scheduler left them there."""
-    labels = deployment.spec.selector.match_labels or {}
-    selector = ",".join(f"{k}={v}" for k, v in labels.items())
+    selector = selector_string(deployment.spec.selector)
     try:
         pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
     except client.ApiException:
@@ -79,14 +81,7 @@ def pending_pods_reason(cluster: Any, namespace: str, deployment: Any) -> str:
     pending = [p for p in pods if p.status.phase == "Pending" and not p.metadata.deletion_timestamp]
     if not pending:
         return ""
-    said = sorted(
-        {
-            c.message
-            for p in pending
-            for c in p.status.conditions or []
-            if c.type == "PodScheduled" and c.status == "False" and c.message
-        }
-    )
+    said = sorted({message for p in pending if (message := unschedulable_message(p))})
     reason = f"; {len(pending)} pod(s) Pending"
     return reason + (f", the scheduler says: {said[0]}" if said else ", not yet scheduled")
 
