@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+import socket
+
 import pytest
 from kubernetes import client
 
 from threeplanes.errors import WaitTimeout
-from threeplanes.kit.labels import LAB_LABEL
+from threeplanes.kit.labels import LAB_LABEL, RUN_OWNER, owned_labels
 from threeplanes.kit.namespaces import delete_namespace, lab_namespace
-from threeplanes.kit.wait import wait_for_rollout
+from threeplanes.kit.nodes import NodePool
+from threeplanes.kit.wait import wait_for_gone, wait_for_rollout
 from threeplanes.versions import pinned
 
 pytestmark = pytest.mark.cluster
@@ -38,15 +42,32 @@ def namespace(live_cluster, owned_by):
     delete_namespace(live_cluster, name)
 
 
-def test_a_new_lab_namespace_replaces_one_left_by_an_interrupted_run(live_cluster, namespace) -> None:
-    second = lab_namespace(live_cluster, OWNER)
+def test_a_new_run_keeps_a_live_runs_namespace(live_cluster, namespace) -> None:
+    second = lab_namespace(live_cluster, OWNER)  # this process owns both: both runs are live
     try:
         assert second != namespace
-        old = live_cluster.core.read_namespace(namespace)
-        assert old.status.phase == "Terminating" or old.metadata.deletion_timestamp is not None
+        assert live_cluster.core.read_namespace(namespace).status.phase == "Active"
         assert live_cluster.core.read_namespace(second).metadata.labels[LAB_LABEL] == OWNER
     finally:
         delete_namespace(live_cluster, second)
+
+
+def test_a_new_run_clears_a_gone_runs_namespace_and_its_nodes(live_cluster, owned_by) -> None:
+    owned_by(OWNER)
+    gone = f"{socket.gethostname()}/{2**22 + 7}/0"  # beyond the pid range: no such process
+    name = f"{OWNER}-gone-{secrets.token_hex(2)}"
+    metadata = client.V1ObjectMeta(name=name, labels=owned_labels(OWNER), annotations={RUN_OWNER: gone})
+    live_cluster.core.create_namespace(client.V1Namespace(metadata=metadata))
+    pool = NodePool(name, owner=OWNER)
+    live_cluster.core.create_node(pool.body("a"))
+    fresh = lab_namespace(live_cluster, OWNER)
+    try:
+        old = live_cluster.core.read_namespace(name)
+        assert old.status.phase == "Terminating" or old.metadata.deletion_timestamp is not None
+        wait_for_gone(live_cluster.core.list_node, f"{name}-a", what="the gone run's node", timeout=30)
+    finally:
+        delete_namespace(live_cluster, fresh)
+        delete_namespace(live_cluster, name)
 
 
 def test_a_rollout_completes(live_cluster, namespace) -> None:
