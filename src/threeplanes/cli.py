@@ -38,6 +38,9 @@ def binaries_command(args: argparse.Namespace) -> int:
         print(f"{name}: {path}")
     if args.with_kind:
         print(f"kind: {binaries.ensure(binaries.kind_component())['kind']}")
+    if sys.platform == "linux" and not args.no_node:
+        for name, path in binaries.ensure_node().items():
+            print(f"{name}: {path}")
     return 0
 
 
@@ -59,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("binaries", help="find, download or build the cluster binaries, and print their paths")
     b.add_argument("--with-kind", action="store_true", help="also the kind binary")
+    b.add_argument("--no-node", action="store_true", help="skip the real worker node's binaries (built on Linux)")
     b.set_defaults(run=binaries_command)
     return top
 

@@ -22,21 +22,27 @@ import sys
 import tarfile
 import tempfile
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from threeplanes.provision import paths
-from threeplanes.versions import Versions, pinned
+from threeplanes.versions import VERSIONS_FILE, Versions, pinned
 
 BIN_DIR_ENV = "THREEPLANES_BIN_DIR"
+BUILD_TIMEOUT = 3600  # seconds for one `go build`; a cold Kubernetes build on two cores takes about 20 minutes
 GOOS = "linux"
 GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(os.uname().machine, "amd64")
 
 
 class ProvisioningError(RuntimeError):
     """A binary could not be found, downloaded or built; the message says which step failed."""
+
+
+class NoReleaseDownload(ProvisioningError):
+    """The component publishes no release binary; it can only be built."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,33 @@ def components(versions: Versions | None = None) -> list[Component]:
         Component("kwok", v.kwok, ("kwok", "kwokctl")),
         Component("metrics-server", v.metrics_server, ("metrics-server",)),
     ]
+
+
+def node_pins() -> dict[str, str]:
+    """The versions of the real worker node's components (``[real-node]`` in ``versions.toml``)."""
+    return dict(tomllib.loads(VERSIONS_FILE.read_text())["real-node"])
+
+
+def node_components(versions: Versions | None = None) -> list[Component]:
+    """The binaries of the real worker node, provisioned apart so the control plane never waits for them."""
+    v = versions or pinned()
+    pins = node_pins()
+    return [
+        Component("kubernetes-node", v.kubernetes, ("kubelet", "kube-proxy")),
+        Component("containerd", pins["containerd"], ("containerd", "containerd-shim-runc-v2", "ctr")),
+        Component("cri-tools", pins["cri-tools"], ("crictl",)),
+        Component("coredns", pins["coredns"], ("coredns",)),
+        # agnhost has no release binary: it is built from k8s.io/kubernetes at the control plane's pin.
+        Component("agnhost", v.kubernetes, ("agnhost",)),
+    ]
+
+
+def ensure_node(versions: Versions | None = None) -> dict[str, Path]:
+    """Return the path of every binary the real worker node needs, provisioning what is missing."""
+    found: dict[str, Path] = {}
+    for component in node_components(versions):
+        found.update(ensure(component))
+    return found
 
 
 def log(message: str) -> None:
@@ -99,6 +132,9 @@ def ensure(component: Component) -> dict[str, Path]:
     try:
         download(component)
         log(f"{component.name} v{component.version}: downloaded into {component.cache_dir}")
+    except NoReleaseDownload:
+        log(f"{component.name} v{component.version}: no release binary is published; building from source")
+        build(component)
     except (urllib.error.URLError, OSError, TimeoutError) as error:
         log(f"{component.name} v{component.version}: release download unreachable ({error}); building from source")
         build(component)
@@ -152,8 +188,19 @@ def metrics_server_manifest(kubectl: str) -> Path:
 def release_urls(component: Component) -> dict[str, str]:
     """Where each release binary (or the archive holding it) is published."""
     v = component.version
-    if component.name == "kubernetes":
+    if component.name in ("kubernetes", "kubernetes-node"):
         return {b: f"https://dl.k8s.io/release/v{v}/bin/{GOOS}/{GOARCH}/{b}" for b in component.binaries}
+    if component.name == "containerd":
+        archive = f"https://github.com/containerd/containerd/releases/download/v{v}/containerd-static-{v}-{GOOS}-{GOARCH}.tar.gz"
+        return {b: archive for b in component.binaries}
+    if component.name == "cri-tools":
+        base = f"https://github.com/kubernetes-sigs/cri-tools/releases/download/v{v}"
+        return {"crictl": f"{base}/crictl-v{v}-{GOOS}-{GOARCH}.tar.gz"}
+    if component.name == "coredns":
+        base = f"https://github.com/coredns/coredns/releases/download/v{v}"
+        return {"coredns": f"{base}/coredns_{v}_{GOOS}_{GOARCH}.tgz"}
+    if component.name == "agnhost":
+        raise NoReleaseDownload("agnhost is published only as a container image")
     if component.name == "etcd":
         return {"etcd": f"https://github.com/etcd-io/etcd/releases/download/v{v}/etcd-v{v}-{GOOS}-{GOARCH}.tar.gz"}
     if component.name == "kwok":
@@ -175,7 +222,7 @@ def download(component: Component, timeout: float = 10.0) -> None:
             with tempfile.NamedTemporaryFile(dir=component.cache_dir, suffix=".part", delete=False) as part:
                 shutil.copyfileobj(reply, part)
         part_path = Path(part.name)
-        if url.endswith(".tar.gz"):
+        if url.endswith((".tar.gz", ".tgz")):
             _extract_member(part_path, binary, target)
             part_path.unlink()
         else:
@@ -207,11 +254,12 @@ class GoBuild:
     packages: dict[str, str]  # binary name -> package path
     ldflags: str = ""
     replace: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 def go_build_plan(component: Component, versions: Versions | None = None) -> GoBuild:
     v = versions or pinned()
-    if component.name == "kubernetes":
+    if component.name in ("kubernetes", "kubernetes-node", "agnhost"):
         major, minor, _ = component.version.split(".")
         stamp = "k8s.io/component-base/version"
         ldflags = " ".join(
@@ -224,12 +272,40 @@ def go_build_plan(component: Component, versions: Versions | None = None) -> GoB
                 "-s -w",
             ]
         )
+        if component.name == "agnhost":
+            packages = {"agnhost": "k8s.io/kubernetes/test/images/agnhost"}
+        else:
+            packages = {b: f"k8s.io/kubernetes/cmd/{b}" for b in component.binaries}
         return GoBuild(
             module="k8s.io/kubernetes",
             version=f"v{component.version}",
-            packages={b: f"k8s.io/kubernetes/cmd/{b}" for b in component.binaries},
+            packages=packages,
             ldflags=ldflags,
             replace=tuple(f"{m} => {m} v{v.kubernetes_staging}" for m in _staging_modules(component.version)),
+        )
+    if component.name == "containerd":
+        stamp = "github.com/containerd/containerd/v2/version"
+        return GoBuild(
+            "github.com/containerd/containerd/v2",
+            f"v{component.version}",
+            {b: f"github.com/containerd/containerd/v2/cmd/{b}" for b in component.binaries},
+            f"-X {stamp}.Version=v{component.version} -X {stamp}.Package=github.com/containerd/containerd/v2 -s -w",
+            # The btrfs, devmapper and zfs snapshotters are left out: overlayfs is the one used here.
+            tags=("no_btrfs", "no_devmapper", "no_zfs", "osusergo", "netgo", "static_build"),
+        )
+    if component.name == "cri-tools":
+        return GoBuild(
+            "sigs.k8s.io/cri-tools",
+            f"v{component.version}",
+            {"crictl": "sigs.k8s.io/cri-tools/cmd/crictl"},
+            f"-X sigs.k8s.io/cri-tools/pkg/version.Version=v{component.version} -s -w",
+        )
+    if component.name == "coredns":
+        return GoBuild(
+            "github.com/coredns/coredns",
+            f"v{component.version}",
+            {"coredns": "github.com/coredns/coredns"},
+            "-s -w",
         )
     if component.name == "etcd":
         return GoBuild(
@@ -299,6 +375,8 @@ def build(component: Component) -> None:
             args = ["build", "-mod=mod", "-trimpath", "-o", str(component.cache_dir / binary)]
             if plan.ldflags:
                 args += ["-ldflags", plan.ldflags]
+            if plan.tags:
+                args += ["-tags", ",".join(plan.tags)]
             _step(f"compile {binary}", [*args, package], workdir, log_file, log_path)
             log(f"  {binary} built in {time.monotonic() - started:.0f} s")
 
@@ -307,7 +385,18 @@ def _step(name: str, args: list[str], cwd: Path, log_file, log_path: Path) -> No
     log_file.write(f"\n$ go {' '.join(args)}\n")
     log_file.flush()
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
-    result = subprocess.run(["go", *args], cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT, env=env, check=False)
+    try:
+        result = subprocess.run(
+            ["go", *args],
+            cwd=cwd,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+            check=False,
+            timeout=BUILD_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        raise ProvisioningError(f"build step '{name}' took longer than {BUILD_TIMEOUT} s; log: {log_path}") from None
     if result.returncode != 0:
         tail = log_path.read_text().splitlines()[-15:]
         raise ProvisioningError(

@@ -7,11 +7,13 @@ the cluster that ``up`` started.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from threeplanes.provision import kind, local, paths
+from threeplanes.provision.nodes import KWOK_ANNOTATION
 
 BACKENDS = ("auto", "local", "kind")
 
@@ -43,6 +45,8 @@ def up(requested: str = "auto") -> tuple[Path, bool]:
     already = running_backend()
     if already:
         print(f"[cluster] a {already} cluster is already running; kubeconfig: {local.kubeconfig_path()}")
+        if already == "local":
+            local.start_real_node()
         return local.kubeconfig_path(), False
     backend = choose(requested)
     paths.cache_root().mkdir(parents=True, exist_ok=True)
@@ -78,19 +82,24 @@ def status() -> Status:
     nodes = ""
     if backend:
         result = subprocess.run(
-            [
-                local.kubectl_binary(),
-                "--kubeconfig",
-                str(local.kubeconfig_path()),
-                "get",
-                "nodes",
-                "-L",
-                "topology.kubernetes.io/zone",
-            ],
+            [local.kubectl_binary(), "--kubeconfig", str(local.kubeconfig_path()), "get", "nodes", "-o", "json"],
             capture_output=True,
             text=True,
             timeout=20,
             check=False,
         )
-        nodes = result.stdout
+        nodes = node_table(json.loads(result.stdout)["items"]) if result.returncode == 0 else result.stderr
     return Status(backend, local.kubeconfig_path(), nodes)
+
+
+def node_table(nodes: list[dict]) -> str:
+    """One line per node: its name, whether it is simulated by kwok or real (runs containers), Ready, zone."""
+    rows = [("NAME", "KIND", "READY", "ZONE", "KUBELET")]
+    for node in nodes:
+        meta, status = node["metadata"], node.get("status", {})
+        kind = "simulated" if KWOK_ANNOTATION in (meta.get("annotations") or {}) else "real"
+        ready = next((c["status"] for c in status.get("conditions", []) if c["type"] == "Ready"), "Unknown")
+        zone = (meta.get("labels") or {}).get("topology.kubernetes.io/zone", "-")
+        rows.append((meta["name"], kind, ready, zone, status.get("nodeInfo", {}).get("kubeletVersion", "-")))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("   ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows) + "\n"
