@@ -196,13 +196,16 @@ def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path, kubect
     _wait(lambda: is_ready(api), READY_TIMEOUT, f"the kubelet did not register {NODE_NAME} as Ready", kubelet)
     ready_after = time.monotonic() - started_at
 
-    processes.start(
+    kube_proxy = processes.start(
         "kube-proxy",
         [str(found["kube-proxy"]), f"--config={layout.file('kube-proxy.yaml')}", "--v=1"],
         layout.pids,
         layout.logs,
         env,
     )
+    healthz = f"http://127.0.0.1:{configs.KUBE_PROXY_HEALTHZ_PORT}/healthz"
+    _wait(lambda: _http_ok(healthz), 30, "kube-proxy did not report healthy", kube_proxy)
+    network.install_guard()  # first again, ahead of the jumps kube-proxy has just inserted
     coredns = processes.start(
         "coredns", [str(found["coredns"]), "-conf", str(layout.file("Corefile"))], layout.pids, layout.logs, env
     )

@@ -81,13 +81,28 @@ def guard_rules() -> list[list[str]]:
 
 
 def install_guard() -> None:
+    """Create the guard chain and put its jump first in FORWARD and OUTPUT.
+
+    Called again once kube-proxy has inserted its own jumps, so that the guard stays first:
+    kube-proxy checks that its rules exist but does not reorder the others.
+    """
     run(["iptables", "-w", "5", "-N", GUARD_CHAIN], check=False)
     run(["iptables", "-w", "5", "-F", GUARD_CHAIN])
     for rule in guard_rules():
         run(["iptables", "-w", "5", "-A", GUARD_CHAIN, *rule])
     for hook in ("FORWARD", "OUTPUT"):
-        if run(["iptables", "-w", "5", "-C", hook, "-j", GUARD_CHAIN], check=False).returncode != 0:
-            run(["iptables", "-w", "5", "-I", hook, "1", "-j", GUARD_CHAIN])
+        while run(["iptables", "-w", "5", "-D", hook, "-j", GUARD_CHAIN], check=False).returncode == 0:
+            pass
+        run(["iptables", "-w", "5", "-I", hook, "1", "-j", GUARD_CHAIN])
+
+
+def guard_is_first() -> bool:
+    """True when the guard's jump is the first rule of FORWARD and of OUTPUT."""
+    for hook in ("FORWARD", "OUTPUT"):
+        rules = [r for r in run(["iptables", "-w", "5", "-S", hook]).stdout.splitlines() if r.startswith("-A ")]
+        if not rules or rules[0] != f"-A {hook} -j {GUARD_CHAIN}":
+            return False
+    return True
 
 
 def owned_chains() -> dict[str, list[str]]:
