@@ -136,3 +136,61 @@ def test_the_agnhost_tag_is_the_version_built() -> None:
 def test_turning_the_real_node_off(monkeypatch) -> None:
     monkeypatch.setenv(realnode.ENABLE_ENV, "0")
     assert realnode.why_not() == f"turned off by {realnode.ENABLE_ENV}=0"
+
+
+def _node(name: str, simulated: bool, ready: bool, labels: dict[str, str]):
+    from kubernetes import client
+
+    annotations = {"kwok.x-k8s.io/node": "fake"} if simulated else {}
+    condition = client.V1NodeCondition(type="Ready", status="True" if ready else "False")
+    return client.V1Node(
+        metadata=client.V1ObjectMeta(name=name, labels=labels, annotations=annotations),
+        status=client.V1NodeStatus(conditions=[condition]),
+    )
+
+
+class _Nodes:
+    def __init__(self, nodes) -> None:
+        self.nodes = nodes
+
+    def list_node(self, label_selector: str = ""):
+        from kubernetes import client
+
+        key, _, value = label_selector.partition("=")
+        chosen = [n for n in self.nodes if not key or (n.metadata.labels or {}).get(key) == value]
+        return client.V1NodeList(items=chosen)
+
+
+def _cluster(nodes):
+    from kubernetes import client
+
+    from threeplanes.connect import Cluster
+
+    cluster = Cluster(client.ApiClient(client.Configuration()), Path("k"), "ctx", "https://127.0.0.1", "v1.36.4")
+    cluster.core = _Nodes(nodes)
+    return cluster
+
+
+REAL = {"threeplanes.io/node": "real"}
+
+
+def test_can_show_is_true_once_the_real_node_is_ready(monkeypatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    cluster = _cluster([_node("worker-1", True, True, {}), _node("real-worker", False, True, REAL)])
+    assert cluster.can_show("an HTTP reply") is True
+
+
+def test_can_show_skips_with_a_note_where_no_real_node_is_ready(monkeypatch, capsys) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    cluster = _cluster([_node("worker-1", True, True, {}), _node("real-worker", False, False, REAL)])
+    assert cluster.can_show("an HTTP reply") is False
+    assert "an HTTP reply needs real containers" in capsys.readouterr().out
+
+
+def test_under_ci_a_cell_is_never_skipped(monkeypatch) -> None:
+    from threeplanes.errors import ClusterUnavailable
+
+    monkeypatch.setenv("CI", "true")
+    cluster = _cluster([_node("worker-1", True, True, REAL)])  # a simulated node does not count, whatever its labels
+    with pytest.raises(ClusterUnavailable, match="under CI a cell is never skipped"):
+        cluster.can_show("an HTTP reply")

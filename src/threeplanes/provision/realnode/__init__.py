@@ -185,7 +185,7 @@ def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path, kubect
             f"--root-dir={layout.kubelet_root}",
             f"--hostname-override={NODE_NAME}",
             f"--node-ip={configs.GATEWAY}",
-            f"--node-labels={NODE_LABEL[0]}={NODE_LABEL[1]}",
+            "--node-labels=" + ",".join(f"{k}={v}" for k, v in configs.NODE_LABELS.items()),
             "--v=1",
         ],
         layout.pids,

@@ -15,6 +15,13 @@ from threeplanes.provision import paths
 
 NODE_NAME = "real-worker"
 NODE_LABEL = ("threeplanes.io/node", "real")
+# The labels the kubelet registers the node with: it joins the simulated workers' first zone, so the
+# cluster still spans two zones, and its taint keeps every pod that does not ask for it away.
+NODE_LABELS = {
+    NODE_LABEL[0]: NODE_LABEL[1],
+    "topology.kubernetes.io/region": "local",
+    "topology.kubernetes.io/zone": "zone-a",
+}
 NODE_TAINT = {"key": "threeplanes.io/real-node", "value": "true", "effect": "NoSchedule"}
 
 BRIDGE = "tp0"
