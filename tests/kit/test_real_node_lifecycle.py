@@ -45,7 +45,8 @@ def leftovers() -> dict[str, list[str]]:
     found["interfaces"] = [line.split(":")[1].strip() for line in links.splitlines() if configs.BRIDGE in line]
     found["iptables chains"] = [f"{t}/{c}" for t, chains in network.owned_chains().items() for c in chains]
     found["cgroups"] = [str(p) for p in Path("/sys/fs/cgroup").glob("*/kubepods")]
-    found["state"] = [str(configs.Layout.default().root)] if configs.Layout.default().root.exists() else []
+    layout = configs.Layout.default()
+    found["state"] = [str(p) for p in layout.root.glob("*") if p != layout.logs] if layout.root.exists() else []
     return {kind: items for kind, items in found.items() if items}
 
 

@@ -194,3 +194,16 @@ def test_under_ci_a_cell_is_never_skipped(monkeypatch) -> None:
     cluster = _cluster([_node("worker-1", True, True, REAL)])  # a simulated node does not count, whatever its labels
     with pytest.raises(ClusterUnavailable, match="under CI a cell is never skipped"):
         cluster.can_show("an HTTP reply")
+
+
+def test_without_root_the_reason_says_so(monkeypatch) -> None:
+    monkeypatch.delenv(realnode.ENABLE_ENV, raising=False)
+    monkeypatch.setattr(realnode.sys, "platform", "linux")
+    monkeypatch.setattr(realnode.os, "geteuid", lambda: 1000)
+    assert "need root" in realnode.why_not()
+
+
+def test_off_linux_the_reason_names_the_platform(monkeypatch) -> None:
+    monkeypatch.delenv(realnode.ENABLE_ENV, raising=False)
+    monkeypatch.setattr(realnode.sys, "platform", "darwin")
+    assert realnode.why_not() == "real containers need Linux (this is darwin)"

@@ -148,7 +148,7 @@ def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path, kubect
     if is_running():
         log(f"the real node's processes are already running (state: {layout.root})")
         return Started(NODE_NAME, 0.0)
-    if layout.root.exists():
+    if processes.recorded(layout.pids) or layout.containerd.exists():
         log("a stopped or half-started real node was left behind; removing it first")
         down(admin_kubeconfig)
     started_at = time.monotonic()
@@ -371,8 +371,10 @@ def down(admin_kubeconfig: Path | None = None) -> Stopped:
     network.restore_sysctls(layout.state_file)
     if admin_kubeconfig is not None and admin_kubeconfig.is_file():
         _delete_node_object(admin_kubeconfig)
-    if layout.root.exists():
-        shutil.rmtree(layout.root, ignore_errors=True)
+    # Everything goes but the logs, which a failed start names for reading.
+    for entry in layout.root.iterdir() if layout.root.exists() else []:
+        if entry != layout.logs:
+            shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
     return Stopped(stopped, mounts, chains)
 
 
