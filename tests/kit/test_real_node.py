@@ -6,6 +6,7 @@ containers have: an HTTP reply, a log line, a command's output, a restart, an OO
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -25,7 +26,10 @@ BUSYBOX = pinned().images["busybox"]
 @pytest.fixture(scope="module")
 def cluster(live_cluster):
     if not is_ready(live_cluster.core):
-        pytest.fail(f"the real node {NODE_NAME} is not Ready; `make cluster` prints why it did not start")
+        reason = f"the real node {NODE_NAME} is not Ready; `make cluster` prints why it did not start"
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(reason)  # under CI nothing that needs real containers is skipped
+        pytest.skip(reason)
     return live_cluster
 
 
@@ -244,8 +248,6 @@ def test_an_env_var_and_a_mounted_config_map_are_read_inside(cluster, namespace)
 
 def test_pod_traffic_stays_on_this_machine(cluster) -> None:
     """The guard chain comes first, and the pod and Service ranges route only to the bridge (checked, not probed)."""
-    import os
-
     from threeplanes.provision.realnode import configs, network
 
     if os.geteuid() != 0:
