@@ -77,10 +77,14 @@ def test_dns_answers_cluster_names_only() -> None:
 
 
 def test_the_guard_rejects_private_destinations_not_on_the_bridge() -> None:
-    rules = network.guard_rules()
-    assert rules[:2] == [["-o", "lo", "-j", "RETURN"], ["-o", configs.BRIDGE, "-j", "RETURN"]]
-    rejected = {r[r.index("-d") + 1] for r in rules if r[-1] == "REJECT"}
-    assert rejected == {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", configs.SERVICE_CIDR}
+    for action in ("REJECT", "DROP"):
+        rules = network.guard_rules(action)
+        assert rules[:2] == [["-o", "lo", "-j", "RETURN"], ["-o", configs.BRIDGE, "-j", "RETURN"]]
+        stopped = {r[r.index("-d") + 1] for r in rules if r[-1] == action}
+        assert stopped == {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", configs.SERVICE_CIDR}
+    # Only the last hook before a packet leaves drops a translated packet still bound for the Service range.
+    assert ["-d", configs.SERVICE_CIDR, "-j", "DROP"] in network.guard_rules("DROP")
+    assert ["-d", configs.SERVICE_CIDR, "-j", "REJECT"] not in network.guard_rules("REJECT")
 
 
 def test_a_pod_spec_is_placed_on_the_real_node_without_pulling() -> None:

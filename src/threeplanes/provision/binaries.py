@@ -332,6 +332,17 @@ def go_build_plan(component: Component, versions: Versions | None = None) -> GoB
     raise ProvisioningError(f"no build known for {component.name}")
 
 
+def module_dir(module: str, version: str) -> Path:
+    """The source directory of ``module@version`` in Go's module cache, downloaded through the proxy if needed."""
+    if shutil.which("go") is None:
+        raise ProvisioningError(f"Go is needed to read {module}@{version}'s source; install Go 1.26")
+    listing = _go(["mod", "download", "-json", f"{module}@{version}"], cwd=None)
+    match = re.search(r'"Dir":\s*"([^"]+)"', listing)
+    if not match:
+        raise ProvisioningError(f"go mod download did not report {module}@{version}'s source directory")
+    return Path(match.group(1))
+
+
 def _staging_modules(kubernetes_version: str) -> list[str]:
     """The k8s.io/* modules that k8s.io/kubernetes replaces with its ./staging copies."""
     go_mod = _go(["mod", "download", "-json", f"k8s.io/kubernetes@v{kubernetes_version}"], cwd=None)
@@ -407,7 +418,13 @@ def _step(name: str, args: list[str], cwd: Path, log_file, log_path: Path) -> No
 def _go(args: list[str], cwd: Path | None) -> str:
     env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
     result = subprocess.run(
-        ["go", *args], cwd=cwd or tempfile.gettempdir(), capture_output=True, text=True, env=env, check=False
+        ["go", *args],
+        cwd=cwd or tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=BUILD_TIMEOUT,
     )
     if result.returncode != 0:
         raise ProvisioningError(f"go {' '.join(args)} failed: {result.stderr.strip()}")

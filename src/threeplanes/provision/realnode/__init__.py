@@ -133,8 +133,10 @@ def start_if_possible(admin_kubeconfig: Path, cluster_pki: Path, kubectl: str) -
         return None
     try:
         return up(found, admin_kubeconfig, cluster_pki, kubectl)
-    except (RealNodeError, network.NetworkError, pki.PkiError, images.ImageError, OSError) as error:
-        log(f"no real node: {str(error).splitlines()[0]}; going on with the simulated nodes only")
+    except Exception as error:  # noqa: BLE001 - whatever fails here, the simulated cluster must still come up
+        known = (RealNodeError, network.NetworkError, pki.PkiError, images.ImageError, binaries.ProvisioningError)
+        cause = str(error).splitlines()[0] if isinstance(error, known) else f"{type(error).__name__}: {error}"
+        log(f"no real node: {cause}; going on with the simulated nodes only")
         try:
             down(admin_kubeconfig)
         except Exception as cleanup_error:  # noqa: BLE001 - the cluster must come up whatever the clean-up says
@@ -283,8 +285,7 @@ def _import_images(found: dict[str, Path], layout: Layout, pinned_images: dict[s
 
 def _pause_source() -> Path:
     """kubernetes' pause.c at the pinned release, from the Go module cache (downloaded if needed)."""
-    listing = binaries._go(["mod", "download", "-json", f"k8s.io/kubernetes@v{binaries.pinned().kubernetes}"], None)
-    directory = Path(json.loads(listing)["Dir"])
+    directory = binaries.module_dir("k8s.io/kubernetes", f"v{binaries.pinned().kubernetes}")
     source = directory / "build" / "pause" / "linux" / "pause.c"
     if not source.is_file():
         raise RealNodeError(f"{source} is missing from the kubernetes module")
@@ -312,8 +313,9 @@ def _http_ok(url: str) -> bool:
     import urllib.error
     import urllib.request
 
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # a local address: never through a proxy
     try:
-        with urllib.request.urlopen(url, timeout=2) as reply:
+        with direct.open(url, timeout=2) as reply:
             return reply.status == 200
     except (urllib.error.URLError, OSError):
         return False

@@ -70,39 +70,57 @@ def create_bridge() -> None:
     run(["ip", "link", "set", BRIDGE, "up"])
 
 
-def guard_rules() -> list[list[str]]:
+def guard_rules(action: str = "REJECT") -> list[list[str]]:
     """The rules of the guard chain, in order (``iptables -A THREEPLANES-GUARD`` arguments)."""
     rules = [["-o", "lo", "-j", "RETURN"], ["-o", BRIDGE, "-j", "RETURN"]]
     for private in PRIVATE_RANGES:
-        rules.append(["-s", POD_CIDR, "-d", private, "-j", "REJECT"])
+        rules.append(["-s", POD_CIDR, "-d", private, "-j", action])
     # Host traffic to a Service address kube-proxy did not translate would follow the default route.
-    rules.append(["-d", SERVICE_CIDR, "-m", "conntrack", "!", "--ctstate", "DNAT", "-j", "REJECT"])
+    rules.append(["-d", SERVICE_CIDR, "-m", "conntrack", "!", "--ctstate", "DNAT", "-j", action])
+    # After translation, a Service whose endpoint is a simulated pod (kwok gives them addresses in the
+    # same range) would send the packet out too; only the mangle table sees the translated address.
+    if action == "DROP":
+        rules.append(["-d", SERVICE_CIDR, "-j", action])
     return rules
 
 
+# Where the guard is hooked: the filter table rejects at once (FORWARD, OUTPUT); the mangle table's
+# POSTROUTING, the last hook before a packet leaves and one kube-proxy never writes to, drops.
+GUARD_HOOKS = (("filter", "FORWARD", "REJECT"), ("filter", "OUTPUT", "REJECT"), ("mangle", "POSTROUTING", "DROP"))
+
+
 def install_guard() -> None:
-    """Create the guard chain and put its jump first in FORWARD and OUTPUT.
+    """Create the guard chains and put their jumps first in their hooks.
 
-    Called again once kube-proxy has inserted its own jumps, so that the guard stays first:
-    kube-proxy checks that its rules exist but does not reorder the others.
+    Called again once kube-proxy has inserted its own jumps into FORWARD and OUTPUT, so that the
+    guard comes first there too; the mangle copy does not depend on any order.
     """
-    run(["iptables", "-w", "5", "-N", GUARD_CHAIN], check=False)
-    run(["iptables", "-w", "5", "-F", GUARD_CHAIN])
-    for rule in guard_rules():
-        run(["iptables", "-w", "5", "-A", GUARD_CHAIN, *rule])
-    for hook in ("FORWARD", "OUTPUT"):
-        while run(["iptables", "-w", "5", "-D", hook, "-j", GUARD_CHAIN], check=False).returncode == 0:
+    for table in {t for t, _, _ in GUARD_HOOKS}:
+        action = next(a for t, _, a in GUARD_HOOKS if t == table)
+        iptables = ["iptables", "-w", "5", "-t", table]
+        run([*iptables, "-N", GUARD_CHAIN], check=False)
+        run([*iptables, "-F", GUARD_CHAIN])
+        for rule in guard_rules(action):
+            run([*iptables, "-A", GUARD_CHAIN, *rule])
+    for table, hook, _ in GUARD_HOOKS:
+        iptables = ["iptables", "-w", "5", "-t", table]
+        while run([*iptables, "-D", hook, "-j", GUARD_CHAIN], check=False).returncode == 0:
             pass
-        run(["iptables", "-w", "5", "-I", hook, "1", "-j", GUARD_CHAIN])
+        run([*iptables, "-I", hook, "1", "-j", GUARD_CHAIN])
 
 
-def guard_is_first() -> bool:
-    """True when the guard's jump is the first rule of FORWARD and of OUTPUT."""
-    for hook in ("FORWARD", "OUTPUT"):
-        rules = [r for r in run(["iptables", "-w", "5", "-S", hook]).stdout.splitlines() if r.startswith("-A ")]
-        if not rules or rules[0] != f"-A {hook} -j {GUARD_CHAIN}":
-            return False
-    return True
+def guard_installed() -> list[str]:
+    """What is wrong with the guard: a hook without its jump, or a chain without its rules (empty when all is well)."""
+    problems = []
+    for table, hook, action in GUARD_HOOKS:
+        iptables = ["iptables", "-w", "5", "-t", table]
+        if run([*iptables, "-C", hook, "-j", GUARD_CHAIN], check=False).returncode != 0:
+            problems.append(f"{table}/{hook} does not jump to {GUARD_CHAIN}")
+        listing = run([*iptables, "-S", GUARD_CHAIN], check=False).stdout
+        for rule in guard_rules(action):
+            if run([*iptables, "-C", GUARD_CHAIN, *rule], check=False).returncode != 0:
+                problems.append(f"{table}/{GUARD_CHAIN} lacks {' '.join(rule)} (has: {listing.strip()})")
+    return problems
 
 
 def owned_chains() -> dict[str, list[str]]:
