@@ -44,7 +44,7 @@ def leftovers() -> dict[str, list[str]]:
     links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, timeout=10).stdout
     found["interfaces"] = [line.split(":")[1].strip() for line in links.splitlines() if configs.BRIDGE in line]
     found["iptables chains"] = [f"{t}/{c}" for t, chains in network.owned_chains().items() for c in chains]
-    found["cgroups"] = [str(p) for p in Path("/sys/fs/cgroup").glob("*/kubepods")]
+    found["cgroups"] = [str(p) for p in Path("/sys/fs/cgroup").glob(f"*/{configs.CGROUP_ROOT.strip('/')}")]
     layout = configs.Layout.default()
     found["state"] = [str(p) for p in layout.root.glob("*") if p != layout.logs] if layout.root.exists() else []
     return {kind: items for kind, items in found.items() if items}

@@ -25,6 +25,7 @@ def test_the_kubelet_uses_cgroupfs_on_cgroups_v1(layout) -> None:
     config = configs.kubelet_config(layout)
     assert config["cgroupDriver"] == "cgroupfs"
     assert config["failCgroupV1"] is False
+    assert config["cgroupRoot"] == configs.CGROUP_ROOT  # clean-up removes this subtree only
     assert config["containerRuntimeEndpoint"] == f"unix://{layout.containerd_socket}"
     assert config["authentication"]["anonymous"]["enabled"] is False
     assert config["authentication"]["x509"]["clientCAFile"].startswith(str(layout.root))

@@ -158,6 +158,7 @@ def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path, kubect
     _write_files(layout, admin_kubeconfig, cluster_pki, versions.images["pause"])
 
     network.set_sysctls(layout.state_file)
+    _create_cgroup_root()
     network.create_bridge()
     network.install_guard()
 
@@ -347,6 +348,10 @@ def down(admin_kubeconfig: Path | None = None) -> Stopped:
     layout = Layout.default()
     recorded = {p.name: p for p in processes.recorded(layout.pids)}
     stopped: list[str] = []
+    # Only a node started here has anything to remove: without its records, the KUBE-* chains, mounts and
+    # cgroups on this machine belong to someone else.
+    if sys.platform != "linux" or os.geteuid() != 0 or not (recorded or layout.state_file.exists()):
+        return Stopped(stopped, [], {})
     # The kubelet first, so it does not restart what is being removed.
     if "kubelet" in recorded and processes.stop(recorded["kubelet"]):
         stopped.append("kubelet")
@@ -394,11 +399,26 @@ def _crictl() -> str | None:
     return _binary("crictl")
 
 
-def _remove_pod_cgroups() -> None:
-    """Kill what is left in the kubelet's ``kubepods`` cgroups (cgroupfs driver) and remove them."""
+def _cgroup_roots() -> list[Path]:
+    """The node's cgroup root in every mounted hierarchy (on a hybrid host, the v1 controllers and ``unified``)."""
     root = Path("/sys/fs/cgroup")
-    for controller in sorted(root.iterdir()) if root.is_dir() else []:
-        top = controller / "kubepods"
+    hierarchies = [c for c in sorted(root.iterdir()) if c.is_dir() and not c.is_symlink()]
+    return [c / configs.CGROUP_ROOT.strip("/") for c in hierarchies if (c / "cgroup.procs").exists()]
+
+
+def _create_cgroup_root() -> None:
+    """The kubelet wants its cgroup root to exist; cpuset needs its CPUs and memory nodes before any task joins."""
+    for group in _cgroup_roots():
+        group.mkdir(exist_ok=True)
+        for name in ("cpuset.cpus", "cpuset.mems"):
+            own, parent = group / name, group.parent / name
+            if own.exists() and not own.read_text().strip():
+                own.write_text(parent.read_text())
+
+
+def _remove_pod_cgroups() -> None:
+    """Kill what is left in the node's cgroups and remove them, deepest first."""
+    for top in _cgroup_roots() if Path("/sys/fs/cgroup").is_dir() else []:
         if not top.is_dir():
             continue
         groups = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True)
@@ -407,7 +427,7 @@ def _remove_pod_cgroups() -> None:
             for line in procs.read_text().split() if procs.exists() else []:
                 try:
                     os.kill(int(line), 9)
-                except (ProcessLookupError, ValueError):
+                except (ProcessLookupError, PermissionError, ValueError):
                     pass
         for group in [*groups, top]:
             for _ in range(20):

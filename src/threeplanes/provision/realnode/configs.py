@@ -40,6 +40,10 @@ KUBE_PROXY_HEALTHZ_PORT = 10256
 COREDNS_READY_PORT = 10281  # CoreDNS's `ready` plugin, on 127.0.0.1
 DNS_PORT = 53
 
+# The kubelet's cgroup root (cgroupfs driver, cgroups v1): pods' cgroups go under <controller>/threeplanes-realnode/,
+# so that clean-up never touches the cgroups of another kubelet on the machine.
+CGROUP_ROOT = "/threeplanes-realnode"
+
 CNI_BIN_DIRS = ("/usr/lib/cni", "/opt/cni/bin")  # Debian's containernetworking-plugins, then the upstream place
 CNI_PLUGINS = ("bridge", "host-local", "loopback", "portmap")
 
@@ -189,6 +193,7 @@ def kubelet_config(layout: Layout) -> dict:
         # This machine has cgroups v1 and no systemd as PID 1: cgroupfs, and v1 explicitly allowed.
         "cgroupDriver": "cgroupfs",
         "failCgroupV1": False,
+        "cgroupRoot": CGROUP_ROOT,
         "containerRuntimeEndpoint": f"unix://{layout.containerd_socket}",
         "address": GATEWAY,
         "port": KUBELET_PORT,

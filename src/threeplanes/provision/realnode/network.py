@@ -31,7 +31,10 @@ class NetworkError(RuntimeError):
 
 
 def run(command: list[str], check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except FileNotFoundError:
+        result = subprocess.CompletedProcess(command, 127, "", f"{command[0]}: command not found")
     if check and result.returncode != 0:
         raise NetworkError(f"{' '.join(command)} failed: {result.stderr.strip()}")
     return result
