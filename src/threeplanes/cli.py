@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from threeplanes.errors import LabError
-from threeplanes.provision import binaries, cluster
+from threeplanes.provision import binaries, cluster, realnode
 
 
 def cluster_command(args: argparse.Namespace) -> int:
@@ -38,7 +38,7 @@ def binaries_command(args: argparse.Namespace) -> int:
         print(f"{name}: {path}")
     if args.with_kind:
         print(f"kind: {binaries.ensure(binaries.kind_component())['kind']}")
-    if sys.platform == "linux" and not args.no_node:
+    if sys.platform == "linux" and not args.no_node and not realnode.turned_off():
         for name, path in binaries.ensure_node().items():
             print(f"{name}: {path}")
     return 0

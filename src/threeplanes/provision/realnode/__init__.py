@@ -402,8 +402,11 @@ def _crictl() -> str | None:
 def _cgroup_roots() -> list[Path]:
     """The node's cgroup root in every mounted hierarchy (on a hybrid host, the v1 controllers and ``unified``)."""
     root = Path("/sys/fs/cgroup")
+    name = configs.CGROUP_ROOT.strip("/")
+    if (root / "cgroup.controllers").exists():  # cgroups v2 alone: one hierarchy, mounted at the root
+        return [root / name]
     hierarchies = [c for c in sorted(root.iterdir()) if c.is_dir() and not c.is_symlink()]
-    return [c / configs.CGROUP_ROOT.strip("/") for c in hierarchies if (c / "cgroup.procs").exists()]
+    return [c / name for c in hierarchies if (c / "cgroup.procs").exists()]
 
 
 def _create_cgroup_root() -> None:
