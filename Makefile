@@ -68,10 +68,12 @@ serve: book
 
 # Unit tests, the kit, every lab and every exercise checker run side by side in a random order
 # (pytest-randomly prints its seed; rerun one order with -p randomly -p "randomly_seed=N"). The
-# book build and the browser checks then run alone, on the labs' cached outputs.
+# cluster's start-stop cycles (which restart it) and then the book build and the browser checks
+# run alone, the book on the labs' cached outputs.
 test: setup
 	WITH_BROWSER=1 bash scripts/system-deps.sh
 	$(PY) -m pytest -n $(WORKERS) --dist worksteal tests/unit tests/kit tests/labs tests/exercises
+	$(PY) -m pytest -p no:randomly -m lifecycle tests/kit
 	$(PY) -m pytest -p no:randomly tests/site
 
 test-unit: $(VENV)/.installed

@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # Install the system packages the book needs: graphviz (diagrams) and, with WITH_BROWSER=1,
-# Chromium (the site tests). Installs with apt-get where it can; otherwise says how.
+# Chromium (the site tests). On Linux as root (unless THREEPLANES_REAL_NODE=0), also what the
+# real worker node needs: runc, the CNI plugins, iptables, a static busybox for its images and
+# gcc with a static libc for its pause image. Installs with apt-get where it can; otherwise says how.
 set -euo pipefail
 
 missing=()
 command -v dot >/dev/null || missing+=(graphviz)
 if [[ "${WITH_BROWSER:-0}" == 1 ]] && ! command -v chromium >/dev/null; then
   missing+=(chromium)
+fi
+if [[ "$(uname -s)" == Linux && $(id -u) -eq 0 && "${THREEPLANES_REAL_NODE:-1}" != 0 ]] && command -v apt-get >/dev/null; then
+  command -v runc >/dev/null || missing+=(runc)
+  [[ -x /usr/lib/cni/bridge || -x /opt/cni/bin/bridge ]] || missing+=(containernetworking-plugins)
+  command -v iptables >/dev/null || missing+=(iptables)
+  [[ -x /bin/busybox ]] || missing+=(busybox-static)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v gcc >/dev/null || missing+=(gcc)
+  [[ -f "$(gcc -print-file-name=libc.a 2>/dev/null)" ]] || missing+=(libc6-dev)
 fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 

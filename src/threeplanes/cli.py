@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from threeplanes.errors import LabError
-from threeplanes.provision import binaries, cluster, doctor, paths
+from threeplanes.provision import binaries, cluster, doctor, paths, realnode
 
 
 def cluster_command(args: argparse.Namespace) -> int:
@@ -56,6 +56,9 @@ def binaries_command(args: argparse.Namespace) -> int:
         print(f"{name}: {path}")
     if args.with_kind:
         print(f"kind: {binaries.ensure(binaries.kind_component())['kind']}")
+    if sys.platform == "linux" and not args.no_node and not realnode.turned_off():
+        for name, path in binaries.ensure_node().items():
+            print(f"{name}: {path}")
     return 0
 
 
@@ -107,6 +110,7 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("binaries", help="find, download or build the cluster binaries, and print their paths")
     b.add_argument("--with-kind", action="store_true", help="also the kind binary")
+    b.add_argument("--no-node", action="store_true", help="skip the real worker node's binaries (built on Linux)")
     b.set_defaults(run=binaries_command)
 
     e = sub.add_parser("env", help='point this terminal at the book\'s cluster: eval "$(.venv/bin/threeplanes env)"')

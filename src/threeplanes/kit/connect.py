@@ -20,6 +20,7 @@ from kubernetes.config.config_exception import ConfigException
 from threeplanes.errors import ClusterUnavailable, NotOnThisCluster
 from threeplanes.provision.nodes import KWOK_ANNOTATION
 from threeplanes.provision.paths import backend_file, kubeconfig_path
+from threeplanes.provision.realnode.configs import NODE_LABEL as REAL_NODE_LABEL
 
 KUBECONFIG_ENV = "THREEPLANES_KUBECONFIG"
 ALLOW_CLUSTER_SCOPED_ENV = "THREEPLANES_ALLOW_CLUSTER_SCOPED"
@@ -89,15 +90,31 @@ class Cluster:
         return any(KWOK_ANNOTATION in (n.metadata.annotations or {}) for n in nodes)
 
     def can_show(self, what: str) -> bool:
-        """True when real containers run; on simulated nodes, print a visible note and return False.
+        """True when real containers can run here: a node that is not simulated is Ready.
 
-        Use it to guard the cells that only real containers can show (an HTTP reply, logs, exec).
+        On the local cluster that is its one real node (place pods there with
+        ``threeplanes.provision.realnode.on_real_node``); on kind, every worker. Otherwise print a
+        visible note and return False, so the cell is skipped. Under CI (``CI=true``) a cell is never
+        skipped: no real node is an error.
         """
-        if not self.simulated:
+        real = [
+            n.metadata.name
+            for n in self.core.list_node(label_selector=f"{REAL_NODE_LABEL[0]}={REAL_NODE_LABEL[1]}").items
+            if KWOK_ANNOTATION not in (n.metadata.annotations or {})
+            and any(c.type == "Ready" and c.status == "True" for c in (n.status.conditions or []))
+        ]
+        if real:
             return True
+        if os.environ.get("CI", "").strip().lower() == "true":
+            raise ClusterUnavailable(
+                f"{what} needs real containers, but no real node is Ready on this cluster, and under CI a cell is "
+                "never skipped. `make cluster` starts the real node on Linux as root; its reason for not starting "
+                "is printed there."
+            )
         print(
-            f"Note: {what} needs real containers. On this simulated cluster no container runs, "
-            "so this step is skipped here; run the lab on a kind cluster (make cluster BACKEND=kind) to see it."
+            f"Note: {what} needs real containers, and no node of this cluster runs them (the real node starts "
+            "only on Linux as root), so this step is skipped here. Run `sudo make cluster` on Linux, or use "
+            "kind (make cluster BACKEND=kind), to see it."
         )
         return False
 

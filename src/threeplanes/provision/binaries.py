@@ -27,6 +27,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ from typing import IO, Any
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import paths, processes
-from threeplanes.versions import Versions, pinned
+from threeplanes.versions import VERSIONS_FILE, Versions, pinned
 
 __all__ = ["ProvisioningError", "Component", "components", "named", "ensure", "ensure_all"]
 
@@ -60,6 +61,10 @@ class Unreachable(Exception):
 
 class Unverifiable(Exception):
     """The release publishes no checksum for a file: build it instead of trusting it."""
+
+
+class NoReleaseDownload(ProvisioningError):
+    """The component publishes no release binary; it can only be built."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,33 @@ def named(name: str, versions: Versions | None = None) -> Component:
         if found.name == name:
             return found
     raise ProvisioningError(f"no component is called {name!r}.")
+
+
+def node_pins() -> dict[str, str]:
+    """The versions of the real worker node's components (``[real-node]`` in ``versions.toml``)."""
+    return dict(tomllib.loads(VERSIONS_FILE.read_text())["real-node"])
+
+
+def node_components(versions: Versions | None = None) -> list[Component]:
+    """The binaries of the real worker node, provisioned apart so the control plane never waits for them."""
+    v = versions or pinned()
+    pins = node_pins()
+    return [
+        Component("kubernetes-node", v.kubernetes, ("kubelet", "kube-proxy")),
+        Component("containerd", pins["containerd"], ("containerd", "containerd-shim-runc-v2", "ctr")),
+        Component("cri-tools", pins["cri-tools"], ("crictl",)),
+        Component("coredns", pins["coredns"], ("coredns",)),
+        # agnhost has no release binary: it is built from k8s.io/kubernetes at the control plane's pin.
+        Component("agnhost", v.kubernetes, ("agnhost",)),
+    ]
+
+
+def ensure_node(versions: Versions | None = None) -> dict[str, Path]:
+    """Return the path of every binary the real worker node needs, provisioning what is missing."""
+    found: dict[str, Path] = {}
+    for component in node_components(versions):
+        found.update(ensure(component))
+    return found
 
 
 def log(message: str) -> None:
@@ -130,6 +162,9 @@ def ensure(component: Component) -> dict[str, Path]:
     try:
         download(component)
         log(f"{component.name} v{component.version}: downloaded and verified into {component.cache_dir}")
+    except NoReleaseDownload:
+        log(f"{component.name} v{component.version}: no release binary is published; building from source")
+        build(component)
     except Unreachable as error:
         log(f"{component.name} v{component.version}: release downloads unreachable ({error}); building from source")
         build(component)
@@ -195,8 +230,19 @@ GITHUB_REPOSITORIES = {"kwok": "kubernetes-sigs/kwok", "metrics-server": "kubern
 def release_urls(component: Component) -> dict[str, str]:
     """Where each release binary (or the archive holding it) is published."""
     v = component.version
-    if component.name == "kubernetes":
+    if component.name in ("kubernetes", "kubernetes-node"):
         return {b: f"https://dl.k8s.io/release/v{v}/bin/{GOOS}/{GOARCH}/{b}" for b in component.binaries}
+    if component.name == "containerd":
+        archive = f"https://github.com/containerd/containerd/releases/download/v{v}/containerd-static-{v}-{GOOS}-{GOARCH}.tar.gz"
+        return {b: archive for b in component.binaries}
+    if component.name == "cri-tools":
+        base = f"https://github.com/kubernetes-sigs/cri-tools/releases/download/v{v}"
+        return {"crictl": f"{base}/crictl-v{v}-{GOOS}-{GOARCH}.tar.gz"}
+    if component.name == "coredns":
+        base = f"https://github.com/coredns/coredns/releases/download/v{v}"
+        return {"coredns": f"{base}/coredns_{v}_{GOOS}_{GOARCH}.tgz"}
+    if component.name == "agnhost":
+        raise NoReleaseDownload("agnhost is published only as a container image")
     if component.name == "etcd":
         return {"etcd": f"https://github.com/etcd-io/etcd/releases/download/v{v}/etcd-v{v}-{GOOS}-{GOARCH}.tar.gz"}
     if component.name == "kwok":
@@ -277,7 +323,7 @@ def download(component: Component) -> None:
                     f"{url} did not match its published sha256 ({digest} instead of {expected}); "
                     "the download was discarded, try again."
                 )
-            if url.endswith(".tar.gz"):
+            if url.endswith((".tar.gz", ".tgz")):
                 _extract_member(part, binary, staged / binary)
             elif part.name != binary:
                 part.rename(staged / binary)
@@ -321,11 +367,12 @@ class GoBuild:
     packages: dict[str, str]  # binary name -> package path
     ldflags: str = ""
     replace: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 def go_build_plan(component: Component, versions: Versions | None = None) -> GoBuild:
     v = versions or pinned()
-    if component.name == "kubernetes":
+    if component.name in ("kubernetes", "kubernetes-node", "agnhost"):
         major, minor, _ = component.version.split(".")
         stamp = "k8s.io/component-base/version"
         ldflags = " ".join(
@@ -338,12 +385,40 @@ def go_build_plan(component: Component, versions: Versions | None = None) -> GoB
                 "-s -w",
             ]
         )
+        if component.name == "agnhost":
+            packages = {"agnhost": "k8s.io/kubernetes/test/images/agnhost"}
+        else:
+            packages = {b: f"k8s.io/kubernetes/cmd/{b}" for b in component.binaries}
         return GoBuild(
             module="k8s.io/kubernetes",
             version=f"v{component.version}",
-            packages={b: f"k8s.io/kubernetes/cmd/{b}" for b in component.binaries},
+            packages=packages,
             ldflags=ldflags,
             replace=tuple(f"{m} => {m} v{v.kubernetes_staging}" for m in _staging_modules(component.version)),
+        )
+    if component.name == "containerd":
+        stamp = "github.com/containerd/containerd/v2/version"
+        return GoBuild(
+            "github.com/containerd/containerd/v2",
+            f"v{component.version}",
+            {b: f"github.com/containerd/containerd/v2/cmd/{b}" for b in component.binaries},
+            f"-X {stamp}.Version=v{component.version} -X {stamp}.Package=github.com/containerd/containerd/v2 -s -w",
+            # The btrfs, devmapper and zfs snapshotters are left out: overlayfs is the one used here.
+            tags=("no_btrfs", "no_devmapper", "no_zfs", "osusergo", "netgo", "static_build"),
+        )
+    if component.name == "cri-tools":
+        return GoBuild(
+            "sigs.k8s.io/cri-tools",
+            f"v{component.version}",
+            {"crictl": "sigs.k8s.io/cri-tools/cmd/crictl"},
+            f"-X sigs.k8s.io/cri-tools/pkg/version.Version=v{component.version} -s -w",
+        )
+    if component.name == "coredns":
+        return GoBuild(
+            "github.com/coredns/coredns",
+            f"v{component.version}",
+            {"coredns": "github.com/coredns/coredns"},
+            "-s -w",
         )
     if component.name == "etcd":
         return GoBuild(
@@ -368,6 +443,17 @@ def go_build_plan(component: Component, versions: Versions | None = None) -> GoB
     if component.name == "kind":
         return GoBuild("sigs.k8s.io/kind", f"v{component.version}", {"kind": "sigs.k8s.io/kind"}, "-s -w")
     raise ProvisioningError(f"no build known for {component.name}")
+
+
+def module_dir(module: str, version: str) -> Path:
+    """The source directory of ``module@version`` in Go's module cache, downloaded through the proxy if needed."""
+    if shutil.which("go") is None:
+        raise ProvisioningError(f"Go is needed to read {module}@{version}'s source; install Go 1.26")
+    listing = _go(["mod", "download", "-json", f"{module}@{version}"], cwd=None)
+    match = re.search(r'"Dir":\s*"([^"]+)"', listing)
+    if not match:
+        raise ProvisioningError(f"go mod download did not report {module}@{version}'s source directory")
+    return Path(match.group(1))
 
 
 def _staging_modules(kubernetes_version: str) -> list[str]:
@@ -427,6 +513,8 @@ def build(component: Component) -> None:
             args = ["build", "-mod=mod", "-trimpath", "-o", str(out_dir / binary)]
             if plan.ldflags:
                 args += ["-ldflags", plan.ldflags]
+            if plan.tags:
+                args += ["-tags", ",".join(plan.tags)]
             _step(f"compile {binary}", [*args, package], workdir, log_file, log_path, BUILD_TIMEOUT_S)
             (out_dir / binary).replace(component.cache_dir / binary)
             log(f"  {binary} built in {time.monotonic() - started:.0f} s")

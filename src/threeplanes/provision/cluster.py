@@ -8,6 +8,7 @@ act on the cluster that ``up`` started.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from filelock import FileLock
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import existing, kind, local, paths, processes
+from threeplanes.provision.nodes import KWOK_ANNOTATION
 
 BACKENDS = ("auto", "local", "kind", "existing")
 
@@ -72,6 +74,8 @@ def _up(requested: str, context: str | None) -> tuple[Path, bool]:
                 f"stop it first with `make cluster-down`, then run `make cluster BACKEND={requested}` again."
             )
         print(f"[cluster] a {already} cluster is already running; kubeconfig: {paths.kubeconfig_path()}")
+        if already == "local":
+            local.start_real_node()
         return paths.kubeconfig_path(), False
     backend = choose(requested)
     paths.cache_root().mkdir(parents=True, exist_ok=True)
@@ -120,6 +124,20 @@ def status() -> Status:
     backend = running_backend()
     nodes = ""
     if backend:
-        args = ["--kubeconfig", str(paths.kubeconfig_path()), "get", "nodes", "-L", "topology.kubernetes.io/zone"]
-        nodes = processes.run([paths.kubectl_binary(), *args], capture_output=True, timeout=20).stdout
+        args = ["--kubeconfig", str(paths.kubeconfig_path()), "get", "nodes", "-o", "json"]
+        result = processes.run([paths.kubectl_binary(), *args], capture_output=True, timeout=20)
+        nodes = node_table(json.loads(result.stdout)["items"]) if result.returncode == 0 else result.stderr
     return Status(backend, paths.kubeconfig_path(), nodes)
+
+
+def node_table(nodes: list[dict]) -> str:
+    """One line per node: its name, whether it is simulated by kwok or real (runs containers), Ready, zone."""
+    rows = [("NAME", "KIND", "READY", "ZONE", "KUBELET")]
+    for node in nodes:
+        meta, status = node["metadata"], node.get("status", {})
+        kind = "simulated" if KWOK_ANNOTATION in (meta.get("annotations") or {}) else "real"
+        ready = next((c["status"] for c in status.get("conditions", []) if c["type"] == "Ready"), "Unknown")
+        zone = (meta.get("labels") or {}).get("topology.kubernetes.io/zone", "-")
+        rows.append((meta["name"], kind, ready, zone, status.get("nodeInfo", {}).get("kubeletVersion", "-")))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("   ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows) + "\n"

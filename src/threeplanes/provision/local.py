@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from threeplanes.provision import binaries, paths
+from threeplanes.provision import binaries, paths, realnode
 from threeplanes.provision import processes as process_control
 from threeplanes.provision.nodes import Node, default_nodes, node_manifest
 from threeplanes.provision.paths import kubectl_binary
@@ -30,6 +30,7 @@ CLUSTER_NAME = "threeplanes"
 
 CONFIG = paths.CLUSTER_CONFIGS / "kwokctl.yaml"
 KWOKCTL_MARGIN_S = 60  # kwokctl's own --wait, plus this, bounds a `kwokctl create cluster`
+REAL_NODE_ADDRESS_TYPES = "kubelet-preferred-address-types=InternalIP,Hostname"
 
 
 def log(message: str) -> None:
@@ -120,6 +121,7 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
     """Start the local cluster unless it already runs; return its kubeconfig path."""
     if is_running():
         log(f"the local cluster is already running; kubeconfig: {kubeconfig_path()}")
+        start_real_node()
         return kubeconfig_path()
     if cluster_dir().exists():
         log("a stopped local cluster was left behind; removing it first")
@@ -128,13 +130,29 @@ def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
     found = binaries.ensure_all()
     _seed_metrics_server_manifest()
     try:
-        return _start(found, nodes, timeout)
+        path = _start(found, nodes, timeout)
     except binaries.ProvisioningError as error:
         # A component that lost the race with a starting kube-apiserver exits and is not
         # restarted by kwokctl (metrics-server does this on a loaded machine): start once more.
         log(f"the cluster did not come up ({error}); stopping it and starting again")
         down()
-        return _start(found, nodes, timeout)
+        path = _start(found, nodes, timeout)
+    start_real_node()
+    return path
+
+
+def start_real_node() -> None:
+    """Add the one real worker node where the machine allows; otherwise one line says why not."""
+    if realnode.is_running():
+        return
+    components = cluster_dir() / "kwok.yaml"
+    if components.is_file() and REAL_NODE_ADDRESS_TYPES not in components.read_text():
+        realnode.log(
+            "no real node: the running control plane was started without the API server flags the real node "
+            f"needs (see {components}); `make cluster-down && make cluster` starts one with them"
+        )
+        return
+    realnode.start_if_possible(kubeconfig_path(), cluster_dir() / "pki", kubectl_binary())
 
 
 def _start(found: dict[str, Path], nodes: list[Node] | None, timeout: float) -> Path:
@@ -167,6 +185,16 @@ def _start(found: dict[str, Path], nodes: list[Node] | None, timeout: float) -> 
         str(found["metrics-server"]),
         "--wait",
         f"{int(timeout)}s",
+        # The API server presents kwokctl's admin certificate to kubelets, so that `kubectl logs` and
+        # `exec` reach the real node's kubelet (which trusts the same CA); kwokctl sets no such flags.
+        "--extra-args",
+        f"kube-apiserver=kubelet-client-certificate={cluster_dir() / 'pki' / 'admin.crt'}",
+        "--extra-args",
+        f"kube-apiserver=kubelet-client-key={cluster_dir() / 'pki' / 'admin.key'}",
+        # The real node is reached at its InternalIP; kwok's nodes have only a Hostname (localhost). The
+        # default order tries Hostname first, and a lookup of the real node's name would leave the machine.
+        "--extra-args",
+        f"kube-apiserver={REAL_NODE_ADDRESS_TYPES}",
     ]
     log_path = paths.cache_root() / "kwokctl-create.log"
     try:
@@ -213,7 +241,11 @@ def _seed_metrics_server_manifest() -> None:
 
 
 def down() -> list[ProcessInfo]:
-    """Stop every process of the local cluster and remove its state; return what was running."""
+    """Stop every process of the local cluster and of the real node, and remove their state; return what
+    was running."""
+    stopped_node = realnode.down(kubeconfig_path())
+    for name in stopped_node.processes:
+        log(f"stopped the real node's {name}")
     started = processes()
     kwokctl = binaries.named("kwok").cache_dir / "kwokctl"
     named_dir = os.environ.get(binaries.BIN_DIR_ENV)

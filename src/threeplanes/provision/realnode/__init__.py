@@ -1,0 +1,464 @@
+"""One real worker node beside the simulated ones: containerd, the kubelet, kube-proxy, CNI and CoreDNS.
+
+The local backend starts it after kwokctl's control plane (``threeplanes cluster up``) wherever the
+machine allows: Linux, root, the binaries built or cached, runc, iptables and the CNI plugins
+installed, its ports free. Where it cannot, ``up`` says why in one line and the cluster goes on with
+the simulated nodes only. ``THREEPLANES_REAL_NODE=0`` turns it off.
+
+Its processes run on this host, started by threeplanes and stopped by PID; its state and logs live
+under ``<cache>/realnode/``. The node is labelled ``threeplanes.io/node=real`` and tainted
+``threeplanes.io/real-node=true:NoSchedule``, so only pods that ask for it (``on_real_node``) land
+there. kwok leaves it alone: kwok manages only nodes annotated ``kwok.x-k8s.io/node=fake``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from threeplanes.provision import binaries
+from threeplanes.provision.realnode import configs, images, network, pki, processes
+from threeplanes.provision.realnode.configs import NODE_LABEL, NODE_NAME, NODE_TAINT, Layout
+
+__all__ = ["NODE_NAME", "NODE_LABEL", "NODE_TAINT", "on_real_node", "is_ready", "up", "down", "status", "why_not"]
+
+ENABLE_ENV = "THREEPLANES_REAL_NODE"
+START_ORDER = ("containerd", "kubelet", "kube-proxy", "coredns")
+READY_TIMEOUT = 120.0
+
+
+class RealNodeError(RuntimeError):
+    """The real node could not start; the message is one line naming the cause and the log to read."""
+
+
+def log(message: str) -> None:
+    print(f"[real-node] {message}", file=sys.stderr, flush=True)
+
+
+# --- For the labs ------------------------------------------------------------------------------
+
+
+def on_real_node(pod_spec: dict) -> dict:
+    """A copy of ``pod_spec`` (a PodSpec as a dict) that lands on the real node and pulls nothing.
+
+    It adds the node's label as a nodeSelector, a toleration for its taint, and
+    ``imagePullPolicy: IfNotPresent`` to every container (the images were imported, not pulled).
+    """
+    spec = copy.deepcopy(pod_spec)
+    spec["nodeSelector"] = {**(spec.get("nodeSelector") or {}), NODE_LABEL[0]: NODE_LABEL[1]}
+    toleration = {"key": NODE_TAINT["key"], "operator": "Equal", "value": NODE_TAINT["value"], "effect": "NoSchedule"}
+    spec["tolerations"] = [*(spec.get("tolerations") or []), toleration]
+    for key in ("containers", "initContainers"):
+        for container in spec.get(key) or []:
+            container["imagePullPolicy"] = "IfNotPresent"
+    return spec
+
+
+def is_ready(core_api) -> bool:
+    """True when the real node is registered and Ready (``core_api`` is a ``kubernetes.client.CoreV1Api``)."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        node = core_api.read_node(NODE_NAME, _request_timeout=10)
+    except ApiException:
+        return False
+    return any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
+
+
+# --- Can it run here? --------------------------------------------------------------------------
+
+
+def turned_off() -> bool:
+    return os.environ.get(ENABLE_ENV, "1").strip().lower() in ("0", "false", "no", "off")
+
+
+def why_not() -> str | None:
+    """Why this machine cannot run the real node before any binary is built, or None."""
+    if turned_off():
+        return f"turned off by {ENABLE_ENV}={os.environ[ENABLE_ENV]}"
+    if sys.platform != "linux":
+        return f"real containers need Linux (this is {sys.platform})"
+    if os.geteuid() != 0:
+        return "the kubelet and containerd need root (run `sudo make cluster`)"
+    for tool, package in (("runc", "runc"), ("iptables", "iptables"), ("ip", "iproute2"), ("openssl", "openssl")):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            return f"{tool} is missing (install Debian's {package}; scripts/system-deps.sh does with REAL_NODE=1)"
+    for plugin in configs.CNI_PLUGINS:
+        if not any((Path(d) / plugin).is_file() for d in configs.CNI_BIN_DIRS):
+            places = ", ".join(configs.CNI_BIN_DIRS)
+            return f"the CNI plugin {plugin} is missing from {places} (install Debian's containernetworking-plugins)"
+    if not images.BUSYBOX.is_file():
+        return f"{images.BUSYBOX} is missing (install Debian's busybox-static)"
+    for port, host in (
+        (configs.KUBELET_PORT, configs.GATEWAY),
+        (configs.KUBELET_HEALTHZ_PORT, "127.0.0.1"),
+        (configs.KUBE_PROXY_METRICS_PORT, "127.0.0.1"),
+        (configs.KUBE_PROXY_HEALTHZ_PORT, "127.0.0.1"),
+        (configs.COREDNS_READY_PORT, "127.0.0.1"),
+        (configs.DNS_PORT, configs.GATEWAY),
+    ):
+        if processes.port_taken(port, host):
+            return f"port {port} is taken on this machine (is another kubelet or DNS server running?)"
+    return None
+
+
+# --- Start -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Started:
+    node: str
+    seconds: float
+
+
+def start_if_possible(admin_kubeconfig: Path, cluster_pki: Path, kubectl: str) -> Started | None:
+    """Start the real node, or print one line saying why not; never raises, so the simulated cluster stays up."""
+    reason = why_not()
+    if reason is None:
+        try:
+            found = binaries.ensure_node()
+        except binaries.ProvisioningError as error:
+            reason = f"a binary is missing and could not be built ({str(error).splitlines()[0]})"
+    if reason is not None:
+        log(f"no real node: {reason}; going on with the simulated nodes only")
+        return None
+    try:
+        return up(found, admin_kubeconfig, cluster_pki, kubectl)
+    except Exception as error:  # noqa: BLE001 - whatever fails here, the simulated cluster must still come up
+        known = (RealNodeError, network.NetworkError, pki.PkiError, images.ImageError, binaries.ProvisioningError)
+        cause = str(error).splitlines()[0] if isinstance(error, known) else f"{type(error).__name__}: {error}"
+        log(f"no real node: {cause}; going on with the simulated nodes only")
+        try:
+            down(admin_kubeconfig)
+        except Exception as cleanup_error:  # noqa: BLE001 - the cluster must come up whatever the clean-up says
+            log(f"cleaning up the failed real node also failed: {cleanup_error}")
+        return None
+
+
+def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path, kubectl: str) -> Started:
+    """Start containerd, the kubelet, kube-proxy and CoreDNS, and wait for the node to be Ready."""
+    layout = Layout.default()
+    if is_running():
+        log(f"the real node's processes are already running (state: {layout.root})")
+        return Started(NODE_NAME, 0.0)
+    if processes.recorded(layout.pids) or layout.containerd.exists():
+        log("a stopped or half-started real node was left behind; removing it first")
+        down(admin_kubeconfig)
+    started_at = time.monotonic()
+    versions = binaries.pinned()
+    _write_files(layout, admin_kubeconfig, cluster_pki, versions.images["pause"])
+
+    network.set_sysctls(layout.state_file)
+    _create_cgroup_root()
+    network.create_bridge()
+    network.install_guard()
+
+    bin_path = os.pathsep.join(sorted({str(p.parent) for p in found.values()}))
+    env = {"PATH": f"{bin_path}{os.pathsep}{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin:/sbin"}
+    containerd = processes.start(
+        "containerd",
+        [str(found["containerd"]), "--config", str(layout.file("containerd.toml"))],
+        layout.pids,
+        layout.logs,
+        env,
+    )
+    _wait(
+        lambda: _ctr(found, layout, ["version"], check=False).returncode == 0,
+        20,
+        f"containerd did not answer on {layout.containerd_socket}",
+        containerd,
+    )
+    _import_images(found, layout, versions.images)
+
+    kubelet = processes.start(
+        "kubelet",
+        [
+            str(found["kubelet"]),
+            f"--config={layout.file('kubelet.yaml')}",
+            f"--kubeconfig={layout.file('kubelet.kubeconfig')}",
+            f"--root-dir={layout.kubelet_root}",
+            f"--hostname-override={NODE_NAME}",
+            f"--node-ip={configs.GATEWAY}",
+            "--node-labels=" + ",".join(f"{k}={v}" for k, v in configs.NODE_LABELS.items()),
+            "--v=1",
+        ],
+        layout.pids,
+        layout.logs,
+        env,
+    )
+    api = _core_api(admin_kubeconfig)
+    _wait(lambda: is_ready(api), READY_TIMEOUT, f"the kubelet did not register {NODE_NAME} as Ready", kubelet)
+    ready_after = time.monotonic() - started_at
+
+    kube_proxy = processes.start(
+        "kube-proxy",
+        [str(found["kube-proxy"]), f"--config={layout.file('kube-proxy.yaml')}", "--v=1"],
+        layout.pids,
+        layout.logs,
+        env,
+    )
+    healthz = f"http://127.0.0.1:{configs.KUBE_PROXY_HEALTHZ_PORT}/healthz"
+    _wait(lambda: _http_ok(healthz), 30, "kube-proxy did not report healthy", kube_proxy)
+    network.install_guard()  # first again, ahead of the jumps kube-proxy has just inserted
+    coredns = processes.start(
+        "coredns", [str(found["coredns"]), "-conf", str(layout.file("Corefile"))], layout.pids, layout.logs, env
+    )
+    _wait(lambda: _http_ok(f"http://127.0.0.1:{configs.COREDNS_READY_PORT}/ready"), 30, "CoreDNS is not ready", coredns)
+    _apply(kubectl, admin_kubeconfig, configs.kube_dns_objects())
+    log(
+        f"{NODE_NAME} Ready {ready_after:.1f} s after the control plane; kube-proxy and CoreDNS "
+        f"({configs.CLUSTER_DNS} -> {configs.GATEWAY}) up in {time.monotonic() - started_at:.1f} s; "
+        f"logs in {layout.logs}"
+    )
+    return Started(NODE_NAME, ready_after)
+
+
+def _write_files(layout: Layout, admin_kubeconfig: Path, cluster_pki: Path, pause_image: str) -> None:
+    server = yaml.safe_load(admin_kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+    for directory in (layout.root, layout.logs, layout.pids, layout.pki, layout.cni_conf_dir, layout.pod_logs):
+        directory.mkdir(parents=True, exist_ok=True)
+    for name in ("ca.crt", "ca.key"):
+        if not (cluster_pki / name).is_file():
+            raise RealNodeError(f"the cluster's CA {cluster_pki / name} is missing")
+        shutil.copyfile(cluster_pki / name, layout.pki / name)
+    pki.issue(
+        layout.pki,
+        layout.pki,
+        "kubelet",
+        f"/O=system:nodes/CN=system:node:{NODE_NAME}",
+        "serverAuth",
+        ip_sans=(configs.GATEWAY, "127.0.0.1"),
+        dns_sans=(NODE_NAME,),
+    )
+    pki.issue(layout.pki, layout.pki, "kubelet-client", f"/O=system:nodes/CN=system:node:{NODE_NAME}", "clientAuth")
+    pki.issue(layout.pki, layout.pki, "kube-proxy", "/CN=system:kube-proxy", "clientAuth")
+    (layout.pki / "ca.key").unlink()  # the node needs no signing key once its certificates exist
+
+    ca = layout.pki / "ca.crt"
+    for name, cert, user in (
+        ("kubelet", "kubelet-client", f"system:node:{NODE_NAME}"),
+        ("kube-proxy", "kube-proxy", "system:kube-proxy"),
+    ):
+        config = configs.kubeconfig(server, ca, layout.pki / f"{cert}.crt", layout.pki / f"{cert}.key", user)
+        layout.file(f"{name}.kubeconfig").write_text(yaml.safe_dump(config))
+    layout.file("containerd.toml").write_text(configs.containerd_config(layout, pause_image))
+    layout.file("kubelet.yaml").write_text(yaml.safe_dump(configs.kubelet_config(layout)))
+    layout.file("kube-proxy.yaml").write_text(yaml.safe_dump(configs.kube_proxy_config(layout)))
+    layout.file("resolv.conf").write_text(configs.resolv_conf())
+    (layout.cni_conf_dir / "10-threeplanes.conflist").write_text(json.dumps(configs.cni_config(layout), indent=2))
+    # CoreDNS, a host process, reads Services and EndpointSlices with the cluster's admin kubeconfig.
+    layout.file("Corefile").write_text(configs.corefile(admin_kubeconfig))
+
+
+def _ctr(found: dict[str, Path], layout: Layout, args: list[str], check: bool = True, timeout: float = 60):
+    command = [str(found["ctr"]), "--address", str(layout.containerd_socket), "--namespace", "k8s.io", *args]
+    result = network.run(command, check=False, timeout=timeout)
+    if check and result.returncode != 0:
+        raise RealNodeError(f"ctr {' '.join(args[:2])} failed: {result.stderr.strip()[-300:]}")
+    return result
+
+
+def _import_images(found: dict[str, Path], layout: Layout, pinned_images: dict[str, str]) -> None:
+    """Build the pause, agnhost and busybox images and import them under their pinned names."""
+    source = _pause_source()
+    pause_binary = images.compile_pause(source, layout.root / "images" / "pause", pinned_images["pause"].split(":")[1])
+    wanted = [
+        images.pause_image(pinned_images["pause"], pause_binary),
+        images.agnhost_image(pinned_images["web"], found["agnhost"]),
+        images.busybox_image(pinned_images["busybox"]),
+    ]
+    for image in wanted:
+        archive = layout.root / "images" / (image.reference.rsplit("/", 1)[1].replace(":", "_") + ".tar")
+        archive.write_bytes(images.oci_archive(image))
+        _ctr(found, layout, ["images", "import", "--snapshotter", "overlayfs", str(archive)], timeout=180)
+        # A pinned image is never removed by the kubelet's image garbage collection.
+        _ctr(found, layout, ["images", "label", image.reference, "io.cri-containerd.pinned=pinned"])
+
+
+def _pause_source() -> Path:
+    """kubernetes' pause.c at the pinned release, from the Go module cache (downloaded if needed)."""
+    directory = binaries.module_dir("k8s.io/kubernetes", f"v{binaries.pinned().kubernetes}")
+    source = directory / "build" / "pause" / "linux" / "pause.c"
+    if not source.is_file():
+        raise RealNodeError(f"{source} is missing from the kubernetes module")
+    return source
+
+
+def _core_api(admin_kubeconfig: Path):
+    from kubernetes import client, config
+
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=str(admin_kubeconfig), client_configuration=configuration)
+    configuration.retries = False
+    return client.CoreV1Api(client.ApiClient(configuration))
+
+
+def _apply(kubectl: str, admin_kubeconfig: Path, objects: list[dict]) -> None:
+    manifest = json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})
+    command = [kubectl, "--kubeconfig", str(admin_kubeconfig), "apply", "--server-side", "--force-conflicts", "-f", "-"]
+    result = subprocess.run(command, input=manifest, capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise RealNodeError(f"kubectl apply of the kube-dns Service failed: {result.stderr.strip()}")
+
+
+def _http_ok(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # a local address: never through a proxy
+    try:
+        with direct.open(url, timeout=2) as reply:
+            return reply.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait(condition, timeout: float, failure: str, process: processes.Started) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if not process.running:
+            raise RealNodeError(f"{process.name} exited; {failure} (log: {process.log})")
+        time.sleep(0.5)
+    raise RealNodeError(f"{failure} within {timeout:.0f} s (log: {process.log})")
+
+
+# --- Stop --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stopped:
+    processes: list[str]
+    mounts: list[str]
+    chains: dict[str, list[str]]
+
+
+def down(admin_kubeconfig: Path | None = None) -> Stopped:
+    """Stop every process the node started (by PID), its pods' containers, and remove its network state."""
+    layout = Layout.default()
+    recorded = {p.name: p for p in processes.recorded(layout.pids)}
+    stopped: list[str] = []
+    # Only a node started here has anything to remove: without its records, the KUBE-* chains, mounts and
+    # cgroups on this machine belong to someone else.
+    if sys.platform != "linux" or os.geteuid() != 0 or not (recorded or layout.state_file.exists()):
+        return Stopped(stopped, [], {})
+    # The kubelet first, so it does not restart what is being removed.
+    if "kubelet" in recorded and processes.stop(recorded["kubelet"]):
+        stopped.append("kubelet")
+    crictl = _crictl()
+    if crictl and "containerd" in recorded and recorded["containerd"].running:
+        endpoint = f"unix://{layout.containerd_socket}"
+        # Removing the pod sandboxes stops their containers and runs CNI DEL for each.
+        network.run([crictl, "--runtime-endpoint", endpoint, "rmp", "--all", "--force"], check=False, timeout=120)
+    for name in ("kube-proxy", "coredns", "containerd"):
+        if name in recorded and processes.stop(recorded[name]):
+            stopped.append(name)
+    # containerd's shims outlive containerd; each names this node's socket on its command line.
+    socket = str(layout.containerd_socket)
+    shims = processes.stop_matching(lambda cmd: "containerd-shim" in cmd[0] and socket in " ".join(cmd))
+    stopped += [f"containerd-shim (pid {pid})" for pid in shims]
+    _remove_pod_cgroups()
+    mounts = network.unmount_all(layout.root)
+    chains = network.owned_chains()
+    kube_proxy = _binary("kube-proxy")
+    if kube_proxy:
+        network.run([kube_proxy, "--cleanup"], check=False, timeout=60)
+    network.remove_owned_chains()
+    network.delete_bridge()
+    network.restore_sysctls(layout.state_file)
+    if admin_kubeconfig is not None and admin_kubeconfig.is_file():
+        _delete_node_object(admin_kubeconfig)
+    # Everything goes but the logs, which a failed start names for reading.
+    for entry in layout.root.iterdir() if layout.root.exists() else []:
+        if entry != layout.logs:
+            shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+    return Stopped(stopped, mounts, chains)
+
+
+def _binary(name: str) -> str | None:
+    for component in binaries.node_components():
+        if name in component.binaries:
+            named = os.environ.get(binaries.BIN_DIR_ENV)
+            for candidate in ([Path(named) / name] if named else []) + [component.cache_dir / name]:
+                if candidate.is_file():
+                    return str(candidate)
+    return None
+
+
+def _crictl() -> str | None:
+    return _binary("crictl")
+
+
+def _cgroup_roots() -> list[Path]:
+    """The node's cgroup root in every mounted hierarchy (on a hybrid host, the v1 controllers and ``unified``)."""
+    root = Path("/sys/fs/cgroup")
+    name = configs.CGROUP_ROOT.strip("/")
+    if (root / "cgroup.controllers").exists():  # cgroups v2 alone: one hierarchy, mounted at the root
+        return [root / name]
+    hierarchies = [c for c in sorted(root.iterdir()) if c.is_dir() and not c.is_symlink()]
+    return [c / name for c in hierarchies if (c / "cgroup.procs").exists()]
+
+
+def _create_cgroup_root() -> None:
+    """The kubelet wants its cgroup root to exist; cpuset needs its CPUs and memory nodes before any task joins."""
+    for group in _cgroup_roots():
+        group.mkdir(exist_ok=True)
+        for name in ("cpuset.cpus", "cpuset.mems"):
+            own, parent = group / name, group.parent / name
+            if own.exists() and not own.read_text().strip():
+                own.write_text(parent.read_text())
+
+
+def _remove_pod_cgroups() -> None:
+    """Kill what is left in the node's cgroups and remove them, deepest first."""
+    for top in _cgroup_roots() if Path("/sys/fs/cgroup").is_dir() else []:
+        if not top.is_dir():
+            continue
+        groups = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True)
+        for group in [*groups, top]:
+            procs = group / "cgroup.procs"
+            for line in procs.read_text().split() if procs.exists() else []:
+                try:
+                    os.kill(int(line), 9)
+                except (ProcessLookupError, PermissionError, ValueError):
+                    pass
+        for group in [*groups, top]:
+            for _ in range(20):
+                try:
+                    group.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+
+
+def _delete_node_object(admin_kubeconfig: Path) -> None:
+    try:
+        _core_api(admin_kubeconfig).delete_node(NODE_NAME, _request_timeout=10)
+    except Exception:  # noqa: BLE001 - the API may already be gone; the Node object goes with it
+        pass
+
+
+# --- Status ------------------------------------------------------------------------------------
+
+
+def status() -> list[processes.Started]:
+    """The node's recorded processes, running or not."""
+    return processes.recorded(Layout.default().pids)
+
+
+def is_running() -> bool:
+    """True when every process of the real node runs."""
+    recorded = {p.name: p.running for p in status()}
+    return all(recorded.get(name) for name in START_ORDER)
