@@ -67,7 +67,7 @@ serve: book
 	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
 
 # Unit tests, the kit, every lab and every exercise checker run side by side in a random order
-# (pytest-randomly prints its seed; rerun one order with -p randomly -p "randomly_seed=N"). The
+# (pytest-randomly prints its seed; rerun one order with --randomly-seed=N). The
 # cluster's start-stop cycles (which restart it) and then the book build and the browser checks
 # run alone, the book on the labs' cached outputs.
 test: setup
