@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 BACKEND ?= auto
 PORT ?= 8000
 
-.PHONY: setup system-deps binaries cluster cluster-down cluster-status book serve test test-unit bench lint clean
+.PHONY: setup system-deps binaries cluster cluster-down cluster-status book serve test test-unit bench lint clean assess
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -47,6 +47,9 @@ test: setup
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
+
+assess: $(VENV)/.installed
+	$(PY) -m threeplanes assess
 
 bench: cluster
 	$(PY) -m threeplanes.bench

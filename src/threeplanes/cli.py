@@ -1,10 +1,11 @@
-"""The command line: ``threeplanes cluster up|down|status``, ``threeplanes check``, ``threeplanes binaries``."""
+"""The command line: ``threeplanes cluster up|down|status``, ``check``, ``binaries``, ``assess``, ``reset``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from threeplanes.assessment.cli import add_assessment_commands
 from threeplanes.errors import LabError
 from threeplanes.provision import binaries, cluster
 
@@ -60,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("binaries", help="find, download or build the cluster binaries, and print their paths")
     b.add_argument("--with-kind", action="store_true", help="also the kind binary")
     b.set_defaults(run=binaries_command)
+
+    add_assessment_commands(sub)
     return top
 
 

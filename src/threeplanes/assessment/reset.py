@@ -1,0 +1,79 @@
+"""Remove the reader's attempt at an exercise so that it can be tried again.
+
+The attempt is its namespace (found as ``namespaces`` describes, or named with ``-n``) and
+whatever the exercise's set-up made outside it: the nodes of f5-bin-packing, f6-self-healing
+and f8-scaling, the volume of f2-storage. The exercise's own ``teardown.py`` knows those;
+reset runs it after deleting the namespace. It refuses a namespace that is not marked as the
+reader's work on that exercise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubernetes import client
+
+from threeplanes.assessment.exercises import Exercise
+from threeplanes.assessment.namespaces import check_owner, find_attempts, list_namespaces
+from threeplanes.namespace import LAB_LABEL, delete_namespace
+
+
+@dataclass
+class ResetResult:
+    namespaces: list[str] = field(default_factory=list)
+    cluster_objects: list[str] = field(default_factory=list)  # nodes and volumes the teardown removed
+
+    def __str__(self) -> str:
+        if not self.namespaces and not self.cluster_objects:
+            return "Nothing to reset: no namespace and no node or volume of this exercise was found."
+        parts = [f"namespace {n}" for n in self.namespaces] + self.cluster_objects
+        return f"Deleted {', '.join(parts)}. You can start the exercise again."
+
+
+def _cluster_objects(cluster: Any, exercise: Exercise) -> set[str]:
+    """The nodes and volumes the exercise's set-up labels as its own (``threeplanes.io/lab=exercise-<id>``)."""
+    selector = f"{LAB_LABEL}=exercise-{exercise.id}"
+    nodes = {f"node {n.metadata.name}" for n in cluster.core.list_node(label_selector=selector).items}
+    volumes = {f"volume {v.metadata.name}" for v in cluster.core.list_persistent_volume(label_selector=selector).items}
+    return nodes | volumes
+
+
+def run_teardown(cluster: Any, exercise: Exercise, namespace: str) -> None:
+    """Call ``apply(cluster, namespace)`` of the exercise's ``teardown.py``, when it has one."""
+    path = exercise.directory / "teardown.py"
+    if not path.exists():
+        return
+    spec = importlib.util.spec_from_file_location(f"threeplanes_teardown_{exercise.id.replace('-', '_')}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.apply(cluster, namespace)
+
+
+def reset(cluster: Any, exercise: Exercise, namespace: str | None = None) -> ResetResult:
+    """Delete the reader's namespace(s) for ``exercise`` and what its set-up made for them."""
+    if namespace is not None:
+        try:
+            check_owner(cluster.core.read_namespace(namespace), exercise)
+        except client.ApiException as error:
+            if error.status != 404:
+                raise
+        targets = [namespace]
+    else:
+        attempts = find_attempts(list_namespaces(cluster), [exercise.id])
+        targets = attempts.by_exercise.get(exercise.id, [])
+    result = ResetResult()
+    before = _cluster_objects(cluster, exercise)
+    for name in targets:
+        try:
+            cluster.core.read_namespace(name)
+            delete_namespace(cluster, name)
+            result.namespaces.append(name)
+        except client.ApiException as error:
+            if error.status != 404:
+                raise
+        run_teardown(cluster, exercise, name)
+    result.cluster_objects = sorted(before - _cluster_objects(cluster, exercise))
+    return result
