@@ -12,7 +12,7 @@ from kubernetes import client
 
 from threeplanes import cli
 from threeplanes.assessment import cli as assessment_cli
-from threeplanes.assessment import progress, report
+from threeplanes.assessment import notebook, progress, report
 from threeplanes.assessment import scorecard as scorecard_module
 from threeplanes.assessment.exercises import (
     AssessmentError,
@@ -232,7 +232,7 @@ def test_without_all_no_checker_runs_for_an_unattempted_exercise(exercises) -> N
     card = mixed_scorecard(exercises)
     unattempted = next(o for o in card.outcomes if o.exercise.id == "f2-storage")
     assert unattempted.criteria == 0
-    assert "kubectl create namespace f2-storage" in unattempted.hint
+    assert f"{EXERCISE_LABEL}=f2-storage" in unattempted.hint and "exercises/f2-storage/exercise.md" in unattempted.hint
 
 
 def test_with_all_every_checker_runs_and_unattempted_ones_stay_not_attempted(exercises) -> None:
@@ -344,3 +344,23 @@ def test_cli_corrupt_or_old_progress_starts_afresh_and_says_so(capsys, tmp_path:
     assert f"HTML report: {tmp_path / 'scorecard.html'}" in out
     code, out, _ = run_cli(capsys, "assess", "--exercises", str(EXERCISES))
     assert "Nothing changed since the last run" in out and "kept as" not in out
+
+
+# --- the lab helper ----------------------------------------------------------------------------
+
+
+def test_the_lab_helper_says_how_to_start_when_there_is_no_attempt(monkeypatch) -> None:
+    shown = []
+    monkeypatch.setattr(notebook, "display", shown.append)
+    assert notebook.check_exercise(fake_cluster(namespace("other")), "f5-bin-packing") is None
+    assert f"{EXERCISE_LABEL}=f5-bin-packing" in shown[0].data
+
+
+def test_the_lab_helper_checks_the_readers_namespace_and_points_to_assess(monkeypatch) -> None:
+    shown = []
+    monkeypatch.setattr(notebook, "display", shown.append)
+    monkeypatch.setattr(notebook, "load", fake_loader({"f5-bin-packing": "request 600m"}))
+    cluster = fake_cluster(namespace("my-packing", {EXERCISE_LABEL: "f5-bin-packing"}))
+    report = notebook.check_exercise(cluster, "f5-bin-packing")
+    assert report.namespace == "my-packing" and report.first_failure.failure.hint == "request 600m"
+    assert shown[0] is report and "threeplanes assess" in shown[1].data

@@ -31,7 +31,10 @@ REPORT_FILE = "scorecard.html"
 
 
 def _exercises_dir(args: argparse.Namespace) -> Path:
-    return Path(args.exercises).resolve() if args.exercises else find_exercises_dir(Path.cwd())
+    """The folder given, or the one found from here up; relative to here when it is below, for shorter paths."""
+    here = Path.cwd()
+    found = Path(args.exercises).resolve() if args.exercises else find_exercises_dir(here)
+    return found.relative_to(here) if found.is_relative_to(here) else found
 
 
 def assess_command(args: argparse.Namespace) -> int:

@@ -21,7 +21,8 @@ from threeplanes.assessment.exercises import Exercise
 from threeplanes.assessment.namespaces import EXERCISE_LABEL
 from threeplanes.assessment.scorecard import FAIL, Scorecard, assess
 from threeplanes.kubectl import kubectl
-from threeplanes.namespace import LAB_LABEL, PART_OF, delete_namespace
+from threeplanes.namespace import LAB_LABEL, PART_OF
+from threeplanes.wait import wait_for_namespace_gone
 
 RUN_LABEL = "threeplanes.io/assessment-run"
 
@@ -51,8 +52,15 @@ def reference_attempts(cluster: Any, exercises: list[Exercise], owner: str) -> I
                     kubectl(f"apply -n {name} -f {exercise.directory / part}", cluster, show=False)
         yield f"{RUN_LABEL}={run}"
     finally:
+        # Ask for every deletion first, then wait: the namespace controller empties them side by side.
         for name in made:
-            delete_namespace(cluster, name)
+            try:
+                cluster.core.delete_namespace(name)
+            except client.ApiException as error:
+                if error.status != 404:
+                    raise
+        for name in made:
+            wait_for_namespace_gone(cluster, name)
 
 
 def settled_scorecard(

@@ -139,10 +139,7 @@ def _result(outcome: Outcome) -> str:
 
 
 def start_hint(exercise: Exercise) -> str:
-    return (
-        f"start it: kubectl create namespace {exercise.id} (or label your own namespace "
-        f"{EXERCISE_LABEL}={exercise.id}), then follow {exercise.page}"
-    )
+    return f"start it in a namespace labelled {EXERCISE_LABEL}={exercise.id}: {exercise.page}"
 
 
 def outcome_from_report(exercise: Exercise, report: Report, attempted: bool, note: str = "") -> Outcome:
