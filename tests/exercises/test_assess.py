@@ -16,14 +16,17 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from kubernetes import client
 from test_exercises import apply, expectations, scratch_namespace, set_up
 
 from threeplanes import cli
 from threeplanes.assessment.exercises import find_exercises, syllabus_order
 from threeplanes.assessment.namespaces import EXERCISE_LABEL
+from threeplanes.assessment.reset import run_teardown
 from threeplanes.assessment.sample import RUN_LABEL
 from threeplanes.assessment.scorecard import FAIL, NOT_ATTEMPTED, PASS, Scorecard, Tally, assess
 from threeplanes.connect import KUBECONFIG_ENV, Cluster
+from threeplanes.namespace import LAB_LABEL, PART_OF, delete_namespace
 from threeplanes.provision.paths import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,3 +125,21 @@ def test_a_mix_is_reported_exactly(live_cluster: Cluster, owned_by) -> None:
     assert scorecard.by_level()[1] == Tally(passed=1, failed=2, not_attempted=5)
     assert scorecard.by_level()[2] == Tally(passed=1, not_attempted=1)
     assert scorecard.next_outcome.exercise.id == "f1-service-discovery"
+
+
+def test_reset_deletes_the_attempt_and_its_nodes_and_can_run_twice(live_cluster: Cluster, owned_by, capsys) -> None:
+    owned_by("exercise-f5-bin-packing")
+    name = f"reset-{secrets.token_hex(3)}"
+    labels = {PART_OF: "threeplanes", LAB_LABEL: "exercise-f5-bin-packing", EXERCISE_LABEL: "f5-bin-packing"}
+    live_cluster.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=labels)))
+    try:
+        set_up(live_cluster, name, EXERCISES_DIR / "f5-bin-packing")
+        argv = ["reset", "f5-bin-packing", "-n", name, "--exercises", str(EXERCISES_DIR)]
+        assert cli.main(argv) == 0
+        assert f"Deleted namespace {name}, node {name}-a, node {name}-b." in capsys.readouterr().out
+        assert not live_cluster.core.list_namespace(field_selector=f"metadata.name={name}").items
+        assert cli.main(argv) == 0
+        assert "Nothing to reset" in capsys.readouterr().out
+    finally:  # when the test failed halfway; both are no-ops after a reset
+        delete_namespace(live_cluster, name)
+        run_teardown(live_cluster, next(e for e in EXERCISES if e.id == "f5-bin-packing"), name)

@@ -4,6 +4,9 @@
 checks every exercise the reader has a namespace for, prints the scorecard and what changed
 since the last run, saves the progress and writes the HTML report under the cache directory.
 ``reset`` deletes the reader's attempt at one exercise.
+
+The exercises folder gives the pages (levels, planes, items) and the teardown scripts; the
+checkers themselves come from ``threeplanes.checks.load``, which reads the book's own folder.
 """
 
 from __future__ import annotations

@@ -32,12 +32,20 @@ class ResetResult:
         return f"Deleted {', '.join(parts)}. You can start the exercise again."
 
 
-def _cluster_objects(cluster: Any, exercise: Exercise) -> set[str]:
-    """The nodes and volumes the exercise's set-up labels as its own (``threeplanes.io/lab=exercise-<id>``)."""
+def _cluster_objects(cluster: Any, exercise: Exercise, namespace: str) -> set[str]:
+    """The nodes and volumes the exercise's set-up made for ``namespace``: labelled as the exercise's
+    (``threeplanes.io/lab=exercise-<id>``) and with the namespace's name as a label value."""
     selector = f"{LAB_LABEL}=exercise-{exercise.id}"
-    nodes = {f"node {n.metadata.name}" for n in cluster.core.list_node(label_selector=selector).items}
-    volumes = {f"volume {v.metadata.name}" for v in cluster.core.list_persistent_volume(label_selector=selector).items}
-    return nodes | volumes
+    listed = {
+        "node": cluster.core.list_node(label_selector=selector).items,
+        "volume": cluster.core.list_persistent_volume(label_selector=selector).items,
+    }
+    return {
+        f"{kind} {o.metadata.name}"
+        for kind, objects in listed.items()
+        for o in objects
+        if namespace in (o.metadata.labels or {}).values()
+    }
 
 
 def run_teardown(cluster: Any, exercise: Exercise, namespace: str) -> None:
@@ -65,8 +73,8 @@ def reset(cluster: Any, exercise: Exercise, namespace: str | None = None) -> Res
         attempts = find_attempts(list_namespaces(cluster), [exercise.id])
         targets = attempts.by_exercise.get(exercise.id, [])
     result = ResetResult()
-    before = _cluster_objects(cluster, exercise)
     for name in targets:
+        before = _cluster_objects(cluster, exercise, name)
         try:
             cluster.core.read_namespace(name)
             delete_namespace(cluster, name)
@@ -75,5 +83,5 @@ def reset(cluster: Any, exercise: Exercise, namespace: str | None = None) -> Res
             if error.status != 404:
                 raise
         run_teardown(cluster, exercise, name)
-    result.cluster_objects = sorted(before - _cluster_objects(cluster, exercise))
+        result.cluster_objects += sorted(before - _cluster_objects(cluster, exercise, name))
     return result
