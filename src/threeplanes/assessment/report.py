@@ -62,7 +62,7 @@ def render(scorecard: Scorecard, changes: Changes | None = None) -> str:
             f"<td>{o.exercise.level}</td><td>{escape(o.exercise.plane)}</td>"
             f"<td><b>{escape(o.exercise.id)}</b><br>{escape(o.exercise.title)}</td>"
             f'<td class="{CSS_CLASS[o.status]}">{result[o.status]}{hint}{note}</td>'
-            f"<td>{escape(o.namespace or '')}</td></tr>"
+            f"<td>{escape(o.namespace or '') if o.status != NOT_ATTEMPTED else ''}</td></tr>"
         )
     upcoming = scorecard.next_outcome
     next_line = (
