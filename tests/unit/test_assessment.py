@@ -224,8 +224,9 @@ def test_the_scorecard_tallies_levels_and_planes_and_names_the_next_exercise(exe
         "my-frontend",
     )
     text = str(card)
-    assert "hint: select app: frontend" in text and "Next: f1-service-discovery" in text
-    assert "Level 3            no exercise yet" in text
+    assert "in my-frontend: select app: frontend" in text and "Next: f1-service-discovery" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "Level 3           no exercise yet" in text
 
 
 def test_without_all_no_checker_runs_for_an_unattempted_exercise(exercises) -> None:

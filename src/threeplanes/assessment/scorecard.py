@@ -10,6 +10,7 @@ lowest level first, then in the syllabus's order.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -91,51 +92,56 @@ class Scorecard:
         return next(o.status for o in self.outcomes if o.exercise.id == exercise_id)
 
     def __str__(self) -> str:
+        """A summary under 80 columns: bars, one line per exercise, each failure's hint, what next."""
         when = self.checked_at.strftime("%Y-%m-%d %H:%M UTC")
         lines = [f"Where you stand: {len(self.outcomes)} exercises, checked {when}", ""]
         for level, tally in self.by_level().items():
             lines.append(_tally_line(f"Level {level}", tally))
-        lines.append("")
         for plane, tally in self.by_plane().items():
             lines.append(_tally_line(f"{plane.capitalize()} plane", tally))
-        lines += ["", f"  {'level':<6}{'plane':<12}{'exercise':<23}result"]
+        lines += ["", f"  {'level':<7}{'plane':<12}{'exercise':<22}result"]
         for outcome in self.ordered():
-            lines.append(
-                f"  {outcome.exercise.level:<6}{outcome.exercise.plane:<12}{outcome.exercise.id:<23}{_result(outcome)}"
-            )
-            if outcome.hint:
-                lines.append(f"{'':<8}hint: {outcome.hint}")
+            e = outcome.exercise
+            lines.append(f"  {e.level:<7}{e.plane:<12}{e.id:<22}{_result(outcome)}")
+            if outcome.status == FAIL:
+                lines += _wrapped(f"in {outcome.namespace}: {outcome.hint}")
             if outcome.note:
-                lines.append(f"{'':<8}note: {outcome.note}")
+                lines += _wrapped(outcome.note)
         lines.append("")
         upcoming = self.next_outcome
         if upcoming is None:
             lines.append("Every exercise passes.")
         else:
             e = upcoming.exercise
-            lines.append(f"Next: {e.id} (level {e.level}, {e.main_item}): {e.title}. Its page: {e.page}")
-        lines += [f"Warning: {w}" for w in self.warnings]
+            lines += textwrap.wrap(f"Next: {e.id} (level {e.level}, {e.main_item}). {e.title}: {e.page}", WIDTH)
+        if any(o.status == NOT_ATTEMPTED for o in self.outcomes):
+            lines += textwrap.wrap(f"To start an exercise, label your namespace {EXERCISE_LABEL}=<exercise>.", WIDTH)
+        lines += [line for w in self.warnings for line in textwrap.wrap(f"Warning: {w}", WIDTH)]
         return "\n".join(lines)
+
+
+WIDTH = 78
+
+
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=" " * 9, subsequent_indent=" " * 11)
 
 
 def _tally_line(label: str, tally: Tally) -> str:
     if tally.total == 0:
-        return f"  {label:<18} no exercise yet"
-    width = 20
+        return f"  {label:<18}no exercise yet"
+    width = 10
     filled = round(width * tally.passed / tally.total)
     bar = "█" * filled + "░" * (width - filled)
-    rest = f"{tally.failed} failing, {tally.not_attempted} not attempted"
-    return f"  {label:<18} {bar} {tally.passed} of {tally.total} pass ({rest})"
+    return f"  {label:<18}{bar}  {tally.passed} of {tally.total} pass, {tally.failed} failing"
 
 
 def _result(outcome: Outcome) -> str:
-    where = f" in {outcome.namespace}" if outcome.namespace and outcome.status != NOT_ATTEMPTED else ""
     if outcome.status == PASS:
-        return f"✓ pass{where}"
+        return "✓ pass"
     if outcome.status == FAIL:
-        return f"✗ {outcome.met} of {outcome.criteria} criteria met{where}"
-    checked = f" ({outcome.met} of {outcome.criteria} criteria met)" if outcome.criteria else ""
-    return f"– not attempted{checked}"
+        return f"✗ {outcome.met} of {outcome.criteria} criteria met"
+    return "– not attempted"
 
 
 def start_hint(exercise: Exercise) -> str:
