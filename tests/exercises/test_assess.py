@@ -28,6 +28,7 @@ from threeplanes.assessment.scorecard import FAIL, NOT_ATTEMPTED, PASS, Scorecar
 from threeplanes.connect import KUBECONFIG_ENV, Cluster
 from threeplanes.namespace import LAB_LABEL, PART_OF, delete_namespace
 from threeplanes.provision.paths import CACHE_ENV
+from threeplanes.wait import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES_DIR = ROOT / "exercises"
@@ -54,12 +55,29 @@ def attempts(cluster: Cluster, parts: dict[str, str | None]) -> Iterator[str]:
 
         def prepare(exercise_id: str) -> None:
             set_up(cluster, namespaces[exercise_id], EXERCISES_DIR / exercise_id)
+            set_up_seen(cluster, namespaces[exercise_id])
             if parts[exercise_id]:
                 apply(cluster, namespaces[exercise_id], EXERCISES_DIR / exercise_id, parts[exercise_id])
 
         with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
             list(pool.map(prepare, parts))
         yield f"{RUN_LABEL}={run}"
+
+
+def set_up_seen(cluster: Cluster, namespace: str) -> None:
+    """Wait until the controllers have seen the set-up's last change to each Deployment. A reader
+    takes longer than that to read the page; a test applying the solution at once does not (the
+    set-up of f3-rollouts patches in its broken release just before it returns)."""
+    wait_for(
+        cluster.apps.list_namespaced_deployment,
+        lambda deployments: all(d.status.observed_generation == d.metadata.generation for d in deployments),
+        what=f"the controllers to see the set-up in {namespace}",
+        describe=lambda deployments: ", ".join(
+            f"{d.metadata.name}: {d.status.observed_generation}" for d in deployments
+        ),
+        timeout=30,
+        namespace=namespace,
+    )
 
 
 def assess_until(cluster: Cluster, selector: str, done, timeout: float) -> Scorecard:
