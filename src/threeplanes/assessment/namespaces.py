@@ -77,6 +77,6 @@ def check_owner(namespace: Any, exercise: Exercise) -> None:
         )
     if label is None and name != exercise.id:
         raise AssessmentError(
-            f"Namespace {name} is not marked as your work on {exercise.id}; label it first "
-            f"(kubectl label namespace {name} {EXERCISE_LABEL}={exercise.id}) or delete it yourself."
+            f"Namespace {name} is not marked as your work on {exercise.id}, so reset leaves it alone; if it is yours, "
+            f"label it first: kubectl label namespace {name} {EXERCISE_LABEL}={exercise.id}"
         )
