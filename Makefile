@@ -13,7 +13,7 @@ PYTHON ?= python3
 # JupyterLab refuses to run as root unless told; CI runs as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: setup doctor system-deps binaries cluster cluster-down cluster-status shell lab book serve test test-unit bench lint clean
+.PHONY: setup doctor system-deps binaries cluster cluster-down cluster-status shell lab book serve test test-unit bench lint clean assess
 
 # Python's own checks run before the virtual environment exists: an old Python, or a Debian
 # Python without python3-venv, is told in one sentence instead of failing half-way.
@@ -78,6 +78,9 @@ test: setup
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit
+
+assess: $(VENV)/.installed
+	$(PY) -m threeplanes assess
 
 # Every figure of book/benchmarks.md; ONLY=a,b runs some steps (`python -m threeplanes.bench --list`).
 bench: cluster

@@ -13,7 +13,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
-COLUMNS = ("chapter", "lab", "exercise")
+COLUMNS = ("chapter", "lab", "exercise", "quiz")
 
 
 def _xref(target: str, text: str) -> nodes.Node:
@@ -49,7 +49,7 @@ class SyllabusMap(SphinxDirective):
         table = nodes.table(classes=["syllabus-map"])
         group = nodes.tgroup(cols=2 + len(COLUMNS))
         table += group
-        for width in (6, 34, 20, 20, 20):
+        for width in (6, 30, 16, 16, 16, 16):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         head += self._row(["ID", "What", *(c.capitalize() for c in COLUMNS)])

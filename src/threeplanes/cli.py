@@ -1,5 +1,5 @@
 """The command line: ``threeplanes cluster up|down|status``, ``exercise setup|check|teardown``, ``binaries``,
-``env``, ``doctor``."""
+``env``, ``doctor``, ``assess``, ``reset``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from threeplanes.assessment.cli import add_assessment_commands
 from threeplanes.errors import LabError
 from threeplanes.provision import binaries, cluster, doctor, paths, realnode
 
@@ -120,6 +121,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--port", type=int, action="append", default=[], help="a port that must be free (repeatable)")
     d.add_argument("--only-ports", action="store_true", help="check only that the ports are free")
     d.set_defaults(run=doctor_command)
+
+    add_assessment_commands(sub)
     return top
 
 

@@ -12,8 +12,8 @@ import time
 import pytest
 from kubernetes import client
 from kubernetes.stream import stream
-from threeplanes.kit.namespaces import delete_namespace, lab_namespace
 
+from threeplanes.kit.namespaces import delete_namespace, lab_namespace
 from threeplanes.provision.realnode import NODE_NAME, is_ready, on_real_node
 from threeplanes.versions import pinned
 

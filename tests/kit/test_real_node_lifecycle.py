@@ -13,8 +13,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from threeplanes.kit.connect import connect
 
+from threeplanes.kit.connect import connect
 from threeplanes.provision import paths
 from threeplanes.provision.realnode import configs, is_ready, network, on_real_node
 from threeplanes.versions import pinned

@@ -168,6 +168,7 @@ class _Nodes:
 
 def _cluster(nodes):
     from kubernetes import client
+
     from threeplanes.kit.connect import Cluster
 
     cluster = Cluster(client.ApiClient(client.Configuration()), Path("k"), "ctx", "https://127.0.0.1", "v1.36.4")

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from threeplanes.assessment.exercises import read_exercise
+from threeplanes.assessment.quizzes import load_quiz
+
 ROOT = Path(__file__).resolve().parents[2]
 MAP = yaml.safe_load((ROOT / "syllabus.yml").read_text())
 TOC = (ROOT / "_toc.yml").read_text()
@@ -71,10 +74,37 @@ def test_covered_items_have_chapter_lab_and_exercise(item: str) -> None:
 
 @pytest.mark.parametrize("item", sorted(MAP))
 def test_paths_and_anchors_exist_and_are_in_the_table_of_contents(item: str) -> None:
-    for key in ("chapter", "lab", "exercise"):
+    for key in ("chapter", "lab", "exercise", "quiz"):
         for target in paths(item, key):
             path, _, anchor = target.partition("#")
             assert (ROOT / path).is_file(), f"{item} {key}: {path} does not exist"
             if anchor:
                 assert f"({anchor})=" in (ROOT / path).read_text(), f"{item} {key}: no label ({anchor})= in {path}"
             assert str(Path(path).with_suffix("")) in TOC, f"{item} {key}: {path} is not in _toc.yml"
+
+
+def level_of(item: str) -> int | None:
+    """The maturity level an M item stands for (M1 -> 1), None for any other item."""
+    return int(item[1:]) if item.startswith("M") else None
+
+
+@pytest.mark.parametrize("item", sorted(i for i in MAP if "exercise" in MAP[i]))
+def test_an_items_exercise_trains_it(item: str) -> None:
+    """The exercise's front matter lists the item in ``trains``; for M1-M3, the exercise is of that level."""
+    exercise = read_exercise((ROOT / MAP[item]["exercise"]).parent)
+    if level_of(item):
+        assert exercise.level == level_of(item), f"{item} points at {exercise.id}, which is level {exercise.level}"
+    else:
+        assert item in exercise.trains, f"{exercise.id}'s front matter does not list {item} in trains"
+
+
+@pytest.mark.parametrize("item", sorted(i for i in MAP if "quiz" in MAP[i]))
+def test_an_items_quiz_asks_about_it(item: str) -> None:
+    """A quiz is shown under the label ``quiz-<file stem>``; one of its questions trains the item (M: its level)."""
+    anchor = MAP[item]["quiz"].partition("#")[2]
+    assert anchor.startswith("quiz-"), f"{item}: a quiz is linked by its label quiz-<name>"
+    quiz = load_quiz(ROOT / "book" / "quizzes" / f"{anchor.removeprefix('quiz-')}.yaml")
+    if level_of(item):
+        assert quiz.level == level_of(item)
+    else:
+        assert any(item in q.trains for q in quiz.questions), f"no question of {quiz.name} trains {item}"

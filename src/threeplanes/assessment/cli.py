@@ -1,0 +1,87 @@
+"""The commands ``threeplanes assess`` and ``threeplanes reset``, added to the main parser.
+
+``assess`` finds the exercises folder from the current directory upwards (or ``--exercises``),
+checks every exercise the reader has a namespace for, prints the scorecard and what changed
+since the last run, saves the progress and writes the HTML report under the cache directory.
+``reset`` deletes the reader's attempt at one exercise.
+
+The exercises folder gives the pages (levels, planes, items) and the teardown scripts; the
+checkers are read from that folder too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import webbrowser
+from pathlib import Path
+from typing import Any
+
+from threeplanes.assessment import progress, report
+from threeplanes.assessment.exercises import (
+    exercise_named,
+    find_exercises,
+    find_exercises_dir,
+    syllabus_order,
+)
+from threeplanes.assessment.namespaces import EXERCISE_LABEL
+from threeplanes.assessment.reset import reset
+from threeplanes.assessment.scorecard import assess
+from threeplanes.kit.connect import connect
+from threeplanes.provision.paths import cache_root
+
+PROGRESS_FILE = "progress.json"
+REPORT_FILE = "scorecard.html"
+
+
+def _exercises_dir(args: argparse.Namespace) -> Path:
+    """The folder given, or the one found from here up; relative to here when it is below, for shorter paths."""
+    here = Path.cwd()
+    found = Path(args.exercises).resolve() if args.exercises else find_exercises_dir(here)
+    return found.relative_to(here) if found.is_relative_to(here) else found
+
+
+def assess_command(args: argparse.Namespace) -> int:
+    exercises_dir = _exercises_dir(args)
+    exercises = find_exercises(exercises_dir)
+    order = syllabus_order(exercises_dir.parent / "syllabus.yml")
+    scorecard = assess(connect(), exercises, args.selector, check_all=args.all, order=order)
+    progress_path = cache_root() / PROGRESS_FILE
+    previous, set_aside = progress.load(progress_path)
+    changes = progress.compare(previous, scorecard)
+    progress.save(progress_path, scorecard)
+    page = report.write(cache_root() / REPORT_FILE, scorecard, changes)
+    print(scorecard)
+    print()
+    if set_aside:
+        print(set_aside)
+    print(changes)
+    print(f"HTML report: {page}")
+    if args.open:
+        webbrowser.open(page.as_uri())
+    return 0
+
+
+def reset_command(args: argparse.Namespace) -> int:
+    exercise = exercise_named(find_exercises(_exercises_dir(args)), args.exercise)
+    print(reset(connect(), exercise, args.namespace))
+    return 0
+
+
+def add_assessment_commands(subparsers: Any) -> None:
+    """Add ``assess`` and ``reset`` to the ``threeplanes`` command's sub-parsers."""
+    a = subparsers.add_parser("assess", help="check every exercise you attempted and show where you stand")
+    a.add_argument("--all", action="store_true", help="run every checker, also for exercises you have not started")
+    a.add_argument("--open", action="store_true", help="open the HTML report in a browser")
+    a.add_argument("--exercises", metavar="DIR", help="the book's exercises folder (default: found from here up)")
+    a.add_argument(
+        "-l",
+        "--selector",
+        help=f"only namespaces matching this label selector (your attempts carry {EXERCISE_LABEL}=<exercise>)",
+    )
+    a.set_defaults(run=assess_command)
+
+    r = subparsers.add_parser("reset", help="delete your attempt at an exercise, so you can start it again")
+    r.add_argument("exercise", help="the exercise's id, e.g. f5-bin-packing")
+    r.add_argument("-n", "--namespace", help="the namespace to delete (default: every one marked for the exercise)")
+    r.add_argument("--exercises", metavar="DIR", help="the book's exercises folder (default: found from here up)")
+    r.set_defaults(run=reset_command)

@@ -1,0 +1,205 @@
+"""The scorecard: every exercise's checker run on the reader's namespace, tallied by level and plane.
+
+An exercise is *attempted* when the reader has a namespace for it (see ``namespaces``). Only
+attempted exercises are checked, unless ``check_all`` is set: then every checker runs, those
+without a namespace on the namespace named after the exercise, and they are still reported as
+not attempted. Each outcome that does not pass carries one hint: the checker's first failing
+criterion's, or how to start. The next exercise to take is the first that does not pass,
+lowest level first, then in the syllabus's order.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from threeplanes.assessment.exercises import LEVELS, PLANES, Exercise, study_order
+from threeplanes.assessment.namespaces import EXERCISE_LABEL, Attempts, find_attempts, list_namespaces
+from threeplanes.checking import Checker, Report
+from threeplanes.checking import exercises as parts
+
+PASS, FAIL, NOT_ATTEMPTED = "pass", "fail", "not attempted"
+# Checkers mostly wait (on the API, and the pause between their two looks): a few at once is
+# faster without loading the two cores much.
+PARALLEL_CHECKS = 4
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the reader did on one exercise."""
+
+    exercise: Exercise
+    status: str  # PASS, FAIL or NOT_ATTEMPTED
+    namespace: str | None = None
+    met: int = 0
+    criteria: int = 0
+    hint: str = ""
+    note: str = ""  # e.g. other namespaces found for the same exercise
+
+    @property
+    def passed(self) -> bool:
+        return self.status == PASS
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many exercises of a level or plane pass, fail, or are not attempted."""
+
+    passed: int = 0
+    failed: int = 0
+    not_attempted: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.not_attempted
+
+
+@dataclass
+class Scorecard:
+    outcomes: list[Outcome]
+    order: list[str] = field(default_factory=list)  # syllabus IDs in the syllabus's order
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    warnings: list[str] = field(default_factory=list)
+
+    def tally(self, outcomes: Iterable[Outcome]) -> Tally:
+        outcomes = list(outcomes)
+        return Tally(
+            passed=sum(o.status == PASS for o in outcomes),
+            failed=sum(o.status == FAIL for o in outcomes),
+            not_attempted=sum(o.status == NOT_ATTEMPTED for o in outcomes),
+        )
+
+    def by_level(self) -> dict[int, Tally]:
+        return {level: self.tally(o for o in self.outcomes if o.exercise.level == level) for level in LEVELS}
+
+    def by_plane(self) -> dict[str, Tally]:
+        present = [p for p in PLANES if any(o.exercise.plane == p for o in self.outcomes)]
+        return {plane: self.tally(o for o in self.outcomes if o.exercise.plane == plane) for plane in present}
+
+    def ordered(self) -> list[Outcome]:
+        """The outcomes in study order: level, then syllabus position."""
+        by_id = {o.exercise.id: o for o in self.outcomes}
+        return [by_id[e.id] for e in study_order((o.exercise for o in self.outcomes), self.order)]
+
+    @property
+    def next_outcome(self) -> Outcome | None:
+        return next((o for o in self.ordered() if not o.passed), None)
+
+    def status(self, exercise_id: str) -> str:
+        return next(o.status for o in self.outcomes if o.exercise.id == exercise_id)
+
+    def __str__(self) -> str:
+        """A summary under 80 columns: bars, one line per exercise, each failure's hint, what next."""
+        when = self.checked_at.strftime("%Y-%m-%d %H:%M UTC")
+        lines = [f"Where you stand: {len(self.outcomes)} exercises, checked {when}", ""]
+        for level, tally in self.by_level().items():
+            lines.append(_tally_line(f"Level {level}", tally))
+        for plane, tally in self.by_plane().items():
+            lines.append(_tally_line(f"{plane.capitalize()} plane", tally))
+        lines += ["", f"  {'level':<7}{'plane':<12}{'exercise':<22}result"]
+        for outcome in self.ordered():
+            e = outcome.exercise
+            lines.append(f"  {e.level:<7}{e.plane:<12}{e.id:<22}{_result(outcome)}")
+            if outcome.status == FAIL:
+                lines += _wrapped(f"in {outcome.namespace}: {outcome.hint}")
+            if outcome.note:
+                lines += _wrapped(outcome.note)
+        lines.append("")
+        upcoming = self.next_outcome
+        if upcoming is None:
+            lines.append("Every exercise passes.")
+        else:
+            e = upcoming.exercise
+            lines += textwrap.wrap(f"Next: {e.id} (level {e.level}, {e.main_item}). {e.title}: {e.page}", WIDTH)
+        if any(o.status == NOT_ATTEMPTED for o in self.outcomes):
+            lines += textwrap.wrap(f"To start an exercise, label your namespace {EXERCISE_LABEL}=<exercise>.", WIDTH)
+        lines += [line for w in self.warnings for line in textwrap.wrap(f"Warning: {w}", WIDTH)]
+        return "\n".join(lines)
+
+
+WIDTH = 78
+
+
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=" " * 9, subsequent_indent=" " * 11)
+
+
+def _tally_line(label: str, tally: Tally) -> str:
+    if tally.total == 0:
+        return f"  {label:<18}no exercise yet"
+    width = 10
+    filled = round(width * tally.passed / tally.total)
+    bar = "█" * filled + "░" * (width - filled)
+    return f"  {label:<18}{bar}  {tally.passed} of {tally.total} pass, {tally.failed} failing"
+
+
+def _result(outcome: Outcome) -> str:
+    if outcome.status == PASS:
+        return "✓ pass"
+    if outcome.status == FAIL:
+        return f"✗ {outcome.met} of {outcome.criteria} criteria met"
+    return "– not attempted"
+
+
+def start_hint(exercise: Exercise) -> str:
+    return f"start it in a namespace labelled {EXERCISE_LABEL}={exercise.id}: {exercise.page}"
+
+
+def outcome_from_report(exercise: Exercise, report: Report, attempted: bool, note: str = "") -> Outcome:
+    """An outcome from a checker's report; a report on a namespace the reader never made is not an attempt."""
+    met = sum(r.status == "pass" for r in report.results)
+    first = report.first_failure
+    hint = first.failure.hint if first and first.failure else ""
+    if not attempted:
+        return Outcome(exercise, NOT_ATTEMPTED, None, met, len(report.results), start_hint(exercise), note)
+    status = PASS if report.passed else FAIL
+    return Outcome(exercise, status, report.namespace, met, len(report.results), "" if report.passed else hint, note)
+
+
+def run_checks(
+    cluster: Any,
+    exercises: list[Exercise],
+    attempts: Attempts,
+    load: Callable[[str], Checker],
+    check_all: bool = False,
+    order: list[str] | None = None,
+) -> Scorecard:
+    """Run the checker of every attempted exercise (every exercise with ``check_all``) and build the scorecard."""
+    jobs: list[tuple[Exercise, Checker, str, bool]] = []
+    outcomes: dict[str, Outcome] = {}
+    for exercise in exercises:
+        namespace = attempts.namespace(exercise.id)
+        if namespace is None and not check_all:
+            outcomes[exercise.id] = Outcome(exercise, NOT_ATTEMPTED, hint=start_hint(exercise))
+            continue
+        jobs.append((exercise, load(exercise.id), namespace or exercise.id, namespace is not None))
+    with ThreadPoolExecutor(max_workers=PARALLEL_CHECKS) as pool:
+        reports = list(pool.map(lambda job: job[1].run(cluster, job[2]), jobs))
+    for (exercise, _, _, attempted), report in zip(jobs, reports, strict=True):
+        others = attempts.others(exercise.id)
+        note = f"also found {', '.join(others)}; the newest was checked" if others else ""
+        outcomes[exercise.id] = outcome_from_report(exercise, report, attempted, note)
+    return Scorecard([outcomes[e.id] for e in exercises], order=order or [], warnings=list(attempts.unknown_labels))
+
+
+def load(exercise_id: str, folder: Path) -> Checker:
+    """The checker of the exercise in ``folder``."""
+    return parts.Exercise(exercise_id, folder).checker()
+
+
+def assess(
+    cluster: Any,
+    exercises: list[Exercise],
+    selector: str | None = None,
+    check_all: bool = False,
+    order: list[str] | None = None,
+) -> Scorecard:
+    """Find the reader's namespaces (only those matching ``selector``, if given) and check them."""
+    attempts = find_attempts(list_namespaces(cluster, selector), [e.id for e in exercises])
+    folders = {e.id: e.directory for e in exercises}
+    return run_checks(cluster, exercises, attempts, lambda i: load(i, folders[i]), check_all=check_all, order=order)
