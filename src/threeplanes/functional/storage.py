@@ -14,6 +14,7 @@ from typing import Any
 import graphviz
 
 from threeplanes.kit.graph import Diagram
+from threeplanes.kit.pods import pod_log
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, is_ready, named, wait_for
 
@@ -128,7 +129,7 @@ def wait_for_pod(
 def wait_for_logs(cluster: Any, namespace: str, name: str, timeout: float = 60) -> str:
     """Wait until pod ``name`` has run to completion, then return what it printed (real containers only)."""
     wait_for_pod(cluster, namespace, name, lambda p: p.status.phase in ("Succeeded", "Failed"), "finished", timeout)
-    return cluster.core.read_namespaced_pod_log(name, namespace)
+    return pod_log(cluster, namespace, name)
 
 
 def scheduling_message(pod: Any) -> str:

@@ -10,7 +10,6 @@ hand-kept list of kinds can miss one.
 from __future__ import annotations
 
 import atexit
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from kubernetes import client
 
 from threeplanes.errors import WaitTimeout
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL
+from threeplanes.provision.existing import KubernetesApi, resource_paths
 
 
 @contextmanager
@@ -48,32 +48,18 @@ class Kind:
         return f"{base}/{self.plural}" + (f"/{name}" if name else "")
 
 
-def _get(api_client: client.ApiClient, path: str, **query: str) -> Any:
-    """GET a raw API path and return its JSON body."""
-    response = api_client.call_api(
-        path,
-        "GET",
-        query_params=list(query.items()),
-        header_params={"Accept": "application/json"},
-        auth_settings=["BearerToken"],
-        _preload_content=False,
-        _request_timeout=20,
-    )
-    return json.loads(response.data)
+def api_of(api_client: client.ApiClient) -> KubernetesApi:
+    """Raw GET and DELETE of API paths over the lab kit's client (the discovery provisioning uses too)."""
+    return KubernetesApi(api_client=api_client)
 
 
 @cache
 def kinds(api_client: client.ApiClient) -> list[Kind]:
     """Every kind the API serves that can be listed and deleted, at each group's preferred version."""
-    versions = ["v1"] + [g["preferredVersion"]["groupVersion"] for g in _get(api_client, "/apis")["groups"]]
-    found = []
-    for version in versions:
-        path = "/api/v1" if version == "v1" else f"/apis/{version}"
-        for resource in _get(api_client, path)["resources"]:
-            verbs = set(resource.get("verbs", []))
-            if "/" not in resource["name"] and {"list", "delete"} <= verbs:
-                found.append(Kind(version, resource["name"], resource["kind"], resource["namespaced"]))
-    return found
+    return [
+        Kind(base.removeprefix("/apis/").removeprefix("/api/"), r["name"], r["kind"], r["namespaced"])
+        for base, r in resource_paths(api_of(api_client))
+    ]
 
 
 @dataclass(frozen=True)
@@ -92,7 +78,7 @@ def cluster_scoped(cluster: Any, selector: str) -> list[Owned]:
     for kind in kinds(cluster.api_client):
         if kind.namespaced:
             continue
-        for item in _get(cluster.api_client, kind.path(), labelSelector=selector).get("items", []):
+        for item in api_of(cluster.api_client).get(kind.path(), {"labelSelector": selector}).get("items", []):
             metadata = item["metadata"]
             found.append(Owned(kind, metadata["name"], metadata.get("labels") or {}))
     return found
@@ -121,15 +107,8 @@ def delete_owned(cluster: Any, selector: str, timeout: float = 60) -> list[str]:
 def _delete(cluster: Any, obj: Owned, delete_node: Any) -> None:
     if obj.kind.kind == "Node":
         delete_node(cluster, obj.name, wait=False)
-        return
-    with ignore_missing():
-        cluster.api_client.call_api(
-            obj.kind.path(obj.name),
-            "DELETE",
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _request_timeout=20,
-        )
+    else:
+        api_of(cluster.api_client).delete(obj.kind.path(obj.name))
 
 
 def delete_stale(cluster: Any, owner: str) -> list[str]:

@@ -118,12 +118,15 @@ def remove_labelled(api: Api, selector: str = PART_OF_SELECTOR) -> list[str]:
 class KubernetesApi:
     """``Api`` over the official client, for the book's kubeconfig."""
 
-    def __init__(self, kubeconfig: Path) -> None:
+    def __init__(self, kubeconfig: Path | None = None, api_client: Any = None) -> None:
+        """Over the client of ``kubeconfig``, or over an ``api_client`` already made (the lab kit's)."""
         from kubernetes import client, config
 
-        configuration = client.Configuration()
-        config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
-        self.client = client.ApiClient(configuration)
+        if api_client is None:
+            configuration = client.Configuration()
+            config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+            api_client = client.ApiClient(configuration)
+        self.client = api_client
         self.api_exception = client.ApiException
 
     def get(self, path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
