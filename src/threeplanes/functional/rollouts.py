@@ -33,12 +33,12 @@ def revision(replicaset: Any) -> int:
 def replicaset_counts(replicasets: list[Any]) -> Counts:
     """Ready pods per ReplicaSet (by name), plus the pods asked for, existing and available in all.
 
-    ``asked`` sums the ReplicaSets' ``spec.replicas``: the number the Deployment controller keeps
-    at or under ``replicas + maxSurge``. ``pods`` counts the pods that exist and are not being deleted (``status.replicas``):
-    it follows ``asked`` but, summed over ReplicaSets whose statuses are written at different
-    moments, can briefly run ahead of it. ``available`` counts
-    those ready for at least ``minReadySeconds``: the number it keeps at or over
-    ``replicas - maxUnavailable``.
+    ``asked`` sums the ReplicaSets' ``spec.replicas``: the number the Deployment controller
+    keeps at or under ``replicas + maxSurge``. ``pods`` counts the pods that exist and are not
+    being deleted (``status.replicas``): it follows ``asked`` but, summed over ReplicaSets whose
+    statuses are written at different moments, can briefly run ahead of it. ``available``
+    counts those ready for at least ``minReadySeconds``: the number the controller keeps at or
+    over ``replicas - maxUnavailable`` as long as no pod fails by itself.
     """
     counts = {rs.metadata.name: rs.status.ready_replicas or 0 for rs in sorted(replicasets, key=revision)}
     counts["asked"] = sum(rs.spec.replicas or 0 for rs in replicasets)
