@@ -3,7 +3,13 @@
 from typing import Any
 
 from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
-from threeplanes.functional.services import endpoint_slices, ready_endpoints
+from threeplanes.functional.services import (
+    endpoint_slices,
+    is_headless,
+    ready_endpoints,
+    resolve_target_port,
+    serving_port,
+)
 from threeplanes.kit.graph import selects
 from threeplanes.kit.wait import is_ready, rollout_complete, rollout_state
 
@@ -117,22 +123,49 @@ def listens_on_80(ctx: Context) -> Failure | None:
     return None
 
 
-def reaches_container(ctx: Context) -> Failure | None:
-    target = service_port(ctx).target_port
-    ports = container_ports(ctx)
-    listening = " or ".join(f"{p.container_port} (named {p.name})" if p.name else str(p.container_port) for p in ports)
-    if isinstance(target, int) or str(target).isdigit():
-        if int(target) in {p.container_port for p in ports}:
-            return None
+def has_cluster_ip(ctx: Context) -> Failure | None:
+    if is_headless(service(ctx)):
         return Failure(
-            f"targetPort {target}",
-            f"targetPort {target} but the container listens on {listening}: point targetPort there",
+            "the Service is headless (clusterIP: None): it has no virtual IP, so nothing answers on frontend:80; "
+            "its name resolves to the pods themselves, which listen on their own port",
+            "remove clusterIP: None so that the Service gets a cluster IP (it cannot be changed on an existing "
+            f"Service: kubectl delete service {SERVICE} -n {ctx.namespace}, then apply it again)",
         )
-    if target in {p.name for p in ports}:
-        return None
+    return None
+
+
+def describe_ports(ports: list[Any]) -> str:
+    return " or ".join(f"{p.container_port} (named {p.name})" if p.name else str(p.container_port) for p in ports)
+
+
+def reaches_container(ctx: Context) -> Failure | None:
+    """The targetPort must reach the port the container's server listens on (its arguments say which),
+    by number or through the name of a declared port."""
+    target = service_port(ctx).target_port
+    containers = deployment(ctx).spec.template.spec.containers
+    for container in containers:
+        reached = resolve_target_port(target, PORT, container)
+        listening = serving_port(container)
+        declared = {p.container_port for p in container.ports or []}
+        # A program whose port its arguments do not say is judged by what it declares.
+        if reached is not None and reached == listening or (listening is None and reached in declared):
+            return None
+    ports = container_ports(ctx)
+    servers = sorted({port for c in containers if (port := serving_port(c)) is not None})
+    listens = " and ".join(map(str, servers)) if servers else describe_ports(ports)
+    names = ", ".join(p.name for p in ports if p.name)
+    reached = {resolve_target_port(target, PORT, c) for c in containers} - {None}
+    if not reached:
+        return Failure(
+            f"targetPort {target!r}, a name no container port carries",
+            f"the container listens on {listens} (declared ports: {describe_ports(ports)}): use one of those names "
+            "or numbers",
+        )
+    by_name = f" (the port named {target})" if not str(target).isdigit() else ""
     return Failure(
-        f"targetPort {target!r}, a name no container port carries",
-        f"the container's ports are {listening}: use one of those names or numbers",
+        f"targetPort {target} reaches port {', '.join(map(str, sorted(reached)))}{by_name}",
+        f"targetPort {target} but the container listens on {listens}: point targetPort there"
+        + (f" (by number, or by the name {names})" if names else ""),
     )
 
 
@@ -160,11 +193,14 @@ SELECTS = Criterion(
     "Its selector picks the frontend pods, and only those", selects_frontend, needs=(ROLLED_OUT, EXISTS)
 )
 PORT_80 = Criterion("Clients reach it on port 80", listens_on_80, needs=(EXISTS,))
-TARGET = Criterion("Its targetPort is a port the container listens on", reaches_container, needs=(ROLLED_OUT, PORT_80))
+CLUSTER_IP = Criterion("It has a cluster IP clients can call (it is not headless)", has_cluster_ip, needs=(EXISTS,))
+TARGET = Criterion(
+    "Its targetPort reaches the port the container's server listens on", reaches_container, needs=(ROLLED_OUT, PORT_80)
+)
 ENDPOINTS = Criterion(
-    "Every frontend pod is a ready endpoint of the Service", ready_endpoints_match, needs=(SELECTS, TARGET)
+    "Every frontend pod is a ready endpoint of the Service", ready_endpoints_match, needs=(SELECTS, TARGET, CLUSTER_IP)
 )
 
 CHECKER = Checker(
-    "Put a Service in front of the frontend pods", [ROLLED_OUT, EXISTS, SELECTS, PORT_80, TARGET, ENDPOINTS]
+    "Put a Service in front of the frontend pods", [ROLLED_OUT, EXISTS, SELECTS, PORT_80, CLUSTER_IP, TARGET, ENDPOINTS]
 )

@@ -102,20 +102,37 @@ def claim_bound(ctx: Context) -> Failure | None:
     return Failure(f"the claim is {pvc.status.phase}{why}", f"kubectl describe pvc {CLAIM} -n {ctx.namespace}")
 
 
-def mounting_pods(ctx: Context) -> list:
+def naming_pods(ctx: Context) -> list:
+    """Live pods whose volumes name the claim (mounted or not)."""
     pods = ctx.cluster.core.list_namespaced_pod(ctx.namespace).items
     return [p for p in pods if CLAIM in claim_names(p) and not p.metadata.deletion_timestamp]
 
 
+def mounts_in_a_container(pod) -> bool:
+    """True when a container (or an init container) of ``pod`` mounts the volume that holds the claim."""
+    volumes = {
+        v.name
+        for v in pod.spec.volumes or []
+        if v.persistent_volume_claim and v.persistent_volume_claim.claim_name == CLAIM
+    }
+    every = [*(pod.spec.init_containers or []), *pod.spec.containers]
+    return any(m.name in volumes for c in every for m in c.volume_mounts or [])
+
+
+def mounting_pods(ctx: Context) -> list:
+    """Live pods in which a container really mounts the claim."""
+    return [p for p in naming_pods(ctx) if mounts_in_a_container(p)]
+
+
 def pod_mounts_claim(ctx: Context) -> Failure | None:
     if mounting_pods(ctx):
-        mounted = [p for p in mounting_pods(ctx) if mounts_in_a_container(p)]
-        if not mounted:
-            return Failure(
-                f"pod {mounting_pods(ctx)[0].metadata.name} lists the claim in its volumes, but no container mounts it",
-                "add a volumeMounts entry (name of the volume, mountPath) to the container",
-            )
         return None
+    if naming := naming_pods(ctx):
+        return Failure(
+            f"pod {naming[0].metadata.name} lists the claim in its volumes, but no container mounts it",
+            "add a volumeMounts entry (name of the volume, mountPath) to the container (a pod's containers cannot "
+            "be edited: delete the pod and create it again)",
+        )
     pods = ctx.cluster.core.list_namespaced_pod(ctx.namespace).items
     if not pods:
         return Failure("no pod in the namespace", f"run a pod whose volumes include persistentVolumeClaim: {CLAIM}")
@@ -127,24 +144,19 @@ def pod_mounts_claim(ctx: Context) -> Failure | None:
     )
 
 
-def mounts_in_a_container(pod) -> bool:
-    volumes = {
-        v.name
-        for v in pod.spec.volumes or []
-        if v.persistent_volume_claim and v.persistent_volume_claim.claim_name == CLAIM
-    }
-    return any(m.name in volumes for c in pod.spec.containers for m in c.volume_mounts or [])
-
-
 def pod_runs(ctx: Context) -> Failure | None:
+    """A pod that mounts the claim is Ready; a pod that only names it does not count."""
     pods = mounting_pods(ctx)
     if any(is_ready(p) for p in pods):
         return None
     pod = pods[0]
     why = scheduling_message(pod)
+    others = [p.metadata.name for p in naming_pods(ctx) if p not in pods and is_ready(p)]
+    note = f" (pod {others[0]} runs, but does not mount the claim)" if others else ""
     return Failure(
-        f"pod {pod.metadata.name} is {pod.status.phase}" + (f": {why}" if why else ""),
-        f"kubectl describe pod {pod.metadata.name} -n {ctx.namespace} says what it waits for",
+        f"pod {pod.metadata.name}, which mounts the claim, is {pod.status.phase}" + (f": {why}" if why else "") + note,
+        f"kubectl describe pod {pod.metadata.name} -n {ctx.namespace} says what it waits for; fix that in the pod's "
+        "manifest, delete the pod and create it again",
     )
 
 
@@ -153,6 +165,6 @@ EXISTS = Criterion("A claim named data exists", claim_exists)
 MATCHES = Criterion("The claim asks for what the volume offers", claim_matches, needs=(VOLUME, EXISTS))
 BOUND = Criterion("The claim is bound to the volume", claim_bound, needs=(MATCHES,))
 MOUNTS = Criterion("A pod mounts the claim", pod_mounts_claim, needs=(EXISTS,))
-RUNS = Criterion("That pod is running", pod_runs, needs=(BOUND, MOUNTS))
+RUNS = Criterion("A pod that mounts it is running", pod_runs, needs=(BOUND, MOUNTS))
 
 CHECKER = Checker("Claim a pre-provisioned volume", [VOLUME, EXISTS, MATCHES, BOUND, MOUNTS, RUNS])

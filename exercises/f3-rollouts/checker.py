@@ -52,22 +52,35 @@ def history_kept(ctx: Context) -> Failure | None:
     return None
 
 
+def undo_command(ctx: Context) -> str:
+    """The rollback that leads to release 1.1 from where the reader is: to its revision when one holds it."""
+    good = sorted(revision(rs) for rs in replicasets(ctx) if release(rs.spec.template) == (GOOD, "128Mi"))
+    where = f" --to-revision={good[-1]}" if good else " --to-revision=<the revision of release 1.1>"
+    resume = (
+        f"kubectl rollout resume deployment/{NAME} -n {ctx.namespace}, then " if deployment(ctx).spec.paused else ""
+    )
+    return f"{resume}kubectl rollout undo deployment/{NAME}{where} -n {ctx.namespace}"
+
+
 def runs_good_release(ctx: Context) -> Failure | None:
     version, memory = release(deployment(ctx).spec.template)
     if version == GOOD and memory == "128Mi":
         return None
     saw = f"the pod template runs APP_VERSION={version} and requests {memory} of memory"
+    paused = (
+        " (and the rollout is paused: a paused Deployment cannot be rolled back)" if deployment(ctx).spec.paused else ""
+    )
     if version == BROKEN or memory == "512Gi":
         return Failure(
-            f"{saw}: that is still release {BROKEN}, whose pods fit on no node",
-            f"roll back to the previous revision: kubectl rollout undo deployment/{NAME} -n {ctx.namespace}",
+            f"{saw}: that is still release {BROKEN}"
+            + (", whose pods fit on no node" if memory == "512Gi" else "")
+            + paused,
+            f"roll back to release {GOOD}: {undo_command(ctx)}",
         )
-    good = [revision(rs) for rs in replicasets(ctx) if release(rs.spec.template) == (GOOD, "128Mi")]
-    where = f"--to-revision={good[0]}" if good else "--to-revision=<the revision of release 1.1>"
     return Failure(
-        f"{saw}, not release {GOOD}" + (": you rolled back one release too far" if version == "1.0" else ""),
+        f"{saw}, not release {GOOD}" + (": you rolled back one release too far" if version == "1.0" else "") + paused,
         f"kubectl rollout history deployment/{NAME} lists the revisions; release {GOOD} is the one to go back to: "
-        f"kubectl rollout undo deployment/{NAME} {where} -n {ctx.namespace}",
+        f"{undo_command(ctx)}",
     )
 
 

@@ -8,7 +8,7 @@ CronJob ``nightly-report`` that runs once a night, between 22:00 and 06:00.
 
 from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
 from threeplanes.functional.compose import ROOT_CA, daily_times
-from threeplanes.functional.services import ready_endpoints
+from threeplanes.functional.services import is_headless, ready_endpoints, resolve_target_port, serving_port
 from threeplanes.kit.wait import rollout_complete, rollout_state
 
 KEY = "GREETING"
@@ -62,19 +62,29 @@ def configmap_holds_greeting(ctx: Context) -> Failure | None:
 # --- The Deployment --------------------------------------------------------------------------
 
 
+def greeting_sources(container) -> list[tuple[str, str | None]]:
+    """Where one container gets GREETING, strongest first: an ``env`` entry wins over ``envFrom``.
+
+    ('ref', 'name/key') or ('literal', value) from ``env``; ('from', 'name') for each ConfigMap its
+    ``envFrom`` takes whole (without a prefix), in order; empty when nothing sets it.
+    """
+    for env in container.env or []:
+        if env.name == KEY:
+            ref = env.value_from.config_map_key_ref if env.value_from else None
+            return [("ref", f"{ref.name}/{ref.key}")] if ref is not None else [("literal", env.value)]
+    return [
+        ("from", src.config_map_ref.name) for src in container.env_from or [] if src.config_map_ref and not src.prefix
+    ]
+
+
 def greeting_source(ctx: Context) -> tuple[str, str | None]:
-    """How the containers get GREETING: ('ref', 'name/key'), ('from', 'name'), ('literal', value) or ('none', None)."""
-    for container in containers(ctx):
-        for env in container.env or []:
-            if env.name == KEY:
-                ref = env.value_from.config_map_key_ref if env.value_from else None
-                if ref is not None:
-                    return "ref", f"{ref.name}/{ref.key}"
-                return "literal", env.value
-        for source in container.env_from or []:
-            if source.config_map_ref is not None and not source.prefix:
-                return "from", source.config_map_ref.name
-    return "none", None
+    """How the web containers get GREETING: the first container that reads it from ConfigMap greeting
+    wins; otherwise what the first container that sets it at all does; ('none', None) if none does."""
+    found = [greeting_sources(c) for c in containers(ctx)]
+    for sources in found:
+        if sources and sources[0] in {("ref", f"greeting/{KEY}"), ("from", "greeting")}:
+            return sources[0]
+    return next((sources[0] for sources in found if sources), ("none", None))
 
 
 def reads_greeting(ctx: Context) -> Failure | None:
@@ -85,9 +95,12 @@ def reads_greeting(ctx: Context) -> Failure | None:
     saw = {
         "ref": f"{KEY} reads ConfigMap {what} (name/key)",
         "from": f"the containers take their environment from ConfigMap {what}",
-        "literal": f"{KEY} is written in the pod template as the literal {what!r}, not read from the ConfigMap",
+        "literal": f"{KEY} is written in the pod template as the literal {what!r}, not read from the ConfigMap "
+        "(an env entry wins over envFrom)",
         "none": f"no container of Deployment web sets {KEY}",
     }[how]
+    if how == "literal":
+        fix += f", or remove the literal {KEY} from env so that envFrom's value counts"
     return Failure(saw, fix)
 
 
@@ -132,6 +145,12 @@ def service_on_80(ctx: Context) -> Failure | None:
     ports = [p.port for p in service.spec.ports or []]
     if 80 not in ports:
         return Failure(f"Service web listens on {ports}", "the brief says port 80: set spec.ports[].port to 80")
+    if is_headless(service):
+        return Failure(
+            "Service web is headless (clusterIP: None): it has no virtual IP, so nothing answers on web:80",
+            "remove clusterIP: None from the score (an existing Service keeps it: kubectl delete service web "
+            f"-n {ctx.namespace}, then apply the score again)",
+        )
     return None
 
 
@@ -148,24 +167,31 @@ def service_selects_pods(ctx: Context) -> Failure | None:
     return None
 
 
-def declared_ports(ctx: Context) -> tuple[set[int], set[str]]:
-    ports = [p for c in containers(ctx) for p in c.ports or []]
-    return {p.container_port for p in ports}, {p.name for p in ports if p.name}
+def describe_declared(containers_: list) -> str:
+    ports = [p for c in containers_ for p in c.ports or []]
+    return ", ".join(f"{p.container_port} ({p.name})" if p.name else str(p.container_port) for p in ports) or "none"
 
 
-def forwards_to_declared_port(ctx: Context) -> Failure | None:
-    numbers, names = declared_ports(ctx)
+def forwards_to_serving_port(ctx: Context) -> Failure | None:
+    """Port 80's targetPort must reach the port a web container's server listens on: what its arguments
+    say (agnhost netexec's --http-port), or, for a program whose port they do not say, a declared port."""
+    web = containers(ctx)
     for port in read(ctx, "service").spec.ports:
         if port.port != 80:
             continue
+        for container in web:
+            reached = resolve_target_port(port.target_port, port.port, container)
+            listening = serving_port(container)
+            declared = {p.container_port for p in container.ports or []}
+            if reached is not None and reached == listening or (listening is None and reached in declared):
+                return None
         target = port.target_port if port.target_port is not None else port.port
-        if target in numbers or target in names or str(target) in {str(n) for n in numbers}:
-            return None
-        declared = ", ".join([*map(str, sorted(numbers)), *sorted(names)]) or "no port at all"
+        servers = sorted({n for c in web if (n := serving_port(c)) is not None})
+        listens = f"the web server listens on {' and '.join(map(str, servers))}" if servers else "no declared port"
         return Failure(
-            f"port 80 forwards to targetPort {target}, which the web containers do not declare ({declared})",
-            "set targetPort to the port the containers listen on (8080 for agnhost netexec), and declare it in "
-            "the container's ports",
+            f"port 80 forwards to targetPort {target}, but {listens} (declared ports: {describe_declared(web)})",
+            "set targetPort to the port the server listens on (its arguments say it: netexec --http-port=8080 "
+            "listens on 8080), by number or by the name of a containerPort that says the same number",
         )
     return None
 
@@ -222,9 +248,11 @@ WEB = criteria.deployment_exists("web", hint="add to your score a Deployment nam
 READS = Criterion("Its pods read GREETING from the ConfigMap", reads_greeting, needs=(CONFIGMAP, WEB))
 REQUESTS = Criterion("Its containers request CPU and memory", requests_resources, needs=(WEB,))
 THREE = Criterion("It runs 3 ready replicas", three_ready, needs=(WEB,))
-SERVICE = Criterion("A Service named web listens on port 80", service_on_80)
+SERVICE = Criterion("A Service named web has a cluster IP and listens on port 80", service_on_80)
 SELECTS = Criterion("The Service selects the web pods", service_selects_pods, needs=(SERVICE, WEB))
-FORWARDS = Criterion("The Service forwards to a port the pods declare", forwards_to_declared_port, needs=(SELECTS,))
+FORWARDS = Criterion(
+    "The Service forwards to the port the web server listens on", forwards_to_serving_port, needs=(SELECTS,)
+)
 ENDPOINTS = Criterion("The Service has 3 ready endpoints", endpoints_ready, needs=(FORWARDS, THREE))
 CRONJOB = Criterion("A CronJob named nightly-report exists", cronjob_exists)
 NIGHTLY = Criterion("It runs once a night", runs_nightly, needs=(CRONJOB,))

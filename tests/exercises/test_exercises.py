@@ -38,6 +38,12 @@ def expectations(exercise: Exercise) -> dict:
 CASES = [pytest.param(e, id=e.id) for e in EXERCISES]
 WRONG_CASES = [pytest.param(e, case, id=f"{e.id}-{case}") for e in EXERCISES for case in expectations(e)["wrong"]]
 
+RIGHT_CASES = [
+    pytest.param(e, case, id=f"{e.id}-right-{case}", marks=by_exercise(e))
+    for e in EXERCISES
+    for case in expectations(e).get("right") or []
+]
+
 
 @contextmanager
 def scratch_namespace(cluster: Cluster, exercise: Exercise) -> Iterator[str]:
@@ -99,6 +105,19 @@ def test_wrong_answer_fails_with_a_specific_hint(exercise: Exercise, case: str, 
         report = run_until(live_cluster, namespace, exercise, lambda r: r.passed or mentions(r, words), timeout=60)
         assert not report.passed, f"the checker passed the wrong answer {case}:\n{report}"
         assert mentions(report, words), f"expected a hint mentioning {words!r}:\n{report}"
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize("exercise,case", RIGHT_CASES)
+def test_right_answer_passes(exercise: Exercise, case: str, live_cluster: Cluster, owned_by) -> None:
+    """A right answer written another way than the reference solution (``right/<case>``, listed in
+    ``expect.yaml`` under ``right:``) must pass too."""
+    owned_by(exercise.owner)
+    assert exercise.part(f"right/{case}"), f"expect.yaml lists right/{case}, which does not exist"
+    with scratch_namespace(live_cluster, exercise) as namespace:
+        exercise.apply(live_cluster, namespace, f"right/{case}")
+        report = run_until(live_cluster, namespace, exercise, lambda r: r.passed, timeout=90)
+        assert report.passed, f"the checker failed the right answer {case}:\n{report}"
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)

@@ -7,6 +7,7 @@ from kubernetes import client
 
 from threeplanes.functional.compose import (
     ROLES,
+    Evidence,
     Observed,
     add_score_objects,
     configmaps_read,
@@ -181,13 +182,32 @@ def test_evidence_comes_from_events_slices_and_pod_specs() -> None:
         ],
     )
     found = {role.kind: evidence(role, seen) for role in ROLES}
-    assert found["Deployment"] == "ScalingReplicaSet on Deployment/web"
-    assert found["Pod"] == "Scheduled on Pod/web-1-a"
-    assert found["Service"] == "EndpointSlice web-x for Service/web"
-    assert found["ConfigMap"] == "1 pod spec(s) read ConfigMap/greeting"
-    assert found["Job"] == "" and found["PersistentVolumeClaim"] == ""
+    assert found["Deployment"] == Evidence("deployment-controller", "event ScalingReplicaSet on Deployment/web")
+    assert found["Pod"] == Evidence("default-scheduler", "event Scheduled on Pod/web-1-a")
+    assert found["Service"] == Evidence("endpointslice-controller", "EndpointSlice web-x for Service/web")
+    assert found["ConfigMap"] == Evidence("declared", "1 pod spec(s) name ConfigMap/greeting; no kubelet event")
+    assert found["Job"] is None and found["PersistentVolumeClaim"] is None
+    seen.kinds = {"Deployment", "Pod", "ConfigMap", "Job"}
     table = promises_table(seen)
-    assert len(table.rows) == len(ROLES) == 8 and table.column("SEEN HERE")[-1] == "-"
+    assert [row[0] for row in table.rows] == [
+        "Deployment: pod template and update strategy",
+        "resources.requests in the pod template",
+        "ConfigMap, read through env",
+        "Job",
+    ], "one row per kind the namespace holds, none for the others"
+    assert table.column("KEPT BY") == ["deployment-controller", "default-scheduler", "declared", "-"]
+
+
+def test_a_kubelet_event_on_a_reading_pod_keeps_the_configmap_promise() -> None:
+    reader = client.V1Pod(
+        metadata=meta("web-1-a"),
+        spec=pod_spec(env_from=[client.V1EnvFromSource(config_map_ref=client.V1ConfigMapEnvSource(name="greeting"))]),
+    )
+    started = event("Pod", "web-1-a", "Started", source="kubelet")
+    role = next(r for r in ROLES if r.kind == "ConfigMap")
+    assert evidence(role, Observed(events=[started], pods=[reader])) == Evidence(
+        "kubelet", "event Started on Pod/web-1-a, which reads ConfigMap/greeting"
+    )
 
 
 def test_cron_fields_and_daily_times() -> None:
@@ -226,4 +246,4 @@ def test_the_root_ca_configmap_every_pod_mounts_is_not_evidence() -> None:
         )
     ]
     configmap_role = next(r for r in ROLES if r.kind == "ConfigMap")
-    assert evidence(configmap_role, Observed(pods=[root_ca_only])) == ""
+    assert evidence(configmap_role, Observed(pods=[root_ca_only])) is None

@@ -1,6 +1,8 @@
-"""Service helpers: endpoint states, the kubelet's Service variables, DNS names, HTTP logs."""
+"""Service helpers: endpoint states, DNS names, the port a server really listens on, HTTP logs."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 from kubernetes import client
 
@@ -12,7 +14,8 @@ from threeplanes.functional.services import (
     http_client_job,
     ready_endpoints,
     reply_counts,
-    service_env,
+    resolve_target_port,
+    serving_port,
 )
 
 
@@ -61,27 +64,6 @@ def test_endpoints_table_has_one_row_per_endpoint() -> None:
     assert t.column("PORTS") == ["http:8080", "http:8080"]
 
 
-def test_service_env_follows_the_kubelet_rules() -> None:
-    env = service_env([service("my-web", "10.0.0.9", [("http", 80, "TCP"), ("metrics", 9090, None)])])
-    assert env["MY_WEB_SERVICE_HOST"] == "10.0.0.9"
-    assert env["MY_WEB_SERVICE_PORT"] == "80"
-    assert env["MY_WEB_SERVICE_PORT_HTTP"] == "80"
-    assert env["MY_WEB_SERVICE_PORT_METRICS"] == "9090"
-    assert env["MY_WEB_PORT"] == "tcp://10.0.0.9:80"
-    assert env["MY_WEB_PORT_9090_TCP"] == "tcp://10.0.0.9:9090"
-    assert env["MY_WEB_PORT_80_TCP_PROTO"] == "tcp"
-    assert env["MY_WEB_PORT_80_TCP_PORT"] == "80"
-    assert env["MY_WEB_PORT_80_TCP_ADDR"] == "10.0.0.9"
-    assert len(env) == 4 + 2 * 4 + 1
-
-
-def test_service_env_skips_headless_services_and_unnamed_ports_get_no_named_variable() -> None:
-    assert service_env([service("db", "None", [(None, 5432, "TCP")])]) == {}
-    env = service_env([service("db", "10.0.0.3", [(None, 5432, "UDP")])])
-    assert env["DB_PORT"] == "udp://10.0.0.3:5432"
-    assert not [k for k in env if k.startswith("DB_SERVICE_PORT_")]
-
-
 def test_dns_name() -> None:
     assert dns_name(service("web", "10.0.0.9", [], namespace="shop")) == "web.shop.svc.cluster.local"
 
@@ -93,3 +75,21 @@ def test_http_client_job_and_its_log() -> None:
     log = "WEB_SERVICE_HOST=10.0.0.9\nWEB_SERVICE_PORT=80\nreply web-a\nreply web-b\nreply web-a\n"
     assert reply_counts(log) == {"web-a": 2, "web-b": 1}
     assert env_from_log(log) == {"WEB_SERVICE_HOST": "10.0.0.9", "WEB_SERVICE_PORT": "80"}
+
+
+def test_serving_port_reads_the_servers_own_arguments() -> None:
+    assert serving_port({"args": ["netexec", "--http-port=8080"]}) == 8080
+    assert serving_port({"args": ["netexec", "--http-port", "9000"]}) == 9000
+    assert serving_port({"command": ["/agnhost", "netexec"], "args": ["--http-port=81"]}) == 81
+    assert serving_port({"args": ["netexec"]}) == 8080, "netexec's default"
+    assert serving_port({"command": ["sleep", "3600"]}) is None, "unknown program: unknown port"
+    assert serving_port(SimpleNamespace(command=None, args=["netexec", "--http-port=80"])) == 80
+
+
+def test_resolve_target_port_by_number_by_name_and_by_default() -> None:
+    container = {"ports": [{"name": "http", "containerPort": 8080}]}
+    assert resolve_target_port("http", 80, container) == 8080
+    assert resolve_target_port(8080, 80, container) == 8080
+    assert resolve_target_port("8080", 80, container) == 8080
+    assert resolve_target_port(None, 80, container) == 80, "targetPort defaults to port"
+    assert resolve_target_port("web", 80, container) is None

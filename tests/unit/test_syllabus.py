@@ -39,7 +39,7 @@ def paths(item: str, key: str) -> list[str]:
 
 def covered_by(lab: Path) -> set[str]:
     """The items a lab's "Covers syllabus item(s) ..." sentence names (ranges such as F3–F8 expanded)."""
-    match = re.search(r"Covers syllabus items? (.*?)(?:\.\s|\.$|, and touches)", lab.read_text(), flags=re.S)
+    match = re.search(r"Covers\s+syllabus\s+items?\s+(.*?)(?:\.\s|\.$|, and touches)", lab.read_text(), flags=re.S)
     assert match, f"{lab.name} has no sentence 'Covers syllabus item(s) ...'"
     found: set[str] = set()
     for first, last in re.findall(r"([FCSMAU]\d+)(?:[–-]([FCSMAU]?\d+))?", match.group(1)):

@@ -49,7 +49,8 @@ def test_a_sample_is_kept_only_when_a_count_changes() -> None:
 def test_replicaset_counts_give_ready_pods_per_replicaset_and_totals() -> None:
     old = replicaset("web-old", 1, desired=5, pods=6, ready=6, available=6)
     new = replicaset("web-new", 2, desired=2, pods=1, ready=0, available=0)
-    assert replicaset_counts([new, old]) == {"web-old": 6, "web-new": 0, "pods": 7, "available": 6}
+    counts = replicaset_counts([new, old])
+    assert counts == {"web-old": 6, "web-new": 0, "asked": 7, "pods": 7, "available": 6}
     assert list(replicaset_counts([new, old]))[:2] == ["web-old", "web-new"], "ordered by revision"
     assert revision(new) == 2 and newest([old, new]) is new
 

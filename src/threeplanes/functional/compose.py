@@ -230,22 +230,20 @@ ROLES = [
     Role("ConfigMap, read through env", "ConfigMap", "F7 configuration and secrets", "kubelet"),
     Role("HorizontalPodAutoscaler", "HorizontalPodAutoscaler", "F8 horizontal scaling", "horizontal-pod-autoscaler"),
     Role("Job", "Job", "F4 batch execution", "job-controller"),
-    Role(
-        "PersistentVolumeClaim (not in this score)",
-        "PersistentVolumeClaim",
-        "F2 storage orchestration",
-        "persistentvolume-controller",
-    ),
+    Role("PersistentVolumeClaim", "PersistentVolumeClaim", "F2 storage orchestration", "persistentvolume-controller"),
 ]
+DECLARED = "declared"
 
 
 @dataclass
 class Observed:
-    """What the cluster recorded about a played score: its events, EndpointSlices and pods."""
+    """What the cluster recorded about a played score: its events, EndpointSlices and pods, and
+    the kinds of object the namespace holds."""
 
     events: Objects = field(default_factory=list)
     endpointslices: Objects = field(default_factory=list)
     pods: Objects = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)
 
 
 def observe(cluster: Any, namespace: str) -> Observed:
@@ -253,34 +251,67 @@ def observe(cluster: Any, namespace: str) -> Observed:
         events=cluster.core.list_namespaced_event(namespace).items,
         endpointslices=cluster.discovery.list_namespaced_endpoint_slice(namespace).items,
         pods=cluster.core.list_namespaced_pod(namespace).items,
+        kinds={kind for kind, _ in namespace_objects(cluster, namespace)},
     )
 
 
-def evidence(role: Role, seen: Observed) -> str:
-    """Where the cluster shows that ``role.keeper`` acted on an object of ``role.kind``; empty if nowhere."""
+@dataclass(frozen=True)
+class Evidence:
+    """What shows a role at work: ``by`` is the component that left the trace, or ``declared``
+    when the only trace is what the score itself wrote; ``what`` says where it is."""
+
+    by: str
+    what: str
+
+
+def evidence(role: Role, seen: Observed) -> Evidence | None:
+    """Where the cluster shows that ``role.keeper`` acted for an object of ``role.kind``.
+
+    An event its keeper wrote counts, and so does the label the EndpointSlice controller puts on
+    the slices it manages. A ConfigMap is read by the kubelet when it starts a container: an
+    event the kubelet wrote on a pod that reads the ConfigMap counts; without one (simulated
+    nodes write none), the pod specs that name it are only a declaration.
+    """
     for event in seen.events:
         if event.involved_object.kind == role.kind and reporter(event) == role.keeper:
-            return f"{event.reason} on {role.kind}/{event.involved_object.name}"
+            return Evidence(role.keeper, f"event {event.reason} on {role.kind}/{event.involved_object.name}")
     if role.kind == "Service":
         for eps in seen.endpointslices:
             if (eps.metadata.labels or {}).get(SLICE_MANAGER, "").startswith(role.keeper):
-                return f"EndpointSlice {eps.metadata.name} for Service/{eps.metadata.labels.get(SERVICE_NAME_LABEL)}"
+                service = eps.metadata.labels.get(SERVICE_NAME_LABEL)
+                return Evidence(role.keeper, f"EndpointSlice {eps.metadata.name} for Service/{service}")
     if role.kind == "ConfigMap":
-        read = {p.metadata.name: sorted(configmaps_read(p.spec) - {ROOT_CA}) for p in seen.pods}
-        readers = [names for names in read.values() if names]
-        if readers:
-            return f"{len(readers)} pod spec(s) read ConfigMap/{readers[0][0]}"
-    return ""
+        return _configmap_evidence(role, seen)
+    return None
+
+
+def _configmap_evidence(role: Role, seen: Observed) -> Evidence | None:
+    read = {p.metadata.name: sorted(configmaps_read(p.spec) - {ROOT_CA}) for p in seen.pods}
+    readers = {name: names for name, names in read.items() if names}
+    if not readers:
+        return None
+    configmap = next(iter(readers.values()))[0]
+    for event in seen.events:
+        pod = event.involved_object.name
+        if event.involved_object.kind == "Pod" and pod in readers and reporter(event) == role.keeper:
+            return Evidence(role.keeper, f"event {event.reason} on Pod/{pod}, which reads ConfigMap/{configmap}")
+    return Evidence(DECLARED, f"{len(readers)} pod spec(s) name ConfigMap/{configmap}; no kubelet event")
 
 
 def promises_table(seen: Observed) -> Table:
+    """One row per part of the score the namespace holds: its promise, who showed it kept, and where.
+
+    Parts whose kind the namespace does not hold get no row; a part with no trace reads ``-``.
+    """
+    present = [role for role in ROLES if role.kind in seen.kinds]
+    found = {role.kind: evidence(role, seen) for role in present}
     return table(
-        ROLES,
+        present,
         {
             "IN THE SCORE": lambda r: r.written,
             "PROMISE": lambda r: r.promise,
-            "KEPT BY": lambda r: r.keeper,
-            "SEEN HERE": lambda r: evidence(r, seen) or "-",
+            "KEPT BY": lambda r: found[r.kind].by if found[r.kind] else "-",
+            "SEEN HERE": lambda r: found[r.kind].what if found[r.kind] else "-",
         },
     )
 

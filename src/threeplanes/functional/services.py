@@ -5,11 +5,10 @@ it selects and whether each one is ready. kube-proxy on every node balances the 
 virtual IP over the ready ones. ``endpoint_states`` reads that list, ``wait_for_endpoints``
 watches it until it holds the pods a lab expects, and ``endpoints_table`` shows it.
 
-Two things a pod gets without asking are computed here from the API, by the rules the
-kubelet and the cluster DNS follow: the environment variables the kubelet injects for each
-Service that exists when a container starts (``service_env``), and a Service's DNS name
-(``dns_name``). On a simulated cluster no container starts and no DNS server runs, so a lab
-can show what they would be, not read them from a process.
+A Service's DNS name is ``dns_name``. What a client really reaches depends on the port the
+server in the pod listens on, which its command line says, not its declared ``containerPort``:
+``serving_port`` reads it for the book's web image, ``resolve_target_port`` follows a
+``targetPort`` by number or by name, and ``is_headless`` tells a Service with no virtual IP.
 
 ``set_pod_ready`` writes a pod's Ready condition through the status subresource, which is
 how a lab simulates a container that stops passing its readiness probe (``wait.holds_for``
@@ -138,43 +137,56 @@ def dns_name(service: Any, domain: str = CLUSTER_DOMAIN) -> str:
     return f"{service.metadata.name}.{service.metadata.namespace}.svc.{domain}"
 
 
-def _env_name(name: str) -> str:
-    return name.upper().replace("-", "_")
+# --- The port a server really listens on ------------------------------------------------------
+
+NETEXEC_DEFAULT_PORT = 8080  # agnhost netexec's --http-port default (test/images/agnhost/netexec)
 
 
-def service_env(services: Iterable[Any]) -> dict[str, str]:
-    """The variables the kubelet sets in a container for these Services (``<NAME>_SERVICE_HOST`` and the rest).
+def serving_port(container: Any) -> int | None:
+    """The HTTP port the container's server listens on, read from its command line; None if unknown.
 
-    Only Services with a cluster IP count. The kubelet passes the Services of the pod's own
-    namespace that exist when the container starts, plus ``kubernetes`` from ``default``.
+    A ``containerPort`` is a declaration that nothing checks; the server listens where its own
+    arguments say. This reads agnhost's ``netexec`` (the book's web image), which listens on
+    ``--http-port`` (``--http-port=N`` or ``--http-port N``), 8080 when the flag is absent. For
+    any other program it returns None.
     """
-    env: dict[str, str] = {}
-    for service in services:
-        ip = service.spec.cluster_ip
-        if not ip or ip == "None":
-            continue
-        prefix = _env_name(service.metadata.name)
-        ports = service.spec.ports or []
-        env[f"{prefix}_SERVICE_HOST"] = ip
-        env[f"{prefix}_SERVICE_PORT"] = str(ports[0].port)
-        for port in ports:
-            if port.name:
-                env[f"{prefix}_SERVICE_PORT_{_env_name(port.name)}"] = str(port.port)
-        env.update(_link_variables(prefix, ip, ports))
-    return env
+    words = [*(_field(container, "command") or []), *(_field(container, "args") or [])]
+    if "netexec" not in words:
+        return None
+    for index, word in enumerate(words):
+        if word.startswith("--http-port="):
+            return _port_number(word.split("=", 1)[1])
+        if word == "--http-port" and index + 1 < len(words):
+            return _port_number(words[index + 1])
+    return NETEXEC_DEFAULT_PORT
 
 
-def _link_variables(prefix: str, ip: str, ports: list[Any]) -> dict[str, str]:
-    """The Docker-link style variables: ``<NAME>_PORT``, ``<NAME>_PORT_<port>_<PROTO>`` and its parts."""
-    env: dict[str, str] = {}
-    for index, port in enumerate(ports):
-        protocol = port.protocol or "TCP"
-        url = f"{protocol.lower()}://{ip}:{port.port}"
-        if index == 0:
-            env[f"{prefix}_PORT"] = url
-        base = f"{prefix}_PORT_{port.port}_{protocol.upper()}"
-        env.update({base: url, f"{base}_PROTO": protocol.lower(), f"{base}_PORT": str(port.port), f"{base}_ADDR": ip})
-    return env
+def _field(container: Any, name: str) -> Any:
+    return container.get(name) if isinstance(container, dict) else getattr(container, name, None)
+
+
+def _port_number(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+def resolve_target_port(target: Any, service_port: int, container: Any) -> int | None:
+    """The container port a Service's ``targetPort`` reaches in ``container``: a number as is, a name
+    looked up in the container's declared ports (None when no port has that name)."""
+    if target is None:
+        return service_port
+    if isinstance(target, int) or str(target).isdigit():
+        return int(target)
+    for port in _field(container, "ports") or []:
+        name = port.get("name") if isinstance(port, dict) else port.name
+        number = port.get("containerPort") if isinstance(port, dict) else port.container_port
+        if name == target:
+            return number
+    return None
+
+
+def is_headless(service: Any) -> bool:
+    """True for a Service with ``clusterIP: None``: no virtual IP, so nothing answers on its port."""
+    return service.spec.cluster_ip == "None"
 
 
 # --- Real HTTP requests (only where containers run) --------------------------------------------
