@@ -53,7 +53,7 @@ def _get(api_client: client.ApiClient, path: str, **query: str) -> Any:
         "GET",
         query_params=list(query.items()),
         auth_settings=["BearerToken"],
-        response_type="object",
+        response_types_map={200: "object"},
         _return_http_data_only=False,
         _request_timeout=20,
     )
