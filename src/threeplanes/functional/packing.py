@@ -5,21 +5,35 @@ compares the sum with the node's *allocatable* resources. A pod fits when its ow
 does not exceed what is left. This module does the same sum from the pods, so a lab can show
 the scheduler's arithmetic: ``node_loads`` per node, ``requests_table`` as a table and
 ``packing_chart`` as one bar per node, each pod a block in it.
+
+Two facts the sums rest on. A pod marked for deletion (Terminating) still holds its requests
+until its kubelet (on the simulated cluster: kwok) confirms that its containers stopped and the
+pod object is removed; a finished pod (Succeeded or Failed) holds nothing. And the filter that
+decides whether a pod fits (NodeResourcesFit) adds real requests, zero for a container that
+declares none, while the scoring that ranks the nodes that fit counts such a container as
+100m CPU and 200 MiB (``NONZERO_CPU``, ``NONZERO_MEMORY``: pkg/scheduler/util's
+``DefaultMilliCPURequest`` and ``DefaultMemoryRequest``). ``History`` keeps every state a
+watch delivered, so a lab can show a state that lasted less than a second.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from kubernetes.utils import parse_quantity
 
+from threeplanes.errors import WaitTimeout
 from threeplanes.kit.resources import cpu, memory, millicores
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, is_ready, unschedulable_message, wait_for
+from threeplanes.kit.watch import ListWatch
 
 FINISHED = ("Succeeded", "Failed")
+NONZERO_CPU = Decimal("0.1")  # what node scoring counts for a container without a CPU request
+NONZERO_MEMORY = Decimal(200 * 2**20)  # ... and without a memory request (200 MiB)
 
 
 def pod_request(pod: Any, resource: str = "cpu") -> Decimal:
@@ -33,6 +47,18 @@ def pod_request(pod: Any, resource: str = "cpu") -> Decimal:
     init = max((requested(c) for c in pod.spec.init_containers or []), default=Decimal(0))
     overhead = parse_quantity((pod.spec.overhead or {}).get(resource, "0"))
     return max(running, init) + overhead
+
+
+def scoring_request(pod: Any, resource: str = "cpu") -> Decimal:
+    """What node scoring (LeastAllocated) counts for ``pod``: each container's request, or the
+    non-zero default where it declares none. (The filter counts ``pod_request``.)"""
+    default = NONZERO_CPU if resource == "cpu" else NONZERO_MEMORY
+
+    def counted(container: Any) -> Decimal:
+        requests = (container.resources and container.resources.requests) or {}
+        return parse_quantity(requests[resource]) if resource in requests else default
+
+    return sum((counted(c) for c in pod.spec.containers), Decimal(0))
 
 
 def holds_resources(pod: Any) -> bool:
@@ -170,3 +196,33 @@ def wait_for_adoption(cluster: Any, namespace: str, name: str, owner: str, timeo
         field_selector=f"metadata.name={name}",
     )
     return found[0]
+
+
+class History:
+    """Every state a watch delivers of the objects ``list_fn(**list_kwargs)`` returns, kept
+    after they are deleted: created before the objects, it sees states too short to catch
+    with a list."""
+
+    def __init__(self, list_fn: Any, **list_kwargs: Any) -> None:
+        self.states: dict[tuple[str, str], Any] = {}  # (name, resourceVersion) -> that state
+        self._watch = ListWatch(list_fn, on_change=self._record, **list_kwargs)
+
+    def _record(self, objects: Objects) -> None:
+        for obj in objects:
+            self.states.setdefault((obj.metadata.name, obj.metadata.resource_version), obj)
+
+    def seen(self, condition: Any) -> Objects:
+        """The states, oldest first, that satisfy ``condition``."""
+        return [s for s in self.states.values() if condition(s)]
+
+    def wait(self, condition: Any, what: str, timeout: float = 30) -> Any:
+        """Follow the watch until some state satisfies ``condition``; return the first that did."""
+        if not self._watch.follow(lambda _: bool(self.seen(condition)), time.monotonic() + timeout):
+            raise WaitTimeout(f"Waited {timeout:g} s for {what}; it did not happen.")
+        return self.seen(condition)[0]
+
+    def follow(self, until: Any, what: str, timeout: float = 30) -> Objects:
+        """Follow the watch until ``until(objects now)`` holds; return the objects now."""
+        if not self._watch.follow(until, time.monotonic() + timeout):
+            raise WaitTimeout(f"Waited {timeout:g} s for {what}; it did not happen.")
+        return self._watch.objects
