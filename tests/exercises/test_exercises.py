@@ -2,7 +2,8 @@
 
 An exercise lives in ``exercises/<id>/`` (see ``threeplanes.checking.exercises``);
 ``expect.yaml`` names the words the hint must contain for the empty namespace and for each
-wrong case. The checker must pass on the solution and never on the others. The cases of one
+wrong case, and lists under ``right`` the right answers written another way (``right/<case>``).
+The checker must pass on the solution and the right answers, and never on the others. The cases of one
 exercise run one after another on one worker (``xdist_group``), since they share its setup's
 cluster-scoped names; different exercises run side by side.
 """
@@ -43,6 +44,11 @@ WRONG_CASES = [
     pytest.param(e, case, id=f"{e.id}-{case}", marks=by_exercise(e))
     for e in EXERCISES
     for case in expectations(e)["wrong"]
+]
+RIGHT_CASES = [
+    pytest.param(e, case, id=f"{e.id}-{case}", marks=by_exercise(e))
+    for e in EXERCISES
+    for case in expectations(e).get("right", [])
 ]
 
 
@@ -111,6 +117,18 @@ def test_wrong_answer_fails_with_a_specific_hint(
         assert mentions(report, words), f"expected a hint mentioning {words!r}:\n{report}"
 
 
+@pytest.mark.cluster
+@pytest.mark.parametrize("exercise,case", RIGHT_CASES)
+def test_right_answer_passes(exercise: Exercise, case: str, live_cluster: Cluster, owned_by) -> None:
+    """A right answer written another way than the solution (another selector form, toleration
+    operator, place for a value) must pass too: the checker judges behaviour, not spelling."""
+    owned_by(exercise.owner)
+    with scratch_namespace(live_cluster, exercise) as namespace:
+        exercise.apply(live_cluster, namespace, f"right/{case}")
+        report = run_until(live_cluster, namespace, exercise, lambda r: r.passed, timeout=90)
+        assert report.passed, f"the checker failed the right answer {case}:\n{report}"
+
+
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
 def test_exercise_is_complete(exercise: Exercise) -> None:
     assert (exercise.folder / "exercise.md").exists()
@@ -119,3 +137,5 @@ def test_exercise_is_complete(exercise: Exercise) -> None:
     assert cases["empty"] and len(cases["wrong"]) >= 2, "an empty-namespace hint and at least two wrong answers"
     for case in cases["wrong"]:
         assert exercise.part(f"wrong/{case}"), case
+    for case in cases.get("right", []):
+        assert exercise.part(f"right/{case}"), case

@@ -226,3 +226,104 @@ class History:
         if not self._watch.follow(until, time.monotonic() + timeout):
             raise WaitTimeout(f"Waited {timeout:g} s for {what}; it did not happen.")
         return self._watch.objects
+
+
+# --- What the scheduler allows: selectors, node affinity, tolerations -------------------------
+
+
+def _get(obj: Any, snake: str, camel: str) -> Any:
+    """A field of a client model (snake_case attribute) or of a manifest dict (camelCase key)."""
+    if isinstance(obj, dict):
+        return obj.get(camel)
+    return getattr(obj, snake, None)
+
+
+def _expression_holds(expression: Any, value: str | None) -> bool:
+    operator, values = _get(expression, "operator", "operator"), _get(expression, "values", "values") or []
+    if operator == "In":
+        return value is not None and value in values
+    if operator == "NotIn":
+        return value is None or value not in values
+    if operator == "Exists":
+        return value is not None
+    if operator == "DoesNotExist":
+        return value is None
+    if operator in ("Gt", "Lt") and value is not None and values:
+        try:
+            number, bound = int(value), int(values[0])
+        except ValueError:
+            return False
+        return number > bound if operator == "Gt" else number < bound
+    return False
+
+
+def selector_matches(selector: Any, labels: dict[str, str] | None) -> bool:
+    """Whether a label selector (``matchLabels`` and ``matchExpressions``) selects ``labels``.
+
+    An empty selector selects everything; a missing one (None) selects nothing, as in a
+    topology spread constraint or a PodDisruptionBudget.
+    """
+    if selector is None:
+        return False
+    labels = labels or {}
+    match_labels = _get(selector, "match_labels", "matchLabels") or {}
+    expressions = _get(selector, "match_expressions", "matchExpressions") or []
+    return all(labels.get(k) == v for k, v in match_labels.items()) and all(
+        _expression_holds(e, labels.get(_get(e, "key", "key"))) for e in expressions
+    )
+
+
+def tolerates(toleration: Any, taint: Any) -> bool:
+    """Whether one toleration tolerates one taint (the rules of the API's ``ToleratesTaint``)."""
+    effect = _get(toleration, "effect", "effect")
+    if effect and effect != _get(taint, "effect", "effect"):
+        return False
+    key = _get(toleration, "key", "key")
+    if key and key != _get(taint, "key", "key"):
+        return False
+    if (_get(toleration, "operator", "operator") or "Equal") == "Exists":
+        return True
+    return (_get(toleration, "value", "value") or "") == (_get(taint, "value", "value") or "")
+
+
+def _node_affinity_allows(spec: Any, node: Any) -> bool:
+    affinity = _get(spec, "affinity", "affinity")
+    node_affinity = affinity and _get(affinity, "node_affinity", "nodeAffinity")
+    required = node_affinity and _get(
+        node_affinity,
+        "required_during_scheduling_ignored_during_execution",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+    )
+    if not required:
+        return True
+    labels, fields = node.metadata.labels or {}, {"metadata.name": node.metadata.name}
+    for term in _get(required, "node_selector_terms", "nodeSelectorTerms") or []:
+        expressions = _get(term, "match_expressions", "matchExpressions") or []
+        by_field = _get(term, "match_fields", "matchFields") or []
+        if not expressions and not by_field:
+            continue  # an empty term selects no node
+        if all(_expression_holds(e, labels.get(_get(e, "key", "key"))) for e in expressions) and all(
+            _expression_holds(e, fields.get(_get(e, "key", "key"))) for e in by_field
+        ):
+            return True
+    return False
+
+
+def allows_node(spec: Any, node: Any) -> bool:
+    """Whether a pod spec may be scheduled onto ``node`` as far as labels and taints go: its
+    nodeSelector and required node affinity select the node, and its tolerations tolerate every
+    ``NoSchedule`` and ``NoExecute`` taint of the node. (Resources are another matter.)"""
+    labels = node.metadata.labels or {}
+    selector = _get(spec, "node_selector", "nodeSelector") or {}
+    if any(labels.get(k) != v for k, v in selector.items()):
+        return False
+    if not _node_affinity_allows(spec, node):
+        return False
+    tolerations = _get(spec, "tolerations", "tolerations") or []
+    hard = [t for t in node.spec.taints or [] if t.effect in ("NoSchedule", "NoExecute")]
+    return all(any(tolerates(tol, t) for tol in tolerations) for t in hard)
+
+
+def allowed_nodes(spec: Any, nodes: Objects) -> list[str]:
+    """The names of the ``nodes`` a pod spec may land on (see ``allows_node``)."""
+    return sorted(n.metadata.name for n in nodes if allows_node(spec, n))
