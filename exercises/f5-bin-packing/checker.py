@@ -146,7 +146,9 @@ EXISTS = criteria.deployment_exists(
     NAME, hint=f"create a Deployment named {NAME} (kubectl apply -n {{namespace}} -f packed.yaml)"
 )
 SIX = Criterion(f"It asks for {REPLICAS} replicas", six_replicas, needs=(EXISTS,))
-PLACED = Criterion("Its pods may run on your two nodes and nowhere else", placed_on_exercise_nodes, needs=(NODES, EXISTS))
+PLACED = Criterion(
+    "Its pods may run on your two nodes and nowhere else", placed_on_exercise_nodes, needs=(NODES, EXISTS)
+)
 CPU = Criterion("Every container requests CPU", requests_cpu, needs=(EXISTS,))
 RUNNING = criteria.pods_ready(NAME, REPLICAS, needs=(NODES, SIX, PLACED, CPU), explain=explain_pending)
 NO_ROOM = Criterion("No node has room for a seventh", no_room_left, needs=(RUNNING,))

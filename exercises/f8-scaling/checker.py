@@ -89,7 +89,10 @@ def aims_at_cpu(ctx: Context) -> Failure | None:
 
 
 def requests_cpu(ctx: Context) -> Failure | None:
-    containers = deployment(ctx).spec.template.spec.containers
+    """Every container of the running pods requests CPU: read from the pods (what the HPA divides
+    by), where a limit alone or a LimitRange may have set the request, else from the template."""
+    pods = criteria.deployment_pods(ctx, NAME)
+    containers = pods[0].spec.containers if pods else deployment(ctx).spec.template.spec.containers
     bare = [c.name for c in containers if not ((c.resources and c.resources.requests) or {}).get("cpu")]
     if bare:
         autoscaler = hpa(ctx)
