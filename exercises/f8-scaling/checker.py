@@ -116,8 +116,8 @@ def measures(ctx: Context) -> Failure | None:
         why = f"{active.reason}: {active.message}" if active is not None else "no ScalingActive condition yet"
         return Failure(
             f"the HPA measures no CPU utilization ({why})",
-            "new pods are measured about 30 s after they start (metrics-server needs two samples): check again "
-            f"in a minute; if it lasts, kubectl describe hpa {NAME} -n {ctx.namespace}",
+            "new pods are measured 20 to 40 s after they start (metrics-server needs two samples, three with "
+            f"kwok): check again in a minute; if it lasts, kubectl describe hpa {NAME} -n {ctx.namespace}",
         )
     return None
 
