@@ -73,3 +73,28 @@ def test_scoring_counts_non_zero_defaults_and_the_filter_does_not() -> None:
         )
     )
     assert scoring_request(sized) == 2 and scoring_request(sized, "memory") == NONZERO_MEMORY
+
+
+def test_a_terminating_pod_holds_its_requests_until_it_is_gone_and_a_finished_one_does_not() -> None:
+    """What the F5 lab once got wrong under load: a pod marked for deletion still counts against its
+    node until the object is removed; only a finished pod (Succeeded, Failed) frees its request at once."""
+    from datetime import UTC, datetime
+
+    from threeplanes.functional.packing import node_loads
+
+    def bound(name: str, phase: str = "Running", deleting: bool = False) -> client.V1Pod:
+        requests = client.V1ResourceRequirements(requests={"cpu": "500m", "memory": "256Mi"})
+        return client.V1Pod(
+            metadata=client.V1ObjectMeta(name=name, deletion_timestamp=datetime.now(UTC) if deleting else None),
+            spec=client.V1PodSpec(node_name="n", containers=[client.V1Container(name="c", resources=requests)]),
+            status=client.V1PodStatus(phase=phase),
+        )
+
+    the_node = client.V1Node(
+        metadata=client.V1ObjectMeta(name="n"),
+        status=client.V1NodeStatus(allocatable={"cpu": "2", "memory": "4Gi"}),
+    )
+    pods = [bound("running"), bound("terminating", deleting=True), bound("done", phase="Succeeded")]
+    (load,) = node_loads([the_node], pods)
+    assert sorted(load.pods) == ["running", "terminating"]
+    assert load.requested_cpu == 1
