@@ -1,9 +1,15 @@
-"""Checker: a Deployment of six replicas whose CPU request fills the two exercise nodes exactly."""
+"""Checker: a Deployment of six replicas whose CPU request fills the reader's two nodes exactly.
+
+It judges what the scheduler would do, not how the manifest is written: which nodes the pod
+template may land on (node selector or node affinity, and tolerations, whatever their form),
+what the running pods really request (a limit alone sets the request; so does a LimitRange),
+and whether a seventh pod would find room.
+"""
 
 from __future__ import annotations
 
 from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
-from threeplanes.functional.packing import node_loads, pod_request
+from threeplanes.functional.packing import allowed_nodes, node_loads, pod_request
 from threeplanes.kit.labels import POOL
 from threeplanes.kit.nodes import NodePool
 from threeplanes.kit.resources import cpu
@@ -16,7 +22,14 @@ SETUP = f".venv/bin/threeplanes exercise setup {EXERCISE} -n {{namespace}}"
 
 
 def nodes(ctx: Context) -> list:
-    return NodePool(ctx.namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE).nodes(ctx.cluster)
+    key = "nodes"
+    if key not in ctx.notes:
+        ctx.notes[key] = NodePool(ctx.namespace, owner=f"exercise-{EXERCISE}").nodes(ctx.cluster)
+    return ctx.notes[key]
+
+
+def mine(ctx: Context) -> set[str]:
+    return {n.metadata.name for n in nodes(ctx)}
 
 
 def deployment(ctx: Context):
@@ -25,6 +38,13 @@ def deployment(ctx: Context):
 
 def live_pods(ctx: Context) -> list:
     return criteria.deployment_pods(ctx, NAME)
+
+
+def where_to(ctx: Context) -> str:
+    return (
+        f"select the label {POOL}={ctx.namespace} (a nodeSelector, or a required node affinity) and "
+        f"tolerate the taint {POOL}={ctx.namespace}:NoSchedule"
+    )
 
 
 def nodes_exist(ctx: Context) -> Failure | None:
@@ -45,26 +65,41 @@ def six_replicas(ctx: Context) -> Failure | None:
 
 
 def placed_on_exercise_nodes(ctx: Context) -> Failure | None:
+    """The nodes the pod template allows must be exactly the reader's two."""
     spec = deployment(ctx).spec.template.spec
-    selects = (spec.node_selector or {}).get(POOL) == EXERCISE
-    tolerates = any(t.key == POOL and t.value == EXERCISE and t.effect == "NoSchedule" for t in spec.tolerations or [])
-    if selects and tolerates:
+    everywhere = ctx.cluster.core.list_node().items
+    allowed = set(allowed_nodes(spec, everywhere))
+    if allowed == mine(ctx):
         return None
-    missing = [part for part, ok in (("nodeSelector", selects), ("toleration", tolerates)) if not ok]
-    return Failure(
-        f"the pod template has no {' and no '.join(missing)} for the exercise's nodes",
-        f"add nodeSelector {{{POOL}: {EXERCISE}}} and a toleration of the taint {POOL}={EXERCISE}:NoSchedule",
-    )
+    if not allowed & mine(ctx):
+        mine_taint_ok = allowed_nodes(spec, [n for n in everywhere if n.metadata.name in mine(ctx)])
+        why = "its selector picks other nodes" if mine_taint_ok or not nodes(ctx) else "it selects or tolerates none"
+        return Failure(f"the pod template allows none of your nodes ({why})", where_to(ctx))
+    others = sorted(allowed - mine(ctx))
+    if others:
+        shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+        return Failure(
+            f"the pod template also allows other nodes: {shown}",
+            f"restrict the pods to your nodes: {where_to(ctx)}",
+        )
+    return Failure(f"the pod template allows only {', '.join(sorted(allowed))} of your nodes", where_to(ctx))
+
+
+def cpu_requests(ctx: Context) -> dict[str, bool]:
+    """For each container: does it request CPU? Read from the live pods when there are any (what the
+    scheduler sees, after the API server set requests from limits or a LimitRange), else from the template."""
+    pods = live_pods(ctx)
+    containers = pods[0].spec.containers if pods else deployment(ctx).spec.template.spec.containers
+    return {c.name: "cpu" in ((c.resources and c.resources.requests) or {}) for c in containers}
 
 
 def requests_cpu(ctx: Context) -> Failure | None:
-    containers = deployment(ctx).spec.template.spec.containers
-    bare = [c.name for c in containers if "cpu" not in ((c.resources and c.resources.requests) or {})]
+    bare = [name for name, requested in cpu_requests(ctx).items() if not requested]
     if bare:
         return Failure(
             f"container(s) {', '.join(bare)} have no CPU request",
-            "set resources.requests.cpu: a pod without a CPU request counts as zero CPU, so the scheduler "
-            "would fit any number of them on a node",
+            "set resources.requests.cpu on every container: a pod without a CPU request passes the "
+            "scheduler's fit check anywhere, so any number of them fits on a node",
         )
     return None
 
@@ -75,11 +110,6 @@ def explain_pending(ctx: Context, pods: list) -> str | None:
     if not refused:
         return None
     name, why = refused[0]
-    return pending_hint(ctx, name, why)
-
-
-def pending_hint(ctx: Context, pod: str, why: str) -> str:
-    """A hint chosen from the scheduler's reason for leaving ``pod`` Pending."""
     allocatable = cpu(node_loads(nodes(ctx), [])[0].allocatable_cpu)
     if "Insufficient cpu" in why:
         return (
@@ -88,16 +118,18 @@ def pending_hint(ctx: Context, pod: str, why: str) -> str:
         )
     if "Insufficient memory" in why:
         return "Insufficient memory: each node has 4Gi allocatable; lower the memory request"
-    return f"kubectl describe pod {pod} -n {ctx.namespace} lists the reason for every node"
+    if "untolerated taint" in why or "didn't match" in why:
+        return f"the scheduler found no node for it: {where_to(ctx)}"
+    return f"kubectl describe pod {name} -n {ctx.namespace} lists the reason for every node"
 
 
 def no_room_left(ctx: Context) -> Failure | None:
     pods = live_pods(ctx)
+    elsewhere = [p.metadata.name for p in pods if p.spec.node_name not in mine(ctx)]
+    if elsewhere:
+        return Failure(f"pods {', '.join(elsewhere)} run on other nodes", where_to(ctx))
     request = pod_request(pods[0])
     roomy = [load for load in node_loads(nodes(ctx), pods) if load.free_cpu >= request]
-    elsewhere = [p.metadata.name for p in pods if p.spec.node_name not in {n.metadata.name for n in nodes(ctx)}]
-    if elsewhere:
-        return Failure(f"pods {', '.join(elsewhere)} run on other nodes", f"select the nodes of {ctx.namespace} only")
     if roomy:
         load, per_node = roomy[0], REPLICAS // len(nodes(ctx))
         return Failure(
@@ -109,14 +141,16 @@ def no_room_left(ctx: Context) -> Failure | None:
     return None
 
 
-NODES = Criterion("The exercise's two nodes are set up", nodes_exist)
+NODES = Criterion("Your two nodes are set up", nodes_exist)
 EXISTS = criteria.deployment_exists(
     NAME, hint=f"create a Deployment named {NAME} (kubectl apply -n {{namespace}} -f packed.yaml)"
 )
 SIX = Criterion(f"It asks for {REPLICAS} replicas", six_replicas, needs=(EXISTS,))
-PLACED = Criterion("Its pods go to the exercise's nodes", placed_on_exercise_nodes, needs=(EXISTS,))
+PLACED = Criterion(
+    "Its pods may run on your two nodes and nowhere else", placed_on_exercise_nodes, needs=(NODES, EXISTS)
+)
 CPU = Criterion("Every container requests CPU", requests_cpu, needs=(EXISTS,))
-RUNNING = criteria.pods_ready(NAME, REPLICAS, needs=(NODES, SIX, CPU), explain=explain_pending)
-NO_ROOM = Criterion("No node has room for a seventh", no_room_left, needs=(RUNNING, PLACED))
+RUNNING = criteria.pods_ready(NAME, REPLICAS, needs=(NODES, SIX, PLACED, CPU), explain=explain_pending)
+NO_ROOM = Criterion("No node has room for a seventh", no_room_left, needs=(RUNNING,))
 
 CHECKER = Checker("Fit exactly six replicas on two nodes", [NODES, EXISTS, SIX, PLACED, CPU, RUNNING, NO_ROOM])

@@ -8,4 +8,4 @@ EXERCISE = "f5-bin-packing"
 
 
 def apply(cluster, namespace: str) -> None:
-    NodePool(namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE).delete(cluster)
+    NodePool(namespace, owner=f"exercise-{EXERCISE}").delete(cluster)

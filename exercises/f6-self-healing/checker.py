@@ -1,8 +1,15 @@
-"""Checker: a Deployment that survives the loss of a node: spread, quick to leave, protected by a budget."""
+"""Checker: a Deployment that survives the loss of a node: spread, quick to leave, protected by a budget.
+
+It judges what the control plane would do with what the reader wrote, whatever its form: the
+nodes the pod template allows, whether the spread constraint's selector counts the pods at all,
+the time the pods really tolerate a lost node (the smallest tolerationSeconds of every toleration
+that matches the taint), and which budgets the Eviction API would consult.
+"""
 
 from __future__ import annotations
 
 from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.functional.packing import allowed_nodes, selector_matches, tolerates
 from threeplanes.kit.labels import POOL
 from threeplanes.kit.nodes import NodePool
 from threeplanes.kit.wait import is_ready
@@ -17,7 +24,20 @@ SETUP = f".venv/bin/threeplanes exercise setup {EXERCISE} -n {{namespace}}"
 
 
 def nodes(ctx: Context) -> list:
-    return NodePool(ctx.namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE).nodes(ctx.cluster)
+    if "nodes" not in ctx.notes:
+        ctx.notes["nodes"] = NodePool(ctx.namespace, owner=f"exercise-{EXERCISE}").nodes(ctx.cluster)
+    return ctx.notes["nodes"]
+
+
+def mine(ctx: Context) -> set[str]:
+    return {n.metadata.name for n in nodes(ctx)}
+
+
+def where_to(ctx: Context) -> str:
+    return (
+        f"select the label {POOL}={ctx.namespace} (a nodeSelector, or a required node affinity) and "
+        f"tolerate the taint {POOL}={ctx.namespace}:NoSchedule"
+    )
 
 
 def deployment(ctx: Context):
@@ -33,16 +53,9 @@ def live_pods(ctx: Context) -> list:
 
 
 def budgets(ctx: Context) -> list:
-    """The PodDisruptionBudgets whose matchLabels select the Deployment's pods."""
+    """The PodDisruptionBudgets whose selector (matchLabels or matchExpressions) selects the Deployment's pods."""
     found = ctx.cluster.policy.list_namespaced_pod_disruption_budget(ctx.namespace).items
-    labels = template_labels(ctx)
-    return [
-        b
-        for b in found
-        if b.spec.selector
-        and b.spec.selector.match_labels
-        and all(labels.get(k) == v for k, v in b.spec.selector.match_labels.items())
-    ]
+    return [b for b in found if selector_matches(b.spec.selector, template_labels(ctx))]
 
 
 def nodes_exist(ctx: Context) -> Failure | None:
@@ -61,16 +74,17 @@ def three_replicas(ctx: Context) -> Failure | None:
 
 
 def placed_on_exercise_nodes(ctx: Context) -> Failure | None:
-    spec = deployment(ctx).spec.template.spec
-    selects = (spec.node_selector or {}).get(POOL) == EXERCISE
-    tolerates = any(t.key == POOL and t.value == EXERCISE and t.effect == "NoSchedule" for t in spec.tolerations or [])
-    if selects and tolerates:
+    """The nodes the pod template allows must be exactly the reader's three."""
+    allowed = set(allowed_nodes(deployment(ctx).spec.template.spec, ctx.cluster.core.list_node().items))
+    if allowed == mine(ctx):
         return None
-    missing = [part for part, ok in (("nodeSelector", selects), ("toleration", tolerates)) if not ok]
-    return Failure(
-        f"the pod template has no {' and no '.join(missing)} for the exercise's nodes",
-        f"add nodeSelector {{{POOL}: {EXERCISE}}} and a toleration of the taint {POOL}={EXERCISE}:NoSchedule",
-    )
+    if not allowed & mine(ctx):
+        return Failure("the pod template allows none of your nodes", where_to(ctx))
+    others = sorted(allowed - mine(ctx))
+    if others:
+        shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+        return Failure(f"the pod template also allows other nodes: {shown}", f"restrict the pods: {where_to(ctx)}")
+    return Failure(f"the pod template allows only {', '.join(sorted(allowed))} of your nodes", where_to(ctx))
 
 
 def spreads_over_nodes(ctx: Context) -> Failure | None:
@@ -78,34 +92,50 @@ def spreads_over_nodes(ctx: Context) -> Failure | None:
     constraints = spec.topology_spread_constraints or []
     strict = [c for c in constraints if c.topology_key == HOSTNAME and c.max_skew == 1]
     strict = [c for c in strict if c.when_unsatisfiable == "DoNotSchedule"]
-    if strict and all(c.node_taints_policy != "Honor" for c in strict):
+    if not strict:
+        seen = [f"{c.topology_key} maxSkew {c.max_skew} {c.when_unsatisfiable}" for c in constraints]
+        return Failure(
+            f"spread constraints in the pod template: {seen}"
+            if seen
+            else "nothing in the pod template spreads the pods",
+            f"add topologySpreadConstraints with topologyKey {HOSTNAME}, maxSkew 1, whenUnsatisfiable DoNotSchedule, "
+            "nodeTaintsPolicy Honor and a labelSelector matching the pods (ScheduleAnyway is only a preference)",
+        )
+    labels = template_labels(ctx)
+    counting = [c for c in strict if selector_matches(c.label_selector, labels)]
+    if not counting:
+        selector = strict[0].label_selector
+        saw = "has no labelSelector" if selector is None else "has a labelSelector that selects none of the pods"
+        shown = ", ".join(f"{k}: {v}" for k, v in labels.items())
+        return Failure(
+            f"the constraint on {HOSTNAME} {saw}: it counts no pod, so it constrains nothing",
+            f"give it a labelSelector that matches the pods' labels ({{{shown}}})",
+        )
+    if all(c.node_taints_policy != "Honor" for c in counting):
         return Failure(
             f"the constraint on {HOSTNAME} counts every node, tainted or not (nodeTaintsPolicy is "
-            f"{strict[0].node_taints_policy or 'Ignore, the default'})",
+            f"{counting[0].node_taints_policy or 'Ignore, the default'})",
             "set nodeTaintsPolicy: Honor: otherwise a lost node, tainted and emptied, still counts as a node "
             "with zero pods, and the scheduler leaves the replacement Pending",
         )
-    if strict:
-        return None
-    seen = [f"{c.topology_key} maxSkew {c.max_skew} {c.when_unsatisfiable}" for c in constraints]
-    return Failure(
-        f"spread constraints in the pod template: {seen}" if seen else "nothing in the pod template spreads the pods",
-        f"add topologySpreadConstraints with topologyKey {HOSTNAME}, maxSkew 1, whenUnsatisfiable DoNotSchedule, "
-        "nodeTaintsPolicy Honor and a labelSelector matching the pods (ScheduleAnyway is only a preference)",
-    )
+    return None
 
 
 def leaves_lost_node(ctx: Context) -> Failure | None:
+    """How long the pods stay on a lost node: the taint eviction controller uses the smallest
+    tolerationSeconds among the tolerations that match the taint (none set: forever)."""
     tolerations = deployment(ctx).spec.template.spec.tolerations or []
     for key in LOST_NODE_TAINTS:
-        mine = [t for t in tolerations if t.key == key and t.effect in ("NoExecute", None)]
-        if not mine:
+        taint = {"key": key, "effect": "NoExecute"}
+        matching = [t for t in tolerations if tolerates(t, taint)]
+        if not matching:
             return Failure(
                 f"the pod template sets no toleration for {key}, so the API server gives each pod the default: "
                 "300 s on a lost node before it is evicted",
                 f"tolerate {key} (operator Exists, effect NoExecute) with tolerationSeconds {MAX_SECONDS} or less",
             )
-        seconds = mine[0].toleration_seconds
+        limits = [t.toleration_seconds for t in matching if t.toleration_seconds is not None]
+        seconds = min(limits, default=None)
         if seconds is None or seconds > MAX_SECONDS:
             stays = "forever (no tolerationSeconds)" if seconds is None else f"{seconds} s"
             return Failure(f"the pods tolerate {key} {stays}", f"set tolerationSeconds to {MAX_SECONDS} or less")
@@ -119,6 +149,18 @@ def has_budget(ctx: Context) -> Failure | None:
     saw = f"budgets here select other pods: {', '.join(others)}" if others else "no PodDisruptionBudget here"
     labels = ", ".join(f"{k}: {v}" for k, v in template_labels(ctx).items())
     return Failure(saw, f"create a PodDisruptionBudget whose selector matchLabels is {{{labels}}}")
+
+
+def one_budget(ctx: Context) -> Failure | None:
+    found = budgets(ctx)
+    if len(found) > 1:
+        names = ", ".join(b.metadata.name for b in found)
+        return Failure(
+            f"budgets {names} all select the pods",
+            "keep one: the Eviction API refuses to evict a pod that more than one budget selects, "
+            "so a drain would never finish",
+        )
+    return None
 
 
 def all_running(ctx: Context) -> Failure | None:
@@ -156,18 +198,24 @@ def budget_allows_one(ctx: Context) -> Failure | None:
     return None
 
 
-NODES = Criterion("The exercise's three nodes are set up", nodes_exist)
+NODES = Criterion("Your three nodes are set up", nodes_exist)
 EXISTS = criteria.deployment_exists(
     NAME, hint=f"create a Deployment named {NAME} (kubectl apply -n {{namespace}} -f resilient.yaml)"
 )
 COUNT = Criterion(f"It asks for {REPLICAS} replicas", three_replicas, needs=(EXISTS,))
-PLACED = Criterion("Its pods go to the exercise's nodes", placed_on_exercise_nodes, needs=(EXISTS,))
+PLACED = Criterion(
+    "Its pods may run on your three nodes and nowhere else", placed_on_exercise_nodes, needs=(NODES, EXISTS)
+)
 SPREAD = Criterion("Its pods spread over nodes", spreads_over_nodes, needs=(EXISTS,))
 LEAVES = Criterion(f"Its pods leave a lost node within {MAX_SECONDS} s", leaves_lost_node, needs=(EXISTS,))
 BUDGET = Criterion("A PodDisruptionBudget covers its pods", has_budget, needs=(EXISTS,))
+ONE_BUDGET = Criterion("Only one budget selects them", one_budget, needs=(BUDGET,))
 RUNNING = Criterion("Its 3 pods run, one per node", all_running, needs=(NODES, COUNT, PLACED))
-ALLOWS_ONE = Criterion("The budget keeps 2 pods and allows one eviction", budget_allows_one, needs=(BUDGET, RUNNING))
+ALLOWS_ONE = Criterion(
+    "The budget keeps 2 pods and allows one eviction", budget_allows_one, needs=(ONE_BUDGET, RUNNING)
+)
 
 CHECKER = Checker(
-    "Survive the loss of a node", [NODES, EXISTS, COUNT, PLACED, SPREAD, LEAVES, BUDGET, RUNNING, ALLOWS_ONE]
+    "Survive the loss of a node",
+    [NODES, EXISTS, COUNT, PLACED, SPREAD, LEAVES, BUDGET, ONE_BUDGET, RUNNING, ALLOWS_ONE],
 )

@@ -8,4 +8,4 @@ EXERCISE = "f6-self-healing"
 
 
 def apply(cluster, namespace: str) -> None:
-    NodePool(namespace, owner=f"exercise-{EXERCISE}", pool=EXERCISE).delete(cluster)
+    NodePool(namespace, owner=f"exercise-{EXERCISE}").delete(cluster)

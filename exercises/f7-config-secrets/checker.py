@@ -1,5 +1,6 @@
 """Checker: LOG_LEVEL from a ConfigMap, the password as a file from a Secret, and the change rolled out."""
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -99,14 +100,25 @@ def level_from_config_map(ctx: Context) -> Failure | None:
 
 
 def no_literal_password(ctx: Context) -> Failure | None:
+    """No password written into the spec, wherever it could be: a variable of any container
+    (init containers too), or their command and arguments."""
     known = decode(secret(ctx)).get("password") if secret(ctx) else None
-    for var in container(ctx).env or []:
-        if var.value_from is None and ("PASSWORD" in var.name.upper() or (known and var.value == known)):
-            return Failure(
-                f"{var.name} is a literal in the pod template",
-                f"anyone who can read the Deployment reads it: remove {var.name}; the password comes from the "
-                f"file {FILE}",
-            )
+    spec = deployment(ctx).spec.template.spec
+    for c in [*(spec.init_containers or []), *spec.containers]:
+        for var in c.env or []:
+            if var.value_from is None and ("PASSWORD" in var.name.upper() or (known and var.value == known)):
+                return Failure(
+                    f"{var.name} is a literal in the pod template",
+                    f"anyone who can read the Deployment reads it: remove {var.name}; the password comes from the "
+                    f"file {FILE}",
+                )
+        for word in [*(c.command or []), *(c.args or [])]:
+            if (known and known in word) or re.search(r"pass(word)?=", word, re.IGNORECASE):
+                return Failure(
+                    f"the command or args of container {c.name} carry the password as a literal "
+                    f"({word.split('=')[0]}=...)",
+                    f"anyone who can read the Deployment reads it: remove it; the program reads the file {FILE}",
+                )
     return None
 
 

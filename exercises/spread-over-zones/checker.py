@@ -1,6 +1,12 @@
-"""Checker: a Deployment of four replicas spread evenly over two zones."""
+"""Checker: a Deployment of four replicas spread evenly over two zones.
+
+The pods are judged by where they run and by a constraint that really applies to them: a spread
+constraint whose labelSelector selects no pod (a typo, or no selector at all) counts nothing, and
+the scheduler's default scoring may still happen to spread the pods.
+"""
 
 from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.functional.packing import selector_matches
 from threeplanes.kit.wait import is_ready
 
 ZONE = "topology.kubernetes.io/zone"
@@ -23,20 +29,36 @@ def asks_for_four(ctx: Context) -> Failure | None:
 
 
 def has_spread_constraint(ctx: Context) -> Failure | None:
-    constraints = deployment(ctx).spec.template.spec.topology_spread_constraints or []
+    template = deployment(ctx).spec.template
+    constraints = template.spec.topology_spread_constraints or []
     keys = [c.topology_key for c in constraints]
-    if not any(
-        c.topology_key == ZONE and c.max_skew == 1 and c.when_unsatisfiable == "DoNotSchedule" for c in constraints
-    ):
+    strict = [
+        c for c in constraints if c.topology_key == ZONE and c.max_skew == 1 and c.when_unsatisfiable == "DoNotSchedule"
+    ]
+    if not strict:
         saw = (
             f"topology keys in the pod template: {keys}"
             if keys
             else "the pod template has no topologySpreadConstraints"
         )
+        if any(c.topology_key == ZONE and c.when_unsatisfiable == "ScheduleAnyway" for c in constraints):
+            saw = f"the constraint on {ZONE} says ScheduleAnyway: a preference the scheduler may ignore"
         return Failure(
             saw,
             f"add to the pod template topologySpreadConstraints with topologyKey {ZONE}, maxSkew 1, "
             "whenUnsatisfiable DoNotSchedule and a labelSelector matching the pods",
+        )
+    labels = template.metadata.labels or {}
+    if not any(selector_matches(c.label_selector, labels) for c in strict):
+        saw = (
+            "has no labelSelector"
+            if strict[0].label_selector is None
+            else "has a labelSelector that selects none of the pods"
+        )
+        shown = ", ".join(f"{k}: {v}" for k, v in labels.items())
+        return Failure(
+            f"the constraint on {ZONE} {saw}: it counts no pod, so it constrains nothing",
+            f"give it a labelSelector that matches the pods' labels ({{{shown}}})",
         )
     return None
 

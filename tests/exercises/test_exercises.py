@@ -2,8 +2,9 @@
 
 An exercise lives in ``exercises/<id>/`` (see ``threeplanes.checking.exercises``);
 ``expect.yaml`` names the words the hint must contain for the empty namespace and for each
-wrong case. The checker must pass on the solution and never on the others. Every case works
-in a namespace of its own, and what its setup makes outside the namespace carries the label
+wrong case, and lists under ``right`` the right answers written another way (``right/<case>``).
+The checker must pass on the solution and the right answers, and never on the others. Every case
+works in a namespace of its own, and what its setup makes outside the namespace carries the label
 ``FOR_NAMESPACE``, so cases run side by side and each checks that it left nothing behind.
 """
 
@@ -37,7 +38,6 @@ def expectations(exercise: Exercise) -> dict:
 
 CASES = [pytest.param(e, id=e.id) for e in EXERCISES]
 WRONG_CASES = [pytest.param(e, case, id=f"{e.id}-{case}") for e in EXERCISES for case in expectations(e)["wrong"]]
-
 RIGHT_CASES = [
     pytest.param(e, case, id=f"{e.id}-right-{case}") for e in EXERCISES for case in expectations(e).get("right") or []
 ]
@@ -125,3 +125,5 @@ def test_exercise_is_complete(exercise: Exercise) -> None:
     assert cases["empty"] and len(cases["wrong"]) >= 2, "an empty-namespace hint and at least two wrong answers"
     for case in cases["wrong"]:
         assert exercise.part(f"wrong/{case}"), case
+    for case in cases.get("right", []):
+        assert exercise.part(f"right/{case}"), case

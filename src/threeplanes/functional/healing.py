@@ -1,11 +1,10 @@
-"""Self-healing: stop a simulated node's heartbeats, and read back how the control plane reacted.
+"""Self-healing: read back how the control plane reacted to a node that stopped heartbeating.
 
 A node proves it is alive by renewing its Lease in ``kube-node-lease``. On the simulated
-cluster kwok renews it for each node, and acts for the node only while it holds that lease.
-``stop_heartbeats`` writes another holder into the lease, with a long duration, so kwok
-neither renews it nor acts for the node any more: to the control plane the node is exactly
-like a machine whose kubelet died. (Removing the node's ``kwok.x-k8s.io/node`` annotation
-is not enough with kwok 0.8: its lease keeps being renewed.)
+cluster kwok renews it for each node, and acts for the node only while it holds that lease;
+the lab F6 writes another holder into a node's lease (a patch it shows), so that kwok neither
+renews it nor acts for the node any more: to the control plane the node is then like a machine
+whose kubelet died.
 
 ``failure_timeline`` then rebuilds, from the timestamps the control plane wrote into the
 objects, when each step of the recovery happened; ``timeline_table`` and ``timeline_chart``
@@ -14,30 +13,16 @@ show it.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
-
-from kubernetes import client
 
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, named, wait_for
 
-NODE_LEASES = "kube-node-lease"
-STOPPED_HOLDER = "threeplanes-lab-heartbeats-stopped"
 UNREACHABLE = "node.kubernetes.io/unreachable"
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
 
 Step = tuple[float, str]
-
-
-def stop_heartbeats(cluster: Any, node: str, hold_for: int = 3600) -> Any:
-    """Take node ``node``'s lease away from kwok for ``hold_for`` seconds; return the lease.
-
-    Its ``renewTime`` is left alone: it says when the node last proved it was alive.
-    """
-    patch = {"spec": {"holderIdentity": STOPPED_HOLDER, "leaseDurationSeconds": hold_for}}
-    return cluster.coordination.patch_namespaced_lease(node, NODE_LEASES, patch)
 
 
 def taint(node: Any, key: str, effect: str) -> Any | None:
@@ -132,7 +117,7 @@ def disruption(pod: Any) -> str | None:
     return next((c.reason for c in pod.status.conditions or [] if c.type == "DisruptionTarget"), None)
 
 
-# --- PodDisruptionBudgets and the Eviction API -----------------------------------------------
+# --- PodDisruptionBudgets -------------------------------------------------------------------
 
 
 def wait_for_budget(cluster: Any, namespace: str, name: str, healthy: int, timeout: float = 30) -> Any:
@@ -153,13 +138,3 @@ def wait_for_budget(cluster: Any, namespace: str, name: str, healthy: int, timeo
         **named(name),
     )
     return found[0]
-
-
-def try_evict(cluster: Any, namespace: str, pod: str) -> tuple[int, str]:
-    """Ask the Eviction API to evict ``pod``: (201, "evicted") or the refusal's status and message."""
-    body = client.V1Eviction(metadata=client.V1ObjectMeta(name=pod, namespace=namespace))
-    try:
-        cluster.core.create_namespaced_pod_eviction(pod, namespace, body)
-    except client.ApiException as error:
-        return error.status, json.loads(error.body).get("message", error.reason)
-    return 201, "evicted"

@@ -5,21 +5,35 @@ compares the sum with the node's *allocatable* resources. A pod fits when its ow
 does not exceed what is left. This module does the same sum from the pods, so a lab can show
 the scheduler's arithmetic: ``node_loads`` per node, ``requests_table`` as a table and
 ``packing_chart`` as one bar per node, each pod a block in it.
+
+Two facts the sums rest on. A pod marked for deletion (Terminating) still holds its requests
+until its kubelet (on the simulated cluster: kwok) confirms that its containers stopped and the
+pod object is removed; a finished pod (Succeeded or Failed) holds nothing. And the filter that
+decides whether a pod fits (NodeResourcesFit) adds real requests, zero for a container that
+declares none, while the scoring that ranks the nodes that fit counts such a container as
+100m CPU and 200 MiB (``NONZERO_CPU``, ``NONZERO_MEMORY``: pkg/scheduler/util's
+``DefaultMilliCPURequest`` and ``DefaultMemoryRequest``). ``History`` keeps every state a
+watch delivered, so a lab can show a state that lasted less than a second.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from kubernetes.utils import parse_quantity
 
+from threeplanes.errors import WaitTimeout
 from threeplanes.kit.resources import cpu, memory, millicores
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, is_ready, unschedulable_message, wait_for
+from threeplanes.kit.watch import ListWatch
 
 FINISHED = ("Succeeded", "Failed")
+NONZERO_CPU = Decimal("0.1")  # what node scoring counts for a container without a CPU request
+NONZERO_MEMORY = Decimal(200 * 2**20)  # ... and without a memory request (200 MiB)
 
 
 def pod_request(pod: Any, resource: str = "cpu") -> Decimal:
@@ -33,6 +47,18 @@ def pod_request(pod: Any, resource: str = "cpu") -> Decimal:
     init = max((requested(c) for c in pod.spec.init_containers or []), default=Decimal(0))
     overhead = parse_quantity((pod.spec.overhead or {}).get(resource, "0"))
     return max(running, init) + overhead
+
+
+def scoring_request(pod: Any, resource: str = "cpu") -> Decimal:
+    """What node scoring (LeastAllocated) counts for ``pod``: each container's request, or the
+    non-zero default where it declares none. (The filter counts ``pod_request``.)"""
+    default = NONZERO_CPU if resource == "cpu" else NONZERO_MEMORY
+
+    def counted(container: Any) -> Decimal:
+        requests = (container.resources and container.resources.requests) or {}
+        return parse_quantity(requests[resource]) if resource in requests else default
+
+    return sum((counted(c) for c in pod.spec.containers), Decimal(0))
 
 
 def holds_resources(pod: Any) -> bool:
@@ -170,3 +196,134 @@ def wait_for_adoption(cluster: Any, namespace: str, name: str, owner: str, timeo
         field_selector=f"metadata.name={name}",
     )
     return found[0]
+
+
+class History:
+    """Every state a watch delivers of the objects ``list_fn(**list_kwargs)`` returns, kept
+    after they are deleted: created before the objects, it sees states too short to catch
+    with a list."""
+
+    def __init__(self, list_fn: Any, **list_kwargs: Any) -> None:
+        self.states: dict[tuple[str, str], Any] = {}  # (name, resourceVersion) -> that state
+        self._watch = ListWatch(list_fn, on_change=self._record, **list_kwargs)
+
+    def _record(self, objects: Objects) -> None:
+        for obj in objects:
+            self.states.setdefault((obj.metadata.name, obj.metadata.resource_version), obj)
+
+    def seen(self, condition: Any) -> Objects:
+        """The states, oldest first, that satisfy ``condition``."""
+        return [s for s in self.states.values() if condition(s)]
+
+    def wait(self, condition: Any, what: str, timeout: float = 30) -> Any:
+        """Follow the watch until some state satisfies ``condition``; return the first that did."""
+        if not self._watch.follow(lambda _: bool(self.seen(condition)), time.monotonic() + timeout):
+            raise WaitTimeout(f"Waited {timeout:g} s for {what}; it did not happen.")
+        return self.seen(condition)[0]
+
+    def follow(self, until: Any, what: str, timeout: float = 30) -> Objects:
+        """Follow the watch until ``until(objects now)`` holds; return the objects now."""
+        if not self._watch.follow(until, time.monotonic() + timeout):
+            raise WaitTimeout(f"Waited {timeout:g} s for {what}; it did not happen.")
+        return self._watch.objects
+
+
+# --- What the scheduler allows: selectors, node affinity, tolerations -------------------------
+
+
+def _get(obj: Any, snake: str, camel: str) -> Any:
+    """A field of a client model (snake_case attribute) or of a manifest dict (camelCase key)."""
+    if isinstance(obj, dict):
+        return obj.get(camel)
+    return getattr(obj, snake, None)
+
+
+def _expression_holds(expression: Any, value: str | None) -> bool:
+    operator, values = _get(expression, "operator", "operator"), _get(expression, "values", "values") or []
+    if operator == "In":
+        return value is not None and value in values
+    if operator == "NotIn":
+        return value is None or value not in values
+    if operator == "Exists":
+        return value is not None
+    if operator == "DoesNotExist":
+        return value is None
+    if operator in ("Gt", "Lt") and value is not None and values:
+        try:
+            number, bound = int(value), int(values[0])
+        except ValueError:
+            return False
+        return number > bound if operator == "Gt" else number < bound
+    return False
+
+
+def selector_matches(selector: Any, labels: dict[str, str] | None) -> bool:
+    """Whether a label selector (``matchLabels`` and ``matchExpressions``) selects ``labels``.
+
+    An empty selector selects everything; a missing one (None) selects nothing, as in a
+    topology spread constraint or a PodDisruptionBudget.
+    """
+    if selector is None:
+        return False
+    labels = labels or {}
+    match_labels = _get(selector, "match_labels", "matchLabels") or {}
+    expressions = _get(selector, "match_expressions", "matchExpressions") or []
+    return all(labels.get(k) == v for k, v in match_labels.items()) and all(
+        _expression_holds(e, labels.get(_get(e, "key", "key"))) for e in expressions
+    )
+
+
+def tolerates(toleration: Any, taint: Any) -> bool:
+    """Whether one toleration tolerates one taint (the rules of the API's ``ToleratesTaint``)."""
+    effect = _get(toleration, "effect", "effect")
+    if effect and effect != _get(taint, "effect", "effect"):
+        return False
+    key = _get(toleration, "key", "key")
+    if key and key != _get(taint, "key", "key"):
+        return False
+    if (_get(toleration, "operator", "operator") or "Equal") == "Exists":
+        return True
+    return (_get(toleration, "value", "value") or "") == (_get(taint, "value", "value") or "")
+
+
+def _node_affinity_allows(spec: Any, node: Any) -> bool:
+    affinity = _get(spec, "affinity", "affinity")
+    node_affinity = affinity and _get(affinity, "node_affinity", "nodeAffinity")
+    required = node_affinity and _get(
+        node_affinity,
+        "required_during_scheduling_ignored_during_execution",
+        "requiredDuringSchedulingIgnoredDuringExecution",
+    )
+    if not required:
+        return True
+    labels, fields = node.metadata.labels or {}, {"metadata.name": node.metadata.name}
+    for term in _get(required, "node_selector_terms", "nodeSelectorTerms") or []:
+        expressions = _get(term, "match_expressions", "matchExpressions") or []
+        by_field = _get(term, "match_fields", "matchFields") or []
+        if not expressions and not by_field:
+            continue  # an empty term selects no node
+        if all(_expression_holds(e, labels.get(_get(e, "key", "key"))) for e in expressions) and all(
+            _expression_holds(e, fields.get(_get(e, "key", "key"))) for e in by_field
+        ):
+            return True
+    return False
+
+
+def allows_node(spec: Any, node: Any) -> bool:
+    """Whether a pod spec may be scheduled onto ``node`` as far as labels and taints go: its
+    nodeSelector and required node affinity select the node, and its tolerations tolerate every
+    ``NoSchedule`` and ``NoExecute`` taint of the node. (Resources are another matter.)"""
+    labels = node.metadata.labels or {}
+    selector = _get(spec, "node_selector", "nodeSelector") or {}
+    if any(labels.get(k) != v for k, v in selector.items()):
+        return False
+    if not _node_affinity_allows(spec, node):
+        return False
+    tolerations = _get(spec, "tolerations", "tolerations") or []
+    hard = [t for t in node.spec.taints or [] if t.effect in ("NoSchedule", "NoExecute")]
+    return all(any(tolerates(tol, t) for tol in tolerations) for t in hard)
+
+
+def allowed_nodes(spec: Any, nodes: Objects) -> list[str]:
+    """The names of the ``nodes`` a pod spec may land on (see ``allows_node``)."""
+    return sorted(n.metadata.name for n in nodes if allows_node(spec, n))

@@ -2,7 +2,7 @@
 
 A lab that scales works on a pool of simulated nodes of its own (``threeplanes.kit.nodes``).
 The CPU a pod reports is set by its ``kwok.x-k8s.io/usage-cpu`` annotation
-(``set_cpu_usage``): kwok serves it as the pod's usage, and the HorizontalPodAutoscaler reads
+(``USAGE_CPU``): kwok serves it as the pod's usage, and the HorizontalPodAutoscaler reads
 it through the ``metrics.k8s.io`` API like any real usage. ``wait_for_hpa`` records what an HPA
 decided in a ``Timeline`` (``hpa_counts``). ``drain`` cordons a node and evicts its pods through
 the Eviction API, which honours PodDisruptionBudgets.
@@ -29,15 +29,6 @@ USAGE_CPU = "kwok.x-k8s.io/usage-cpu"
 def live_pods(cluster: Any, namespace: str, selector: str) -> Objects:
     pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
     return [p for p in pods if not p.metadata.deletion_timestamp]
-
-
-def set_cpu_usage(cluster: Any, namespace: str, selector: str, cpu: str) -> list[str]:
-    """Make every pod matching ``selector`` report ``cpu`` of usage; return the pods' names."""
-    patch = {"metadata": {"annotations": {USAGE_CPU: cpu}}}
-    names = [p.metadata.name for p in live_pods(cluster, namespace, selector)]
-    for name in names:
-        cluster.core.patch_namespaced_pod(name, namespace, patch)
-    return names
 
 
 # --- HorizontalPodAutoscalers -----------------------------------------------------------------

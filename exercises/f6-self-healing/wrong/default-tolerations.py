@@ -1,3 +1,9 @@
+"""Wrong: no toleration of the lost-node taints, so the default 300 s applies."""
+
+import yaml
+from kubernetes import utils
+
+MANIFEST = """
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -10,16 +16,16 @@ spec:
     metadata:
       labels: {app: resilient}
     spec:
-      nodeSelector:
-        threeplanes.io/pool: f6-self-healing
+      nodeSelector:                       # the label of your nodes
+        threeplanes.io/pool: <namespace>
       tolerations:
-        - {key: threeplanes.io/pool, operator: Equal, value: f6-self-healing, effect: NoSchedule}
+        - {key: threeplanes.io/pool, operator: Equal, value: <namespace>, effect: NoSchedule}
       topologySpreadConstraints:
         - maxSkew: 1
           topologyKey: kubernetes.io/hostname
           whenUnsatisfiable: DoNotSchedule
           nodeTaintsPolicy: Honor    # a lost node, tainted, no longer counts
-          labelSelector:
+          labelSelector:             # the pods counted: this Deployment's
             matchLabels: {app: resilient}
       containers:
         - name: web
@@ -36,3 +42,9 @@ spec:
   minAvailable: 2
   selector:
     matchLabels: {app: resilient}
+"""
+
+
+def apply(cluster, namespace: str) -> None:
+    for body in yaml.safe_load_all(MANIFEST.replace("<namespace>", namespace)):
+        utils.create_from_dict(cluster.api_client, body, namespace=namespace)

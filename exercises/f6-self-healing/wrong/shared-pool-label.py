@@ -1,3 +1,9 @@
+"""Wrong: the pool label of an older edition of the exercise, shared by every reader."""
+
+import yaml
+from kubernetes import utils
+
+MANIFEST = """
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -10,13 +16,20 @@ spec:
     metadata:
       labels: {app: resilient}
     spec:
-      nodeSelector:
+      nodeSelector:                       # the label of your nodes
         threeplanes.io/pool: f6-self-healing
       tolerations:
         - {key: threeplanes.io/pool, operator: Equal, value: f6-self-healing, effect: NoSchedule}
         # leave a node that stops answering after 10 s instead of the default 300 s
         - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 10}
         - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 10}
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: DoNotSchedule
+          nodeTaintsPolicy: Honor    # a lost node, tainted, no longer counts
+          labelSelector:             # the pods counted: this Deployment's
+            matchLabels: {app: resilient}
       containers:
         - name: web
           image: registry.k8s.io/e2e-test-images/agnhost:2.63
@@ -32,3 +45,9 @@ spec:
   minAvailable: 2
   selector:
     matchLabels: {app: resilient}
+"""
+
+
+def apply(cluster, namespace: str) -> None:
+    for body in yaml.safe_load_all(MANIFEST.replace("<namespace>", namespace)):
+        utils.create_from_dict(cluster.api_client, body, namespace=namespace)

@@ -1,3 +1,9 @@
+"""Wrong: a toleration and no selector: the pods may also land on the shared workers."""
+
+import yaml
+from kubernetes import utils
+
+MANIFEST = """
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -10,10 +16,8 @@ spec:
     metadata:
       labels: {app: packed}
     spec:
-      nodeSelector:
-        threeplanes.io/pool: f5-bin-packing
       tolerations:
-        - {key: threeplanes.io/pool, operator: Equal, value: f5-bin-packing, effect: NoSchedule}
+        - {key: threeplanes.io/pool, operator: Exists}
       containers:
         - name: web
           image: registry.k8s.io/e2e-test-images/agnhost:2.63
@@ -22,3 +26,9 @@ spec:
             requests:
               cpu: 600m      # 3 x 600m = 1800m fits in 2000m; 4 x 600m = 2400m does not
               memory: 128Mi
+"""
+
+
+def apply(cluster, namespace: str) -> None:
+    for body in yaml.safe_load_all(MANIFEST.replace("<namespace>", namespace)):
+        utils.create_from_dict(cluster.api_client, body, namespace=namespace)

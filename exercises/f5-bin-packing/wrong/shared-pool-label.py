@@ -1,3 +1,9 @@
+"""Wrong: the pool label of an older edition of the exercise, shared by every reader."""
+
+import yaml
+from kubernetes import utils
+
+MANIFEST = """
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -20,5 +26,11 @@ spec:
           args: [netexec]
           resources:
             requests:
-              cpu: 800m
+              cpu: 600m      # 3 x 600m = 1800m fits in 2000m; 4 x 600m = 2400m does not
               memory: 128Mi
+"""
+
+
+def apply(cluster, namespace: str) -> None:
+    for body in yaml.safe_load_all(MANIFEST.replace("<namespace>", namespace)):
+        utils.create_from_dict(cluster.api_client, body, namespace=namespace)

@@ -1,3 +1,9 @@
+"""Wrong: a budget of three out of three allows no eviction."""
+
+import yaml
+from kubernetes import utils
+
+MANIFEST = """
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -10,10 +16,10 @@ spec:
     metadata:
       labels: {app: resilient}
     spec:
-      nodeSelector:
-        threeplanes.io/pool: f6-self-healing
+      nodeSelector:                       # the label of your nodes
+        threeplanes.io/pool: <namespace>
       tolerations:
-        - {key: threeplanes.io/pool, operator: Equal, value: f6-self-healing, effect: NoSchedule}
+        - {key: threeplanes.io/pool, operator: Equal, value: <namespace>, effect: NoSchedule}
         # leave a node that stops answering after 10 s instead of the default 300 s
         - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 10}
         - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 10}
@@ -22,7 +28,7 @@ spec:
           topologyKey: kubernetes.io/hostname
           whenUnsatisfiable: DoNotSchedule
           nodeTaintsPolicy: Honor    # a lost node, tainted, no longer counts
-          labelSelector:
+          labelSelector:             # the pods counted: this Deployment's
             matchLabels: {app: resilient}
       containers:
         - name: web
@@ -30,3 +36,18 @@ spec:
           args: [netexec]
           resources:
             requests: {cpu: 100m, memory: 64Mi}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: resilient
+spec:
+  minAvailable: 3
+  selector:
+    matchLabels: {app: resilient}
+"""
+
+
+def apply(cluster, namespace: str) -> None:
+    for body in yaml.safe_load_all(MANIFEST.replace("<namespace>", namespace)):
+        utils.create_from_dict(cluster.api_client, body, namespace=namespace)
