@@ -196,7 +196,7 @@ def http_client_job(name: str, url: str, requests: int, image: str) -> dict[str,
     """A Job that prints its Service variables, then GETs ``url`` ``requests`` times, one connection each."""
     script = (
         "env | grep _SERVICE_ | sort; "
-        f'for i in $(seq {requests}); do echo "{REPLY_PREFIX}$(wget -qO- -T 2 {url})"; done'
+        f'for i in $(seq {requests}); do echo "{REPLY_PREFIX}$(timeout 2 wget -qO- {url})"; done'
     )
     container = {"name": "client", "image": image, "command": ["sh", "-c", script]}
     return {
