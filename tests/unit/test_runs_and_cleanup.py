@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -106,7 +107,7 @@ def test_discovery_keeps_listable_deletable_kinds_at_each_groups_preferred_versi
 
     class FakeApiClient:
         def call_api(self, path, method, **kwargs):
-            return answers[path], 200, {}
+            return SimpleNamespace(data=json.dumps(answers[path]).encode())
 
     found = cleanup.kinds(FakeApiClient())
     assert [(k.kind, k.path("x")) for k in found] == [

@@ -10,6 +10,7 @@ hand-kept list of kinds can miss one.
 from __future__ import annotations
 
 import atexit
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,16 +49,17 @@ class Kind:
 
 
 def _get(api_client: client.ApiClient, path: str, **query: str) -> Any:
-    data, _, _ = api_client.call_api(
+    """GET a raw API path and return its JSON body."""
+    response = api_client.call_api(
         path,
         "GET",
         query_params=list(query.items()),
+        header_params={"Accept": "application/json"},
         auth_settings=["BearerToken"],
-        response_type="object",
-        _return_http_data_only=False,
+        _preload_content=False,
         _request_timeout=20,
     )
-    return data
+    return json.loads(response.data)
 
 
 @cache
@@ -122,7 +124,11 @@ def _delete(cluster: Any, obj: Owned, delete_node: Any) -> None:
         return
     with ignore_missing():
         cluster.api_client.call_api(
-            obj.kind.path(obj.name), "DELETE", auth_settings=["BearerToken"], _request_timeout=20
+            obj.kind.path(obj.name),
+            "DELETE",
+            auth_settings=["BearerToken"],
+            _preload_content=False,
+            _request_timeout=20,
         )
 
 
