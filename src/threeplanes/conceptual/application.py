@@ -14,7 +14,7 @@ from typing import Any
 
 import graphviz
 
-from threeplanes.kit.graph import require_dot
+from threeplanes.kit.graph import require_dot, selects
 from threeplanes.kit.tables import Table
 
 
@@ -99,3 +99,24 @@ def pod_graph(pod: Any) -> Any:
         for kind, colour in colours.items():
             legend.node(f"legend/{kind}", kind, shape="box", fillcolor=colour, fontsize="9")
     return graph
+
+
+def application_tree(namespace: str, application: str, services: list[Any], pods: list[Any]) -> str:
+    """The containment hierarchy as text: namespace, application, its Services, the pods each selects, and
+    each pod's containers in start order. Pods that no Service selects are listed under ``(no Service)``."""
+    groups = {
+        f"Service {s.metadata.name}": [p for p in pods if selects(s.spec.selector, p.metadata.labels)]
+        for s in sorted(services, key=lambda s: s.metadata.name)
+    }
+    lonely = [p for p in pods if not any(selects(s.spec.selector, p.metadata.labels) for s in services)]
+    if lonely:
+        groups["(no Service)"] = lonely
+    lines = [f"namespace {namespace}", f"└─ application {application}"]
+    for i, (head, members) in enumerate(groups.items()):
+        last = i == len(groups) - 1
+        lines.append(f"   {'└─' if last else '├─'} {head}")
+        for j, pod in enumerate(sorted(members, key=lambda p: p.metadata.name)):
+            branch = "└─" if j == len(members) - 1 else "├─"
+            containers = ", ".join(f"{kind} {c.name}" for kind, c in containers_in_order(pod))
+            lines.append(f"   {'   ' if last else '│  '} {branch} Pod {pod.metadata.name}: {containers}")
+    return "\n".join(lines)
