@@ -46,10 +46,15 @@ def object_path(cluster: Any, document: dict[str, Any], namespace: str) -> str:
 
 
 def server_side_apply(
-    cluster: Any, namespace: str, document: dict[str, Any], manager: str, force: bool = False
+    cluster: Any, namespace: str, document: dict[str, Any], manager: str, force: bool = False, dry_run: bool = False
 ) -> dict[str, Any]:
-    """Apply one document as ``manager`` (``kubectl apply --server-side --field-manager``); the object stored."""
-    query = [("fieldManager", manager)] + ([("force", "true")] if force else [])
+    """Apply one document as ``manager`` (``kubectl apply --server-side --field-manager``); the object stored.
+
+    With ``dry_run`` the request goes through every check (conflicts, admission) and stores nothing.
+    """
+    query = (
+        [("fieldManager", manager)] + ([("force", "true")] if force else []) + ([("dryRun", "All")] if dry_run else [])
+    )
     response = cluster.api_client.call_api(
         object_path(cluster, document, namespace),
         "PATCH",
