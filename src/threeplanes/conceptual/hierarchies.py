@@ -135,3 +135,13 @@ def remove_finalizer(read: Any, patch: Any, name: str, namespace: str, finalizer
             {"op": "remove", "path": f"/metadata/finalizers/{index}"},
         ]
         patch(name, namespace, operations)
+
+
+def owned_by_deployment(replicasets: list[Any], pods: list[Any], deployment: str) -> list[Any]:
+    """The pods whose controlling owner is a ReplicaSet whose controlling owner is Deployment ``deployment``."""
+    sets = set()
+    for rs in replicasets:
+        ref = controller_of(rs)
+        if ref is not None and (ref.kind, ref.name) == ("Deployment", deployment):
+            sets.add(rs.metadata.name)
+    return [p for p in pods if (ref := controller_of(p)) is not None and ref.kind == "ReplicaSet" and ref.name in sets]
