@@ -60,23 +60,26 @@ def volume_kind(volume: Any) -> str:
 
 
 def pod_graph(pod: Any) -> Any:
-    """The pod as a box holding its containers, in start order, and its volumes, with one edge per mount."""
+    """The pod as a box: its containers in start order, each with its mounts, above the volumes they mount."""
     require_dot()
     graph = graphviz.Digraph(name=pod.metadata.name)
-    graph.attr(rankdir="LR", fontname="Helvetica", fontsize="11")
+    graph.attr(rankdir="TB", fontname="Helvetica", fontsize="11", nodesep="0.4")
     graph.attr("node", fontname="Helvetica", fontsize="10", style="filled")
     colours = {"init": "#e0e7ff", "sidecar": "#fef3c7", "main": "#dcfce7"}
     seen = statuses(pod)
     with graph.subgraph(name="cluster_pod") as box:
         box.attr(label=f"Pod {pod.metadata.name} on {pod.spec.node_name}", style="rounded", color="#64748b")
-        previous = None
-        for kind, container in containers_in_order(pod):
-            node = f"container/{container.name}"
-            state = container_state(seen.get(container.name))
-            box.node(node, f"{kind}: {container.name}\n{state}", shape="box", fillcolor=colours[kind])
-            if previous is not None:
-                box.edge(previous, node, label="then", style="dotted", color="#64748b")
-            previous = node
+        with box.subgraph() as row:
+            row.attr(rank="same")
+            previous = None
+            for kind, container in containers_in_order(pod):
+                node = f"container/{container.name}"
+                mounts = "\n".join(f"{m.mount_path} ({m.name})" for m in container.volume_mounts or [])
+                state = container_state(seen.get(container.name))
+                row.node(node, f"{kind}: {container.name}\n{state}\n{mounts}", shape="box", fillcolor=colours[kind])
+                if previous is not None:
+                    row.edge(previous, node, label="then", style="dotted", color="#64748b")
+                previous = node
         for volume in pod.spec.volumes or []:
             box.node(
                 f"volume/{volume.name}",
@@ -87,17 +90,13 @@ def pod_graph(pod: Any) -> Any:
     for _, container in containers_in_order(pod):
         for mount in container.volume_mounts or []:
             graph.edge(
-                f"container/{container.name}",
-                f"volume/{mount.name}",
-                label=mount.mount_path,
-                style="dashed",
-                color="#0f766e",
-                arrowhead="none",
+                f"container/{container.name}", f"volume/{mount.name}", style="dashed", color="#0f766e", arrowhead="none"
             )
     with graph.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", style="rounded", color="#cbd5e1", fontsize="9")
         for kind, colour in colours.items():
             legend.node(f"legend/{kind}", kind, shape="box", fillcolor=colour, fontsize="9")
+        legend.node("legend/volume", "volume (dashed: mounted by)", shape="cylinder", fillcolor="#f1f5f9", fontsize="9")
     return graph
 
 

@@ -67,7 +67,9 @@ def _objects(objects: NamespaceObjects) -> list[tuple[str, Any]]:
 
 
 def _labels(obj: Any) -> str:
-    return "\n".join(f"{k}={v}" for k, v in sorted((obj.metadata.labels or {}).items()) if "hash" not in k)
+    """The labels a person wrote: not the template hash, nor the topology labels copied from the node."""
+    shown = {k: v for k, v in (obj.metadata.labels or {}).items() if "hash" not in k and "topology." not in k}
+    return "\n".join(f"{k}={v}" for k, v in sorted(shown.items()))
 
 
 def relation_graph(objects: NamespaceObjects, relation: str) -> Any:
@@ -92,6 +94,13 @@ def relation_graph(objects: NamespaceObjects, relation: str) -> Any:
             for pod in objects.pods:
                 if selects(obj.spec.selector, pod.metadata.labels):
                     graph.edge(node_id(kind, obj.metadata.name), node_id("Pod", pod.metadata.name), **EDGES["selects"])
+    with graph.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="legend", style="rounded", color="#cbd5e1", fontsize="9")
+        legend.attr("node", shape="plaintext", style="", fontsize="9", width="0", height="0")
+        meaning = {"owns": "owner -> dependent (ownerReferences)", "selects": "selector -> matching pod (labels)"}
+        legend.node("legend_from", "")
+        legend.node("legend_to", meaning[relation])
+        legend.edge("legend_from", "legend_to", **EDGES[relation])
     return graph
 
 

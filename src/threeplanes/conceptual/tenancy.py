@@ -103,25 +103,18 @@ def tenancy_graph(cluster: Any, namespaces: list[str], verdicts: dict[tuple[str,
     and one edge per access question: green where the API said yes, red where it said no."""
     require_dot()
     graph = graphviz.Digraph(name="tenancy")
-    graph.attr(rankdir="LR", fontname="Helvetica", fontsize="11", compound="true")
+    graph.attr(rankdir="LR", fontname="Helvetica", fontsize="11")
     graph.attr("node", fontname="Helvetica", fontsize="10", style="filled", shape="box")
     graph.attr("edge", fontname="Helvetica", fontsize="9")
     for namespace in namespaces:
         with graph.subgraph(name=f"cluster_{namespace}") as ns:
             ns.attr(label=f"namespace {namespace}", style="rounded,dashed", color="#64748b")
-            ns.node(f"anchor/{namespace}", label="", shape="point", width="0.05")
+            ns.node(f"anchor/{namespace}", label="what lives in\nthis namespace", shape="folder", fillcolor="#f1f5f9")
             _tenant_objects(cluster, ns, graph, namespace)
     for (who, action, where), (allowed, _) in verdicts.items():
         colour = "#15803d" if allowed else "#b91c1c"
-        graph.edge(
-            who,
-            f"anchor/{where}",
-            label=f"{action}: {'yes' if allowed else 'no'}",
-            color=colour,
-            fontcolor=colour,
-            lhead=f"cluster_{where}",
-            style="bold",
-        )
+        answer = f"{action}: {'yes' if allowed else 'no'}"
+        graph.edge(who, f"anchor/{where}", label=answer, color=colour, fontcolor=colour, style="bold")
     return graph
 
 
