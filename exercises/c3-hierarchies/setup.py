@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from threeplanes.conceptual.apply import server_side_apply
+from threeplanes.kit.wait import wait_for_pods
 from threeplanes.versions import pinned
 
 TEAM = "team"
@@ -67,3 +68,4 @@ def apply(cluster, namespace: str) -> None:
         LEGACY,
     ):
         server_side_apply(cluster, namespace, document, TEAM)
+    wait_for_pods(cluster, namespace, "app=legacy", 1, timeout=30)  # the orphan's pod, as the page describes
