@@ -1,0 +1,8 @@
+"""The conceptual plane: what Kubernetes is made of, its objects and how they relate.
+
+One module per topic, used by the labs C1-C3 and their exercises: ``apply`` (server-side
+apply of a manifest, field managers and their conflicts), ``tenancy`` (acting as a
+ServiceAccount, asking the API what it may do, admission errors, the tenants drawn),
+``application`` (a pod's containers and volumes drawn from the cluster) and ``hierarchies``
+(owner references against label selectors, and cascading deletion).
+"""

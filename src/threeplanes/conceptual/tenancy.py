@@ -1,0 +1,151 @@
+"""Tenants side by side: acting as a ServiceAccount, asking the API what it may do, reading admission errors.
+
+A ServiceAccount proves who it is with a token. The TokenRequest API
+(``create_namespaced_service_account_token``) issues a short-lived one, bound to the account;
+a second ``ApiClient`` that sends it as a bearer token makes every request *as* that account,
+so RBAC judges it and not the administrator who runs the lab. ``SelfSubjectAccessReview`` asks
+"may I?" as whoever sends it; ``SubjectAccessReview`` lets an administrator ask the same
+question about someone else, which is how a checker judges behaviour rather than reading Roles.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import graphviz
+from kubernetes import client
+
+from threeplanes.kit.graph import require_dot
+from threeplanes.kit.tables import Table
+
+
+def service_account_user(namespace: str, name: str) -> str:
+    """The user name the API server gives a ServiceAccount's tokens."""
+    return f"system:serviceaccount:{namespace}:{name}"
+
+
+def service_account_client(cluster: Any, namespace: str, name: str, seconds: int = 600) -> client.ApiClient:
+    """An API client that authenticates as ServiceAccount ``namespace/name``, with a fresh bound token."""
+    request = client.AuthenticationV1TokenRequest(
+        spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=seconds)
+    )
+    token = cluster.core.create_namespaced_service_account_token(name, namespace, request).status.token
+    admin = cluster.api_client.configuration
+    configuration = client.Configuration()
+    configuration.host, configuration.ssl_ca_cert = admin.host, admin.ssl_ca_cert
+    configuration.verify_ssl, configuration.retries = admin.verify_ssl, False
+    configuration.api_key = {"authorization": f"Bearer {token}"}  # no client certificate: only the token
+    return client.ApiClient(configuration)
+
+
+def who_am_i(api_client: client.ApiClient) -> str:
+    """The user name the API server sees behind ``api_client`` (a SelfSubjectReview)."""
+    review = client.AuthenticationV1Api(api_client).create_self_subject_review(client.V1SelfSubjectReview())
+    return review.status.user_info.username
+
+
+def attributes(verb: str, resource: str, namespace: str, group: str = "") -> client.V1ResourceAttributes:
+    return client.V1ResourceAttributes(verb=verb, resource=resource, namespace=namespace, group=group)
+
+
+def can_i(api_client: client.ApiClient, verb: str, resource: str, namespace: str, group: str = "") -> tuple[bool, str]:
+    """Ask as ``api_client``'s user: may I ``verb`` ``resource`` in ``namespace``? (allowed, reason)."""
+    spec = client.V1SelfSubjectAccessReviewSpec(resource_attributes=attributes(verb, resource, namespace, group))
+    review = client.AuthorizationV1Api(api_client).create_self_subject_access_review(
+        client.V1SelfSubjectAccessReview(spec=spec)
+    )
+    return bool(review.status.allowed), review.status.reason or "no rule allows it"
+
+
+def service_account_can(
+    cluster: Any, account: tuple[str, str], verb: str, resource: str, namespace: str, group: str = ""
+) -> tuple[bool, str]:
+    """Ask as an administrator: may ServiceAccount ``account`` (namespace, name) do this? (a SubjectAccessReview)."""
+    home, name = account
+    spec = client.V1SubjectAccessReviewSpec(
+        user=service_account_user(home, name),
+        groups=["system:serviceaccounts", f"system:serviceaccounts:{home}", "system:authenticated"],
+        resource_attributes=attributes(verb, resource, namespace, group),
+    )
+    review = client.AuthorizationV1Api(cluster.api_client).create_subject_access_review(
+        client.V1SubjectAccessReview(spec=spec)
+    )
+    return bool(review.status.allowed), review.status.reason or "no rule allows it"
+
+
+def refusal(error: client.ApiException) -> str:
+    """The one sentence the API server gave when it refused a request (HTTP status, then message)."""
+    try:
+        message = json.loads(error.body)["message"]
+    except (TypeError, ValueError, KeyError):
+        message = error.reason
+    return f"{error.status} {error.reason}: {message}"
+
+
+def rbac_enabled(cluster: Any) -> bool:
+    """True when the API serves the RBAC group (the API server runs with ``--authorization-mode`` including RBAC)."""
+    groups = client.ApisApi(cluster.api_client).get_api_versions().groups
+    return any(g.name == "rbac.authorization.k8s.io" for g in groups)
+
+
+def access_table(verdicts: dict[tuple[str, str, str], tuple[bool, str]]) -> Table:
+    """One row per question (who, verb resource, where): the answer and the authorizer's reason."""
+    rows = [
+        [who, action, where, "yes" if allowed else "no", reason]
+        for (who, action, where), (allowed, reason) in verdicts.items()
+    ]
+    return Table(["WHO", "ACTION", "NAMESPACE", "ALLOWED", "WHY"], rows)
+
+
+def tenancy_graph(cluster: Any, namespaces: list[str], verdicts: dict[tuple[str, str, str], tuple[bool, str]]) -> Any:
+    """Each tenant's namespace with its ServiceAccounts, Roles, RoleBindings, quotas and limits, read live,
+    and one edge per access question: green where the API said yes, red where it said no."""
+    require_dot()
+    graph = graphviz.Digraph(name="tenancy")
+    graph.attr(rankdir="LR", fontname="Helvetica", fontsize="11")
+    graph.attr("node", fontname="Helvetica", fontsize="10", style="filled", shape="box")
+    graph.attr("edge", fontname="Helvetica", fontsize="9")
+    for namespace in namespaces:
+        with graph.subgraph(name=f"cluster_{namespace}") as ns:
+            ns.attr(label=f"namespace {namespace}", style="rounded,dashed", color="#64748b")
+            ns.node(f"anchor/{namespace}", label="what lives in\nthis namespace", shape="folder", fillcolor="#f1f5f9")
+            _tenant_objects(cluster, ns, graph, namespace)
+    for (who, action, where), (allowed, _) in verdicts.items():
+        colour = "#15803d" if allowed else "#b91c1c"
+        answer = f"{action}: {'yes' if allowed else 'no'}"
+        graph.edge(who, f"anchor/{where}", label=answer, color=colour, fontcolor=colour, style="bold")
+    return graph
+
+
+def _tenant_objects(cluster: Any, ns: graphviz.Digraph, graph: graphviz.Digraph, namespace: str) -> None:
+    for account in cluster.core.list_namespaced_service_account(namespace).items:
+        if account.metadata.name != "default":
+            ns.node(
+                f"{namespace}/{account.metadata.name}",
+                f"ServiceAccount\n{account.metadata.name}",
+                shape="ellipse",
+                fillcolor="#dcfce7",
+            )
+    for role in cluster.rbac.list_namespaced_role(namespace).items:
+        verbs = sorted({v for rule in role.rules or [] for v in rule.verbs})
+        resources = sorted({r for rule in role.rules or [] for r in rule.resources or []})
+        ns.node(
+            f"Role/{namespace}/{role.metadata.name}",
+            f"Role {role.metadata.name}\n{','.join(verbs)}\non {','.join(resources)}",
+            fillcolor="#e0e7ff",
+        )
+    for binding in cluster.rbac.list_namespaced_role_binding(namespace).items:
+        node = f"RoleBinding/{namespace}/{binding.metadata.name}"
+        ns.node(node, f"RoleBinding\n{binding.metadata.name}", shape="note", fillcolor="#fde68a")
+        graph.edge(node, f"{binding.role_ref.kind}/{namespace}/{binding.role_ref.name}", label="grants")
+        for subject in binding.subjects or []:
+            graph.edge(node, f"{subject.namespace or namespace}/{subject.name}", label="to", style="dashed")
+    for quota in cluster.core.list_namespaced_resource_quota(namespace).items:
+        used = quota.status.used or {}
+        lines = [f"{k}: {used.get(k, '0')} of {v}" for k, v in sorted((quota.spec.hard or {}).items())]
+        ns.node(
+            f"ResourceQuota/{namespace}", "ResourceQuota\n" + "\n".join(lines), shape="cylinder", fillcolor="#fef3c7"
+        )
+    for limits in cluster.core.list_namespaced_limit_range(namespace).items:
+        ns.node(f"LimitRange/{namespace}", f"LimitRange\n{limits.metadata.name}", shape="cylinder", fillcolor="#fce7f3")
