@@ -42,18 +42,21 @@ class Kind:
     kind: str
     namespaced: bool
 
-    def path(self, name: str = "") -> str:
+    def path(self, name: str = "", namespace: str = "") -> str:
+        """The API path of the collection (in ``namespace`` when given), or of the object ``name``."""
         base = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
-        return f"{base}/{self.plural}" + (f"/{name}" if name else "")
+        scope = f"/namespaces/{namespace}" if namespace else ""
+        return f"{base}{scope}/{self.plural}" + (f"/{name}" if name else "")
 
 
-def _get(api_client: client.ApiClient, path: str, **query: str) -> Any:
+def get_json(api_client: client.ApiClient, path: str, **query: str) -> Any:
+    """GET an API path; the decoded JSON body."""
     data, _, _ = api_client.call_api(
         path,
         "GET",
         query_params=list(query.items()),
         auth_settings=["BearerToken"],
-        response_type="object",
+        response_types_map={200: "object"},
         _return_http_data_only=False,
         _request_timeout=20,
     )
@@ -63,11 +66,11 @@ def _get(api_client: client.ApiClient, path: str, **query: str) -> Any:
 @cache
 def kinds(api_client: client.ApiClient) -> list[Kind]:
     """Every kind the API serves that can be listed and deleted, at each group's preferred version."""
-    versions = ["v1"] + [g["preferredVersion"]["groupVersion"] for g in _get(api_client, "/apis")["groups"]]
+    versions = ["v1"] + [g["preferredVersion"]["groupVersion"] for g in get_json(api_client, "/apis")["groups"]]
     found = []
     for version in versions:
         path = "/api/v1" if version == "v1" else f"/apis/{version}"
-        for resource in _get(api_client, path)["resources"]:
+        for resource in get_json(api_client, path)["resources"]:
             verbs = set(resource.get("verbs", []))
             if "/" not in resource["name"] and {"list", "delete"} <= verbs:
                 found.append(Kind(version, resource["name"], resource["kind"], resource["namespaced"]))
@@ -90,7 +93,7 @@ def cluster_scoped(cluster: Any, selector: str) -> list[Owned]:
     for kind in kinds(cluster.api_client):
         if kind.namespaced:
             continue
-        for item in _get(cluster.api_client, kind.path(), labelSelector=selector).get("items", []):
+        for item in get_json(cluster.api_client, kind.path(), labelSelector=selector).get("items", []):
             metadata = item["metadata"]
             found.append(Owned(kind, metadata["name"], metadata.get("labels") or {}))
     return found
