@@ -125,7 +125,11 @@ def _delete(cluster: Any, obj: Owned, delete_node: Any) -> None:
         return
     with ignore_missing():
         cluster.api_client.call_api(
-            obj.kind.path(obj.name), "DELETE", auth_settings=["BearerToken"], _request_timeout=20
+            obj.kind.path(obj.name),
+            "DELETE",
+            response_types_map={},
+            auth_settings=["BearerToken"],
+            _request_timeout=20,
         )
 
 

@@ -96,6 +96,8 @@ class Exploration:
     def __str__(self) -> str:
         return f"namespace {self.namespace}\n{self.counts_table}"
 
+    __repr__ = __str__
+
 
 def explore(cluster: Any, namespace: str) -> Exploration:
     """Draw ``namespace`` as the conceptual graph (ownership, selection, references) and count its objects."""
