@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install the system packages the book needs: graphviz (diagrams) and, with WITH_BROWSER=1,
+# Install the system packages the book needs: graphviz (diagrams), openssl and, with WITH_BROWSER=1,
 # Chromium (the site tests). Installs with apt-get where it can; otherwise says how.
 set -euo pipefail
 
 missing=()
 command -v dot >/dev/null || missing+=(graphviz)
+command -v openssl >/dev/null || missing+=(openssl)  # a self-signed certificate for a TLS Secret (lab C5)
 if [[ "${WITH_BROWSER:-0}" == 1 ]] && ! command -v chromium >/dev/null; then
   missing+=(chromium)
 fi
