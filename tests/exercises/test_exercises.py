@@ -2,7 +2,8 @@
 
 An exercise lives in ``exercises/<id>/`` (see ``threeplanes.checking.exercises``);
 ``expect.yaml`` names the words the hint must contain for the empty namespace and for each
-wrong case. The checker must pass on the solution and never on the others. The cases of one
+wrong case, and lists under ``right`` the right answers written another way (``right/<case>``),
+which must pass like the solution. The checker must pass on the solution and never on the others. The cases of one
 exercise run one after another on one worker (``xdist_group``), since they share its setup's
 cluster-scoped names; different exercises run side by side.
 """
@@ -39,6 +40,11 @@ def by_exercise(exercise: Exercise) -> pytest.MarkDecorator:
 
 
 CASES = [pytest.param(e, id=e.id, marks=by_exercise(e)) for e in EXERCISES]
+RIGHT_CASES = [
+    pytest.param(e, case, id=f"{e.id}-right-{case}", marks=by_exercise(e))
+    for e in EXERCISES
+    for case in expectations(e).get("right", [])
+]
 WRONG_CASES = [
     pytest.param(e, case, id=f"{e.id}-{case}", marks=by_exercise(e))
     for e in EXERCISES
@@ -87,6 +93,18 @@ def test_reference_solution_passes(exercise: Exercise, live_cluster: Cluster, ow
 
 
 @pytest.mark.cluster
+@pytest.mark.parametrize("exercise,case", RIGHT_CASES)
+def test_right_answer_written_another_way_passes(
+    exercise: Exercise, case: str, live_cluster: Cluster, owned_by
+) -> None:
+    owned_by(exercise.owner)
+    with scratch_namespace(live_cluster, exercise) as namespace:
+        exercise.apply(live_cluster, namespace, f"right/{case}")
+        report = run_until(live_cluster, namespace, exercise, lambda r: r.passed, timeout=90)
+        assert report.passed, f"the checker failed the right answer {case}:\n{report}"
+
+
+@pytest.mark.cluster
 @pytest.mark.parametrize("exercise", CASES)
 def test_empty_namespace_fails_with_a_specific_hint(exercise: Exercise, live_cluster: Cluster, owned_by) -> None:
     owned_by(exercise.owner)
@@ -119,3 +137,5 @@ def test_exercise_is_complete(exercise: Exercise) -> None:
     assert cases["empty"] and len(cases["wrong"]) >= 2, "an empty-namespace hint and at least two wrong answers"
     for case in cases["wrong"]:
         assert exercise.part(f"wrong/{case}"), case
+    for case in cases.get("right", []):
+        assert exercise.part(f"right/{case}"), case
