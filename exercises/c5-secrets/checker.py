@@ -17,7 +17,7 @@ OTHERS = ("api-key", "signing-key")
 ELSEWHERE = "kube-system"  # a namespace that is not the reader's
 SETUP = ".venv/bin/threeplanes exercise setup c5-secrets -n {namespace}"
 GRANT = (
-    f"a Role with one rule (apiGroups: [\"\"], resources: [secrets], resourceNames: [{SECRET}], verbs: [get]) "
+    f'a Role with one rule (apiGroups: [""], resources: [secrets], resourceNames: [{SECRET}], verbs: [get]) '
     f"and a RoleBinding of that Role to the ServiceAccount {ACCOUNT}"
 )
 
@@ -130,6 +130,4 @@ REAL = Criterion(
     needs=(NOT_OTHERS, NO_LIST, HERE),
 )
 
-CHECKER = Checker(
-    "Let an application read exactly one Secret", [ACCOUNT_OK, GET, NOT_OTHERS, NO_LIST, HERE, REAL]
-)
+CHECKER = Checker("Let an application read exactly one Secret", [ACCOUNT_OK, GET, NOT_OTHERS, NO_LIST, HERE, REAL])

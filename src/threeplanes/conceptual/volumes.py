@@ -4,7 +4,10 @@ A volume is declared in the pod spec; what it shows lives as long as its source:
 (``emptyDir``, ``downwardAPI``, a projected ServiceAccount token), an object of the namespace
 (``configMap``, ``secret``, ``persistentVolumeClaim``), or, behind a claim, a
 PersistentVolume of the cluster. ``pod_volumes_table`` lists a pod's volumes with their source
-and that lifetime; ``exists`` says whether an object can still be read.
+and that lifetime; ``exists`` says whether an object can still be read. ``container_files``
+works out, from the spec alone, which file or directory a container sees at each path and
+where it comes from (``items``, ``subPath`` and projected sources included), so a checker can
+judge what the container would read rather than how the spec is written.
 """
 
 from __future__ import annotations
@@ -93,3 +96,75 @@ def exists(read: Callable[..., Any], *args: Any) -> bool:
             return False
         raise
     return True
+
+
+# --- What a container sees ---------------------------------------------------------------------
+
+Keys = Callable[[str, str], list[str]]  # (kind, name) -> the keys of that ConfigMap or Secret
+
+
+def _key_files(kind: str, name: str, items: Any, keys: Keys) -> dict[str, tuple[str, ...]]:
+    """``{relative path: (kind, name, key)}`` for a ConfigMap or Secret source, with or without ``items``."""
+    if items:
+        return {i.path: (kind, name, i.key) for i in items}
+    return {key: (kind, name, key) for key in keys(kind, name)}
+
+
+def volume_files(volume: Any, keys: Keys) -> dict[str, tuple[str, ...]]:
+    """What a volume shows, as ``{relative path: source}``; ``""`` is the volume's root for directory volumes.
+
+    A source is ``("ConfigMap"|"Secret", name, key)``, ``("token", audience, seconds)``,
+    ``("field", path)``, or ``(volume type, detail)`` for a whole directory (``emptyDir``, a claim).
+    """
+    kind = volume_type(volume)
+    if kind == "configMap":
+        return _key_files("ConfigMap", volume.config_map.name, volume.config_map.items, keys)
+    if kind == "secret":
+        return _key_files("Secret", volume.secret.secret_name, volume.secret.items, keys)
+    if kind == "downwardAPI":
+        return {
+            i.path: ("field", i.field_ref.field_path if i.field_ref else i.resource_field_ref.resource)
+            for i in volume.downward_api.items or []
+        }
+    if kind == "projected":
+        files: dict[str, tuple[str, ...]] = {}
+        for source in volume.projected.sources or []:
+            if source.service_account_token:
+                token = source.service_account_token
+                files[token.path] = ("token", token.audience or "", str(token.expiration_seconds or 3600))
+            if source.config_map:
+                files.update(_key_files("ConfigMap", source.config_map.name, source.config_map.items, keys))
+            if source.secret:
+                files.update(_key_files("Secret", source.secret.name, source.secret.items, keys))
+            if source.downward_api:
+                files.update(
+                    {
+                        i.path: ("field", i.field_ref.field_path if i.field_ref else "")
+                        for i in source.downward_api.items or []
+                    }
+                )
+        return files
+    if kind == "persistentVolumeClaim":
+        return {"": ("persistentVolumeClaim", volume.persistent_volume_claim.claim_name)}
+    return {"": (kind, "")}
+
+
+def container_files(spec: Any, container: Any, keys: Keys) -> dict[str, tuple[str, ...]]:
+    """``{absolute path: source}`` for every file or directory the container sees through its mounts."""
+    volumes = {v.name: v for v in spec.volumes or []}
+    seen: dict[str, tuple[str, ...]] = {}
+    for mount in container.volume_mounts or []:
+        if mount.name not in volumes:
+            continue
+        files = volume_files(volumes[mount.name], keys)
+        root = mount.mount_path.rstrip("/")
+        if mount.sub_path:
+            inside = {
+                p.removeprefix(mount.sub_path).lstrip("/"): s
+                for p, s in files.items()
+                if p == mount.sub_path or p.startswith(mount.sub_path + "/")
+            }
+            files = inside or ({"": files[""]} if "" in files else {})
+        for path, source in files.items():
+            seen[f"{root}/{path}" if path else root] = source
+    return seen
