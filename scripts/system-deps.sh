@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the system packages the book needs: graphviz (diagrams) and, with WITH_BROWSER=1,
+# Install the system packages the book needs: graphviz (diagrams), openssl and, with WITH_BROWSER=1,
 # Chromium (the site tests). On Linux as root (unless THREEPLANES_REAL_NODE=0), also what the
 # real worker node needs: runc, the CNI plugins, iptables, a static busybox for its images and
 # gcc with a static libc for its pause image. Installs with apt-get where it can; otherwise says how.
@@ -7,6 +7,7 @@ set -euo pipefail
 
 missing=()
 command -v dot >/dev/null || missing+=(graphviz)
+command -v openssl >/dev/null || missing+=(openssl)  # a self-signed certificate for a TLS Secret (lab C5)
 if [[ "${WITH_BROWSER:-0}" == 1 ]] && ! command -v chromium >/dev/null; then
   missing+=(chromium)
 fi

@@ -43,9 +43,11 @@ class Kind:
     kind: str
     namespaced: bool
 
-    def path(self, name: str = "") -> str:
+    def path(self, name: str = "", namespace: str = "") -> str:
+        """The API path of the collection (in ``namespace`` when given), or of the object ``name``."""
         base = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
-        return f"{base}/{self.plural}" + (f"/{name}" if name else "")
+        scope = f"/namespaces/{namespace}" if namespace else ""
+        return f"{base}{scope}/{self.plural}" + (f"/{name}" if name else "")
 
 
 def api_of(api_client: client.ApiClient) -> KubernetesApi:

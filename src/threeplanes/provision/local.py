@@ -5,10 +5,18 @@
 metrics-server as local processes. The worker nodes are Node objects that kwok keeps
 alive: it answers their heartbeats and moves their pods through kwok's stages (Running and
 Ready, Jobs completing, deletion).
+
+kube-apiserver reads an EncryptionConfiguration (``encryption_config``) from the cache and
+re-reads it once a minute; the flags name a path on this machine, so ``kwokctl_config`` adds
+them to ``cluster/kwokctl.yaml`` in a copy written into the cache. As written at
+start it stores Secrets as they are (``identity`` first) and can read those encrypted with the
+cluster's own ``aescbc`` key, so a lab may put ``aescbc`` first for a while without making
+any Secret unreadable.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import shutil
@@ -19,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+import yaml
 
 from threeplanes.provision import binaries, paths, realnode
 from threeplanes.provision import processes as process_control
@@ -31,6 +40,7 @@ CLUSTER_NAME = "threeplanes"
 CONFIG = paths.CLUSTER_CONFIGS / "kwokctl.yaml"
 KWOKCTL_MARGIN_S = 60  # kwokctl's own --wait, plus this, bounds a `kwokctl create cluster`
 REAL_NODE_ADDRESS_TYPES = "kubelet-preferred-address-types=InternalIP,Hostname"
+ENCRYPTION_KEY_NAME = "threeplanes"
 
 
 def log(message: str) -> None:
@@ -43,6 +53,70 @@ def kwok_workdir() -> Path:
 
 def cluster_dir() -> Path:
     return kwok_workdir() / "clusters" / CLUSTER_NAME
+
+
+def encryption_config_path() -> Path:
+    return paths.cache_root() / "encryption-config.yaml"
+
+
+def encryption_key() -> str:
+    """The cluster's ``aescbc`` key (32 random bytes, base64), made once and kept in the cache."""
+    path = paths.cache_root() / "encryption-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.b64encode(os.urandom(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def encryption_config(encrypt_secrets: bool = False) -> str:
+    """The EncryptionConfiguration for Secrets: ``aescbc`` first when ``encrypt_secrets``, else ``identity``.
+
+    The first provider writes; every provider listed can read. Both orders list both, so that
+    Secrets written under either stay readable.
+    """
+    aescbc = {"aescbc": {"keys": [{"name": ENCRYPTION_KEY_NAME, "secret": encryption_key()}]}}
+    providers = [aescbc, {"identity": {}}] if encrypt_secrets else [{"identity": {}}, aescbc]
+    config = {
+        "apiVersion": "apiserver.config.k8s.io/v1",
+        "kind": "EncryptionConfiguration",
+        "resources": [{"resources": ["secrets"], "providers": providers}],
+    }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def write_encryption_config(encrypt_secrets: bool = False) -> str:
+    """Write the EncryptionConfiguration (atomically); return its hash as kube-apiserver reports it."""
+    text = encryption_config(encrypt_secrets)
+    path = encryption_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(text)
+    partial.chmod(0o600)
+    partial.replace(path)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def kwokctl_config() -> Path:
+    """``cluster/kwokctl.yaml`` with this machine's paths added, written into the cache."""
+    config = yaml.safe_load(CONFIG.read_text())
+    patches = config.setdefault("componentsPatches", [])
+    added = {
+        "kube-apiserver": {
+            "encryption-provider-config": str(encryption_config_path()),
+            "encryption-provider-config-automatic-reload": "true",
+        }
+    }
+    for name, flags in added.items():
+        patch = next((p for p in patches if p.get("name") == name), None)
+        if patch is None:
+            patch = {"name": name}
+            patches.append(patch)
+        patch.setdefault("extraArgs", []).extend({"key": k, "value": v} for k, v in flags.items())
+    write_encryption_config(encrypt_secrets=False)
+    path = paths.cache_root() / "kwokctl.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
 
 
 def kubeconfig_path() -> Path:
@@ -161,7 +235,7 @@ def _start(found: dict[str, Path], nodes: list[Node] | None, timeout: float) -> 
     args = [
         str(found["kwokctl"]),
         "--config",
-        str(CONFIG),
+        str(kwokctl_config()),
         "create",
         "cluster",
         "--name",

@@ -1,0 +1,15 @@
+"""The reference answer: delete the Deployment, then apply statefulset.yaml (kubectl delete, then kubectl apply)."""
+
+from pathlib import Path
+
+import yaml
+from kubernetes import utils
+
+ANSWER = Path(__file__).resolve().parents[0] / "statefulset.yaml"
+
+
+def apply(cluster, namespace: str) -> None:
+    service, statefulset = yaml.safe_load_all(ANSWER.read_text())
+    cluster.apps.delete_namespaced_deployment("db", namespace)
+    for obj in (service, statefulset):
+        utils.create_from_dict(cluster.api_client, obj, namespace=namespace)
