@@ -116,8 +116,8 @@ def measures(ctx: Context) -> Failure | None:
         why = f"{active.reason}: {active.message}" if active is not None else "no ScalingActive condition yet"
         return Failure(
             f"the HPA measures no CPU utilization ({why})",
-            "new pods are measured 20 to 40 s after they start (metrics-server needs two samples, three with "
-            f"kwok): check again in a minute; if it lasts, kubectl describe hpa {NAME} -n {ctx.namespace}",
+            "a new pod is measured after two of metrics-server's scrapes (20 to 40 s): check again in a "
+            f"minute; if it lasts, kubectl describe hpa {NAME} -n {ctx.namespace}",
         )
     return None
 

@@ -155,7 +155,9 @@ def test_encryption_config_orders_providers_and_keeps_one_key(tmp_path, monkeypa
 
 def test_kwokctl_config_adds_the_encryption_flags(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("THREEPLANES_CACHE", str(tmp_path))
-    config = yaml.safe_load(local.kwokctl_config().read_text())
+    config = next(
+        d for d in yaml.safe_load_all(local.kwokctl_config().read_text()) if d["kind"] == "KwokctlConfiguration"
+    )
     (apiserver,) = [p for p in config["componentsPatches"] if p["name"] == "kube-apiserver"]
     flags = {a["key"]: a["value"] for a in apiserver["extraArgs"]}
     assert flags == {

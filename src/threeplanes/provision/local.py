@@ -99,7 +99,8 @@ def write_encryption_config(encrypt_secrets: bool = False) -> str:
 
 def kwokctl_config() -> Path:
     """``cluster/kwokctl.yaml`` with this machine's paths added, written into the cache."""
-    config = yaml.safe_load(CONFIG.read_text())
+    documents = list(yaml.safe_load_all(CONFIG.read_text()))
+    config = next(d for d in documents if d.get("kind") == "KwokctlConfiguration")
     patches = config.setdefault("componentsPatches", [])
     added = {
         "kube-apiserver": {
@@ -115,7 +116,7 @@ def kwokctl_config() -> Path:
         patch.setdefault("extraArgs", []).extend({"key": k, "value": v} for k, v in flags.items())
     write_encryption_config(encrypt_secrets=False)
     path = paths.cache_root() / "kwokctl.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
     return path
 
 
