@@ -29,7 +29,7 @@ spec:
           whenUnsatisfiable: DoNotSchedule
           nodeTaintsPolicy: Honor    # a lost node, tainted, no longer counts
           labelSelector:             # the pods counted: this Deployment's
-            matchLabels: {app: resiliant}
+            matchLabels: {app: resiliant}  # the typo is the wrong answer
       containers:
         - name: web
           image: registry.k8s.io/e2e-test-images/agnhost:2.63
