@@ -9,7 +9,7 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.conceptual.secrets import api_as, can_i, request_token
+from threeplanes.conceptual.identity import api_as, request_token, subject_access_review
 
 ACCOUNT = "billing"
 SECRET = "db-password"
@@ -27,7 +27,9 @@ def user(ctx: Context) -> str:
 
 
 def allowed(ctx: Context, verb: str, name: str = "", namespace: str = "") -> bool:
-    return bool(can_i(ctx.cluster, user(ctx), verb, namespace or ctx.namespace, "secrets", name).allowed)
+    return bool(
+        subject_access_review(ctx.cluster, user(ctx), verb, "secrets", namespace or ctx.namespace, name).allowed
+    )
 
 
 def account_exists(ctx: Context) -> Failure | None:

@@ -1,11 +1,9 @@
 """Secrets and tokens: what the API hands out, who may read it, and what etcd keeps.
 
-``request_token`` asks the TokenRequest API for a ServiceAccount token (optionally bound to
-a pod, for an audience, with an expiry); ``jwt_claims`` decodes the claims of such a token
-(decoding needs no key: a JWT is signed, not encrypted); ``review_token`` asks the API server
-whether it still accepts a token, and ``wait_until_refused`` asks until it does not;
-``api_as`` makes an API client that acts with a token, so that a lab can make real requests
-as a ServiceAccount; ``can_i`` asks a SubjectAccessReview.
+Tokens come from ``threeplanes.conceptual.identity``. ``jwt_claims`` decodes the claims of
+such a token (decoding needs no key: a JWT is signed, not encrypted); ``review_token`` asks
+the API server whether it still accepts a token, and ``wait_until_refused`` asks until it
+does not.
 
 ``local_etcd`` finds the local cluster's etcd from the flags kwokctl gave kube-apiserver, and
 ``Etcd.get`` reads the raw bytes the API server stored under a key, through etcd's JSON
@@ -19,7 +17,6 @@ follow the EncryptionConfiguration the local backend gives kube-apiserver
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import re
 import ssl
@@ -41,22 +38,6 @@ from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.provision.local import cluster_dir, encryption_config_path
 
 
-def request_token(
-    cluster: Any,
-    namespace: str,
-    service_account: str,
-    audiences: list[str] | None = None,
-    seconds: int = 600,
-    pod: Any = None,
-) -> str:
-    """A token for ``service_account`` from the TokenRequest API; bound to ``pod`` when given."""
-    spec: dict[str, Any] = {"audiences": audiences or [], "expirationSeconds": seconds}
-    if pod is not None:
-        spec["boundObjectRef"] = {"kind": "Pod", "apiVersion": "v1", "name": pod.metadata.name, "uid": pod.metadata.uid}
-    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
-    return cluster.core.create_namespaced_service_account_token(service_account, namespace, body).status.token
-
-
 def jwt_claims(token: str) -> dict[str, Any]:
     """The claims (the middle part) of a JSON Web Token, decoded without checking the signature."""
     payload = token.split(".")[1]
@@ -69,26 +50,6 @@ def review_token(cluster: Any, token: str, audiences: list[str] | None = None) -
     if audiences:
         body["spec"]["audiences"] = audiences
     return client.AuthenticationV1Api(cluster.api_client).create_token_review(body).status
-
-
-def api_as(cluster: Any, token: str) -> client.ApiClient:
-    """An API client for the same cluster that authenticates with ``token`` instead of the admin's certificate."""
-    configuration = copy.copy(cluster.api_client.configuration)
-    configuration.cert_file = configuration.key_file = None
-    configuration.api_key = {"BearerToken": token}
-    configuration.api_key_prefix = {"BearerToken": "Bearer"}
-    return client.ApiClient(configuration)
-
-
-def can_i(cluster: Any, user: str, verb: str, namespace: str, resource: str, name: str = "") -> Any:
-    """A SubjectAccessReview's status: may ``user`` do ``verb`` on ``resource`` (``name``) in ``namespace``?"""
-    attributes = {"namespace": namespace, "verb": verb, "resource": resource, "name": name}
-    body = {
-        "apiVersion": "authorization.k8s.io/v1",
-        "kind": "SubjectAccessReview",
-        "spec": {"user": user, "resourceAttributes": attributes},
-    }
-    return client.AuthorizationV1Api(cluster.api_client).create_subject_access_review(body).status
 
 
 def wait_until_refused(cluster: Any, token: str, audiences: list[str] | None = None, timeout: float = 30) -> Any:

@@ -6,6 +6,8 @@ a second ``ApiClient`` that sends it as a bearer token makes every request *as* 
 so RBAC judges it and not the administrator who runs the lab. ``SelfSubjectAccessReview`` asks
 "may I?" as whoever sends it; ``SubjectAccessReview`` lets an administrator ask the same
 question about someone else, which is how a checker judges behaviour rather than reading Roles.
+Those calls are in ``threeplanes.conceptual.identity``; this module reads admission refusals
+and draws the tenants.
 """
 
 from __future__ import annotations
@@ -18,60 +20,6 @@ from kubernetes import client
 
 from threeplanes.kit.graph import require_dot
 from threeplanes.kit.tables import Table
-
-
-def service_account_user(namespace: str, name: str) -> str:
-    """The user name the API server gives a ServiceAccount's tokens."""
-    return f"system:serviceaccount:{namespace}:{name}"
-
-
-def service_account_client(cluster: Any, namespace: str, name: str, seconds: int = 600) -> client.ApiClient:
-    """An API client that authenticates as ServiceAccount ``namespace/name``, with a fresh bound token."""
-    request = client.AuthenticationV1TokenRequest(
-        spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=seconds)
-    )
-    token = cluster.core.create_namespaced_service_account_token(name, namespace, request).status.token
-    admin = cluster.api_client.configuration
-    configuration = client.Configuration()
-    configuration.host, configuration.ssl_ca_cert = admin.host, admin.ssl_ca_cert
-    configuration.verify_ssl, configuration.retries = admin.verify_ssl, False
-    configuration.api_key = {"authorization": f"Bearer {token}"}  # no client certificate: only the token
-    return client.ApiClient(configuration)
-
-
-def who_am_i(api_client: client.ApiClient) -> str:
-    """The user name the API server sees behind ``api_client`` (a SelfSubjectReview)."""
-    review = client.AuthenticationV1Api(api_client).create_self_subject_review(client.V1SelfSubjectReview())
-    return review.status.user_info.username
-
-
-def attributes(verb: str, resource: str, namespace: str, group: str = "") -> client.V1ResourceAttributes:
-    return client.V1ResourceAttributes(verb=verb, resource=resource, namespace=namespace, group=group)
-
-
-def can_i(api_client: client.ApiClient, verb: str, resource: str, namespace: str, group: str = "") -> tuple[bool, str]:
-    """Ask as ``api_client``'s user: may I ``verb`` ``resource`` in ``namespace``? (allowed, reason)."""
-    spec = client.V1SelfSubjectAccessReviewSpec(resource_attributes=attributes(verb, resource, namespace, group))
-    review = client.AuthorizationV1Api(api_client).create_self_subject_access_review(
-        client.V1SelfSubjectAccessReview(spec=spec)
-    )
-    return bool(review.status.allowed), review.status.reason or "no rule allows it"
-
-
-def service_account_can(
-    cluster: Any, account: tuple[str, str], verb: str, resource: str, namespace: str, group: str = ""
-) -> tuple[bool, str]:
-    """Ask as an administrator: may ServiceAccount ``account`` (namespace, name) do this? (a SubjectAccessReview)."""
-    home, name = account
-    spec = client.V1SubjectAccessReviewSpec(
-        user=service_account_user(home, name),
-        groups=["system:serviceaccounts", f"system:serviceaccounts:{home}", "system:authenticated"],
-        resource_attributes=attributes(verb, resource, namespace, group),
-    )
-    review = client.AuthorizationV1Api(cluster.api_client).create_subject_access_review(
-        client.V1SubjectAccessReview(spec=spec)
-    )
-    return bool(review.status.allowed), review.status.reason or "no rule allows it"
 
 
 def refusal(error: client.ApiException) -> str:
