@@ -133,6 +133,54 @@ def bare_kwokctl_start() -> float:
             processes.stop(processes.running_from(Path(workdir)))
 
 
+def parallel_share(results: dict[str, Any]) -> float:
+    """The parallel lab suite's wall time as a share of the sum of the labs' own times (run one at a time)."""
+    serial, parallel = (results.get(k, {}) for k in ("lab_suite_serial_s", "lab_suite_parallel_s"))
+    if "parts" not in serial or "value" not in parallel:
+        raise ProvisioningError("needs both lab_suite_serial_s and lab_suite_parallel_s from this run")
+    return round(parallel["value"] / sum(serial["parts"].values()), 2)
+
+
+def real_node_ready() -> float:
+    """Seconds from kube-apiserver's start to the real node's Ready condition (when the cluster last started)."""
+    import psutil
+
+    from threeplanes.kit.connect import connect
+    from threeplanes.provision.realnode import NODE_NAME
+
+    apiserver = next((p for p in local.processes() if p.name == "kube-apiserver" and p.running), None)
+    if apiserver is None:
+        raise ProvisioningError("the local cluster's kube-apiserver is not running")
+    node = connect().core.read_node(NODE_NAME)
+    ready = next(c for c in node.status.conditions if c.type == "Ready" and c.status == "True")
+    return round(ready.last_transition_time.timestamp() - psutil.Process(apiserver.pid).create_time(), 1)
+
+
+def pod_to_running(real: bool) -> float:
+    """A pod's time from its creation to Running, on the real node or on a simulated one."""
+    from threeplanes.kit.connect import connect
+    from threeplanes.kit.namespaces import delete_namespace, lab_namespace
+    from threeplanes.kit.wait import wait_for_pods
+    from threeplanes.provision.realnode import on_real_node
+
+    cluster = connect()
+    if real and not cluster.can_show("timing a pod on the real node"):
+        raise ProvisioningError("no real node is Ready on this cluster")
+    namespace = lab_namespace(cluster, "bench")
+    spec = {"containers": [{"name": "web", "image": pinned().images["web"], "args": ["netexec"]}]}
+    body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "timed", "labels": {"app": "timed"}}}
+    body["spec"] = on_real_node(spec) if real else spec
+    try:
+        return timed(
+            lambda: (
+                cluster.core.create_namespaced_pod(namespace, body),
+                wait_for_pods(cluster, namespace, "app=timed", 1, lambda p: p.status.phase == "Running"),
+            )
+        )
+    finally:
+        delete_namespace(cluster, namespace)
+
+
 def start_over_floor(results: dict[str, Any]) -> float:
     """How many times the floor the book's cluster takes to start (same binaries, same run)."""
     start, floor = (results.get(k, {}).get("value") for k in ("cluster_start_s", "bare_kwokctl_start_s"))
@@ -203,11 +251,14 @@ def lab_times(junit: Path) -> dict[str, float]:
     return times
 
 
+WORKERS = int(os.environ.get("WORKERS", "4"))  # as many as `make test` runs side by side
+
+
 def lab_suite(workers: int) -> dict[str, float]:
     junit = LOGS / f"labs-{workers}.xml"
     command = [sys.executable, "-m", "pytest", "-q", "tests/labs", f"--junitxml={junit}"]
     if workers > 1:
-        command += ["-n", str(workers)]
+        command += ["-n", str(workers), "--dist", "worksteal"]
     total = run_logged(f"lab_suite_{'serial' if workers == 1 else 'parallel'}", command, timeout=3600)
     return {"total": total, **lab_times(junit)}
 
@@ -230,13 +281,13 @@ STEPS = [
     Step("bare_kwokctl_start_s", "bare `kwokctl create cluster`, same binaries", "s", bare_kwokctl_start),
     Step("control_plane_rss_mib", "control-plane memory (RSS)", "MiB", control_plane_memory_mib),
     Step("deployment_ready_s", "3-replica Deployment to Ready", "s", deployment_ready, target=5.0),
-    Step("lab_suite_serial_s", "lab suite, one after another", "s", lambda: lab_suite(1)),
+    Step("real_node_ready_s", "real node Ready, after kube-apiserver started", "s", real_node_ready),
+    Step("pod_running_real_s", "a pod created to Running, on the real node", "s", lambda: pod_to_running(True)),
     Step(
-        "lab_suite_parallel_s",
-        f"lab suite, {os.cpu_count() or 2} at a time",
-        "s",
-        lambda: lab_suite(os.cpu_count() or 2),
+        "pod_running_simulated_s", "a pod created to Running, on a simulated node", "s", lambda: pod_to_running(False)
     ),
+    Step("lab_suite_serial_s", "lab suite, one after another", "s", lambda: lab_suite(1)),
+    Step("lab_suite_parallel_s", f"lab suite, {WORKERS} at a time", "s", lambda: lab_suite(WORKERS)),
     Step("make_test_s", "`make test`", "s", make_test, target=20 * 60.0),
     Step("book_build_cold_s", "book build, cold (every lab executed)", "s", lambda: book_build(cold=True)),
     Step("book_build_cached_s", "book build, cached", "s", lambda: book_build(cold=False)),
@@ -291,6 +342,15 @@ def run_steps(steps: list[Step]) -> dict[str, Any]:
             lambda: start_over_floor(results["steps"]),
         )
         steps = [*steps, over_floor]
+    if {"lab_suite_serial_s", "lab_suite_parallel_s"} <= {s.name for s in steps}:
+        share = Step(
+            "lab_suite_parallel_share",
+            f"lab suite {WORKERS} at a time ÷ sum of the labs' own times",
+            "×",
+            lambda: parallel_share(results["steps"]),
+            target=0.55,
+        )
+        steps = [*steps, share]
     for step in steps:
         print(f"[bench] {step.label} …", file=sys.stderr, flush=True)
         started = time.monotonic()
