@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from kubernetes import client
-from test_exercises import apply, expectations, scratch_namespace, set_up
+from test_exercises import expectations, scratch_namespace
 
 from threeplanes import cli
 from threeplanes.assessment.exercises import find_exercises, syllabus_order
@@ -25,6 +25,7 @@ from threeplanes.assessment.namespaces import EXERCISE_LABEL
 from threeplanes.assessment.reset import run_teardown
 from threeplanes.assessment.sample import RUN_LABEL
 from threeplanes.assessment.scorecard import FAIL, NOT_ATTEMPTED, PASS, Scorecard, Tally, assess
+from threeplanes.checking import exercises as parts
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster
 from threeplanes.kit.labels import LAB_LABEL, PART_OF
 from threeplanes.kit.namespaces import delete_namespace
@@ -41,6 +42,11 @@ SIDE_BY_SIDE = 3
 pytestmark = pytest.mark.cluster
 
 
+def parts_of(exercise_id: str) -> parts.Exercise:
+    """The exercise's parts (set-up, solution, wrong answers), as the tests apply them."""
+    return parts.find(EXERCISES_DIR, exercise_id)
+
+
 @contextmanager
 def attempts(cluster: Cluster, parts: dict[str, str | None]) -> Iterator[str]:
     """For each exercise id, a scratch namespace, set up, with ``parts[id]`` applied (``solution``,
@@ -49,16 +55,15 @@ def attempts(cluster: Cluster, parts: dict[str, str | None]) -> Iterator[str]:
     with ExitStack() as stack:
         namespaces = {}
         for exercise_id in parts:
-            namespace = stack.enter_context(scratch_namespace(cluster, EXERCISES_DIR / exercise_id))
+            namespace = stack.enter_context(scratch_namespace(cluster, parts_of(exercise_id)))
             labels = {EXERCISE_LABEL: exercise_id, RUN_LABEL: run}
             cluster.core.patch_namespace(namespace, {"metadata": {"labels": labels}})
             namespaces[exercise_id] = namespace
 
-        def prepare(exercise_id: str) -> None:
-            set_up(cluster, namespaces[exercise_id], EXERCISES_DIR / exercise_id)
+        def prepare(exercise_id: str) -> None:  # the set-up ran when its scratch namespace was made
             set_up_seen(cluster, namespaces[exercise_id])
             if parts[exercise_id]:
-                apply(cluster, namespaces[exercise_id], EXERCISES_DIR / exercise_id, parts[exercise_id])
+                parts_of(exercise_id).apply(cluster, namespaces[exercise_id], parts[exercise_id])
 
         with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
             list(pool.map(prepare, parts))
@@ -139,7 +144,7 @@ def test_a_mix_is_reported_exactly(live_cluster: Cluster, owned_by) -> None:
         )
     assert {o.exercise.id: o.status for o in scorecard.outcomes} == expected, str(scorecard)
     by_id = {o.exercise.id: o for o in scorecard.outcomes}
-    assert expectations(EXERCISES_DIR / "f1-service-discovery")["empty"] in by_id["f1-service-discovery"].hint
+    assert expectations(parts_of("f1-service-discovery"))["empty"] in by_id["f1-service-discovery"].hint
     assert by_id["f7-config-secrets"].hint and by_id["f7-config-secrets"].met < by_id["f7-config-secrets"].criteria
     assert scorecard.by_level()[1] == Tally(passed=1, failed=2, not_attempted=5)
     assert scorecard.by_level()[2] == Tally(passed=1, not_attempted=1)
@@ -152,7 +157,7 @@ def test_reset_deletes_the_attempt_and_its_nodes_and_can_run_twice(live_cluster:
     labels = {PART_OF: "threeplanes", LAB_LABEL: "exercise-f5-bin-packing", EXERCISE_LABEL: "f5-bin-packing"}
     live_cluster.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=labels)))
     try:
-        set_up(live_cluster, name, EXERCISES_DIR / "f5-bin-packing")
+        parts_of("f5-bin-packing").setup(live_cluster, name)
         argv = ["reset", "f5-bin-packing", "-n", name, "--exercises", str(EXERCISES_DIR)]
         assert cli.main(argv) == 0
         assert f"Deleted namespace {name}, node {name}-a, node {name}-b." in capsys.readouterr().out

@@ -85,18 +85,6 @@ def test_reference_solution_passes(exercise: Exercise, live_cluster: Cluster) ->
 
 
 @pytest.mark.cluster
-@pytest.mark.parametrize("exercise,case", RIGHT_CASES)
-def test_right_answer_written_another_way_passes(
-    exercise: Exercise, case: str, live_cluster: Cluster, owned_by
-) -> None:
-    owned_by(exercise.owner)
-    with scratch_namespace(live_cluster, exercise) as namespace:
-        exercise.apply(live_cluster, namespace, f"right/{case}")
-        report = run_until(live_cluster, namespace, exercise, lambda r: r.passed, timeout=90)
-        assert report.passed, f"the checker failed the right answer {case}:\n{report}"
-
-
-@pytest.mark.cluster
 @pytest.mark.parametrize("exercise", CASES)
 def test_empty_namespace_fails_with_a_specific_hint(exercise: Exercise, live_cluster: Cluster) -> None:
     words = expectations(exercise)["empty"]

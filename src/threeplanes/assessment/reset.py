@@ -38,7 +38,7 @@ def _cluster_objects(cluster: Any, exercise: Exercise, namespace: str) -> set[st
     """What the exercise's set-up made for ``namespace`` outside it (nodes, volumes): labelled as the
     exercise's and for that namespace, found through discovery."""
     selector = f"{LAB_LABEL}=exercise-{exercise.id},{FOR_NAMESPACE}={namespace}"
-    return {str(o) for o in cluster_scoped(cluster, selector) if o.kind.kind != "Namespace"}
+    return {f"{o.kind.kind.lower()} {o.name}" for o in cluster_scoped(cluster, selector) if o.kind.kind != "Namespace"}
 
 
 def run_teardown(cluster: Any, exercise: Exercise, namespace: str) -> None:
