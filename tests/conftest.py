@@ -31,7 +31,9 @@ RUN_ENV = "THREEPLANES_TEST_RUN"  # one id for the controlling process and its w
 
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controlling process (or a run without xdist)
-        os.environ.setdefault(RUN_ENV, uuid.uuid4().hex[:12])
+        # A fresh id, never one inherited: a test that runs pytest inside must not take this
+        # run's cluster for its own (and stop it at its end). The workers inherit this one.
+        os.environ[RUN_ENV] = uuid.uuid4().hex[:12]
 
 
 def _started_marker() -> Path:
