@@ -2,7 +2,7 @@
 
 Each one reads what a reader's solution would make and judges what a user would see: a
 Deployment by name (listing the ones that are there when it is missing), its live pods
-through its own selector (``matchLabels`` or ``matchExpressions``), and where they run.
+through its own selector (``matchLabels`` or ``matchExpressions``), and whether they run.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from threeplanes.checking.framework import Context, Criterion, Failure
 from threeplanes.kit.labels import selector_string
+from threeplanes.kit.pods import live
 from threeplanes.kit.wait import is_ready, pods_summary
 
 
@@ -27,7 +28,7 @@ def deployment_pods(ctx: Context, name: str) -> list[Any]:
     """The live (not terminating) pods that Deployment ``name``'s selector selects."""
     selector = selector_string(deployment(ctx, name).spec.selector)
     pods = ctx.cluster.core.list_namespaced_pod(ctx.namespace, label_selector=selector).items
-    return [p for p in pods if not p.metadata.deletion_timestamp]
+    return live(pods)
 
 
 def deployment_exists(name: str, hint: str) -> Criterion:
@@ -60,19 +61,3 @@ def pods_ready(
         return Failure(f"{pods_summary(pods)} of {replicas} wanted", hint)
 
     return Criterion(f"All {replicas} pods are running", check, needs)
-
-
-def pods_placed_on(
-    name: str, nodes: Callable[[Context], set[str]], needs: tuple[Criterion, ...], hint: str
-) -> Criterion:
-    """ "Its pods run only on the exercise's nodes": every live pod is bound to one of ``nodes(ctx)``."""
-
-    def check(ctx: Context) -> Failure | None:
-        allowed = nodes(ctx)
-        elsewhere = [p for p in deployment_pods(ctx, name) if p.spec.node_name not in allowed]
-        if not elsewhere:
-            return None
-        where = ", ".join(f"{p.metadata.name} on {p.spec.node_name or 'no node yet'}" for p in elsewhere)
-        return Failure(f"pods outside the exercise's nodes: {where}", hint.format(namespace=ctx.namespace))
-
-    return Criterion("Its pods run only on the exercise's nodes", check, needs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from threeplanes.kit.pods import live
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, is_ready, pods_summary, wait_for
 
@@ -36,9 +37,9 @@ class Arrivals:
     ready_when_appeared: dict[str, set[str]] = field(default_factory=dict)
 
     def see(self, pods: Objects) -> None:
-        live = [p for p in pods if not p.metadata.deletion_timestamp]
-        ready_now = {p.metadata.name for p in live if is_ready(p)}
-        for pod in sorted(live, key=lambda p: p.metadata.name):
+        running = live(pods)
+        ready_now = {p.metadata.name for p in running if is_ready(p)}
+        for pod in sorted(running, key=lambda p: p.metadata.name):
             name = pod.metadata.name
             if name not in self.appeared:
                 self.appeared.append(name)
@@ -66,8 +67,8 @@ def follow_arrivals(
 
     def done(pods: Objects) -> bool:
         arrivals.see(pods)
-        live = [p for p in pods if not p.metadata.deletion_timestamp]
-        return len(live) == count and all(map(is_ready, live))
+        running = live(pods)
+        return len(running) == count and all(map(is_ready, running))
 
     wait_for(
         cluster.core.list_namespaced_pod,

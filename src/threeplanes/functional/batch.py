@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from threeplanes.kit.pods import live
 from threeplanes.kit.wait import Objects, wait_for
 
 HOLD = "threeplanes.io/held-by-the-lab"
@@ -77,9 +78,8 @@ def fail_attempts(cluster: Any, namespace: str, job: str, attempts: int, timeout
 
 def pod_counts(pods: list[Any]) -> dict[str, int]:
     """Pods by what they are doing: ``active`` (Pending or Running, not being deleted), ``succeeded``, ``failed``."""
-    live = [p for p in pods if not p.metadata.deletion_timestamp]
     return {
-        "active": sum(p.status.phase in ("Pending", "Running") for p in live),
+        "active": sum(p.status.phase in ("Pending", "Running") for p in live(pods)),
         "succeeded": sum(p.status.phase == "Succeeded" for p in pods),
         "failed": sum(p.status.phase == "Failed" for p in pods),
     }

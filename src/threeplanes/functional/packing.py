@@ -26,6 +26,7 @@ from typing import Any
 from kubernetes.utils import parse_quantity
 
 from threeplanes.errors import WaitTimeout
+from threeplanes.kit.pods import live
 from threeplanes.kit.resources import cpu, memory, millicores
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, is_ready, unschedulable_message, wait_for
@@ -160,9 +161,6 @@ def wait_for_placement(
 ) -> Objects:
     """Wait until, among the live pods matching ``selector``, ``ready`` are Ready and ``pending`` are
     refused by the scheduler (PodScheduled False), and no other pod is left; return those pods."""
-
-    def live(pods: Objects) -> Objects:
-        return [p for p in pods if not p.metadata.deletion_timestamp]
 
     def counts(pods: Objects) -> tuple[int, int, int]:
         refused = sum(unschedulable_message(p) is not None for p in live(pods))

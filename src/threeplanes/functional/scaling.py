@@ -17,6 +17,7 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.kit.nodes import pods_on
+from threeplanes.kit.pods import live
 from threeplanes.kit.timeline import Timeline
 from threeplanes.kit.wait import Objects, named, wait_for
 
@@ -28,7 +29,7 @@ USAGE_CPU = "kwok.x-k8s.io/usage-cpu"
 
 def live_pods(cluster: Any, namespace: str, selector: str) -> Objects:
     pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
-    return [p for p in pods if not p.metadata.deletion_timestamp]
+    return live(pods)
 
 
 # --- HorizontalPodAutoscalers -----------------------------------------------------------------

@@ -22,10 +22,6 @@ def owned_labels(owner: str, **extra: str) -> dict[str, str]:
     return {PART_OF: BOOK, LAB_LABEL: owner, **extra}
 
 
-def owner_selector(owner: str) -> str:
-    return f"{LAB_LABEL}={owner}"
-
-
 def selector_string(selector: object) -> str:
     """A label selector object (``matchLabels`` and ``matchExpressions``) as a selector string.
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from threeplanes.kit.cleanup import ignore_missing
 from threeplanes.kit.labels import FOR_NAMESPACE, POOL, owned_labels
+from threeplanes.kit.pods import live
 from threeplanes.kit.wait import Objects, wait_for, wait_for_gone
 from threeplanes.provision.nodes import Node
 
@@ -114,7 +115,7 @@ def wait_for_schedulable(cluster: Any, selector: str, count: int, timeout: float
 def pods_on(cluster: Any, node: str) -> Objects:
     """The live pods bound to ``node``, in every namespace."""
     pods = cluster.core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}").items
-    return [p for p in pods if not p.metadata.deletion_timestamp]
+    return live(pods)
 
 
 def force_delete_pods_on(cluster: Any, node: str) -> list[str]:

@@ -1,12 +1,19 @@
-"""What a pod's containers said: their logs, read as text.
+"""Pods as a lab counts them: the live ones, and what their containers said.
 
-The pinned client turns a plain-text log into the ``repr`` of its bytes when it deserialises
-it, so the log is read raw and decoded here.
+A pod being deleted (``deletionTimestamp`` set) still shows in a listing until its kubelet
+confirms it stopped; ``live`` leaves such pods out. The pinned client turns a plain-text log
+into the ``repr`` of its bytes when it deserialises it, so ``pod_log`` reads it raw and
+decodes it.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def live(pods: list[Any]) -> list[Any]:
+    """The pods (or any objects) not being deleted."""
+    return [p for p in pods if not p.metadata.deletion_timestamp]
 
 
 def pod_log(cluster: Any, namespace: str, pod: str, container: str | None = None) -> str:

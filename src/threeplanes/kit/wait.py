@@ -15,6 +15,7 @@ from kubernetes import client
 
 from threeplanes.errors import WaitTimeout
 from threeplanes.kit.labels import selector_string
+from threeplanes.kit.pods import live
 from threeplanes.kit.watch import ListWatch, Objects
 
 
@@ -152,9 +153,6 @@ def wait_for_pods(
     timeout: float = 60,
 ) -> Objects:
     """Wait until exactly ``count`` pods match ``selector`` and all satisfy ``condition``."""
-
-    def live(pods: Objects) -> Objects:
-        return [p for p in pods if not p.metadata.deletion_timestamp]
 
     return live(
         wait_for(

@@ -160,11 +160,6 @@ def delete_bridge() -> None:
         run(["ip", "link", "del", BRIDGE], check=False)
 
 
-def veths_on_bridge() -> list[str]:
-    listing = run(["ip", "-o", "link", "show", "master", BRIDGE], check=False).stdout
-    return [line.split(":")[1].strip().split("@")[0] for line in listing.splitlines() if ":" in line]
-
-
 def mounts_under(root: Path) -> list[str]:
     """Mount points under ``root`` (deepest first), from /proc/self/mountinfo."""
     points = []
