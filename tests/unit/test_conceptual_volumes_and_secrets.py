@@ -5,14 +5,17 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 import yaml
 from kubernetes import client
 
 from threeplanes.conceptual.controllers import Arrivals, daemon_pods_by_node
-from threeplanes.conceptual.secrets import jwt_claims, printable
+from threeplanes.conceptual.secrets import encryption_config, jwt_claims, printable
 from threeplanes.conceptual.volumes import container_files, pod_volumes_table, volume_type
+from threeplanes.errors import ProvisioningError
 from threeplanes.kit.graph import NamespaceObjects, build_graph, references
 from threeplanes.provision import local
+from threeplanes.provision.etcd import Etcd, prefix_end
 
 API = client.ApiClient()
 
@@ -140,28 +143,27 @@ def test_arrivals_record_order_and_readiness() -> None:
     assert daemon_pods_by_node([pod("a", True, "n2"), pod("b", True, "n1")]) == {"n1": ["b"], "n2": ["a"]}
 
 
-def test_encryption_config_orders_providers_and_keeps_one_key(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("THREEPLANES_CACHE", str(tmp_path))
-    plain = yaml.safe_load(local.encryption_config(encrypt_secrets=False))
-    sealed = yaml.safe_load(local.encryption_config(encrypt_secrets=True))
-    assert [next(iter(p)) for p in plain["resources"][0]["providers"]] == ["identity", "aescbc"]
-    assert [next(iter(p)) for p in sealed["resources"][0]["providers"]] == ["aescbc", "identity"]
-    assert plain["resources"][0]["resources"] == ["secrets"]
-    key = sealed["resources"][0]["providers"][0]["aescbc"]["keys"][0]["secret"]
-    assert len(base64.b64decode(key)) == 32 and key == local.encryption_key()
-    digest = local.write_encryption_config(encrypt_secrets=True)
-    assert digest.startswith("sha256:") and (tmp_path / "encryption-config.yaml").stat().st_mode & 0o077 == 0
+def test_encryption_config_encrypts_secrets_first_and_still_reads_them_unencrypted() -> None:
+    key = bytes(range(32))
+    config = yaml.safe_load(encryption_config("k1", key))
+    (rule,) = config["resources"]
+    assert config["kind"] == "EncryptionConfiguration" and rule["resources"] == ["secrets"]
+    assert [next(iter(p)) for p in rule["providers"]] == ["aescbc", "identity"]
+    (written,) = rule["providers"][0]["aescbc"]["keys"]
+    assert written == {"name": "k1", "secret": base64.b64encode(key).decode()}
 
 
-def test_kwokctl_config_adds_the_encryption_flags(tmp_path, monkeypatch) -> None:
+def test_etcd_requests_name_the_whole_prefix_and_refuse_to_delete_everything() -> None:
+    assert prefix_end("/threeplanes-second/c5/") == "/threeplanes-second/c50"
+    etcd = Etcd("http://127.0.0.1:1", "/registry")
+    assert etcd.key("secrets", "ns", "db") == "/registry/secrets/ns/db"
+    for everything in ("/", "", "/a/"):
+        with pytest.raises(ValueError):
+            etcd.delete_prefix(everything)
+
+
+def test_second_apiserver_needs_a_local_cluster(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("THREEPLANES_CACHE", str(tmp_path))
-    config = next(
-        d for d in yaml.safe_load_all(local.kwokctl_config().read_text()) if d["kind"] == "KwokctlConfiguration"
-    )
-    (apiserver,) = [p for p in config["componentsPatches"] if p["name"] == "kube-apiserver"]
-    flags = {a["key"]: a["value"] for a in apiserver["extraArgs"]}
-    assert flags == {
-        "encryption-provider-config": str(tmp_path / "encryption-config.yaml"),
-        "encryption-provider-config-automatic-reload": "true",
-    }
-    assert (tmp_path / "encryption-config.yaml").is_file()
+    with pytest.raises(ProvisioningError, match="no local cluster was started"):
+        local.start_second_apiserver("x", {}, {})
+    assert local.local_etcd() is None and local.component_flags("kube-apiserver") == {}

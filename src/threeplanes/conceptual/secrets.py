@@ -5,37 +5,35 @@ such a token (decoding needs no key: a JWT is signed, not encrypted); ``review_t
 the API server whether it still accepts a token, and ``wait_until_refused`` asks until it
 does not.
 
-``local_etcd`` finds the local cluster's etcd from the flags kwokctl gave kube-apiserver, and
-``Etcd.get`` reads the raw bytes the API server stored under a key, through etcd's JSON
-gateway (the same request as ``etcdctl get``), so that a lab can show what a copy of etcd
-gives away. On kind, etcd runs inside the control-plane container and is not reached this way.
-``can_encrypt_at_rest``, ``loaded_encryption_config`` and ``wait_for_encryption_config``
-follow the EncryptionConfiguration the local backend gives kube-apiserver
-(``threeplanes.provision.local``).
+``local_etcd`` finds the local cluster's etcd from the flags kwokctl gave kube-apiserver, so
+that a lab can read the raw bytes the API server stored (``Etcd.get``, the same request as
+``etcdctl get``) and show what a copy of etcd gives away. On kind, etcd runs inside the
+control-plane container and is not reached this way.
+
+``start_encrypting_apiserver`` starts a second kube-apiserver on that etcd, under a prefix of
+its own, with an EncryptionConfiguration from its start: the cluster's own API server, which
+every other lab uses at the same time, is left as it is.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import json
-import re
-import ssl
+import secrets
 import subprocess
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from filelock import FileLock
 from kubernetes import client
 
-from threeplanes.errors import LabError, WaitTimeout
-from threeplanes.provision.local import cluster_dir, encryption_config_path
+from threeplanes.errors import LabError, NotOnThisCluster, WaitTimeout
+from threeplanes.provision.etcd import Etcd, from_apiserver_flags
+from threeplanes.provision.local import SecondApiserver, component_flags, start_second_apiserver
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
@@ -90,61 +88,16 @@ def self_signed_certificate(common_name: str, days: int = 1) -> tuple[bytes, byt
 # --- What etcd holds -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Etcd:
-    """The local cluster's etcd, as its kube-apiserver reaches it."""
-
-    url: str  # the first of kube-apiserver's --etcd-servers
-    prefix: str  # kube-apiserver's --etcd-prefix: where every key starts
-    tls: tuple[str, str, str] | None = None  # (CA, client certificate, client key) for an https URL
-
-    def key(self, resource: str, namespace: str, name: str) -> str:
-        """The key under which kube-apiserver keeps one object: ``/registry/secrets/<namespace>/<name>``."""
-        return f"{self.prefix.rstrip('/')}/{resource}/{namespace}/{name}"
-
-    def get(self, key: str) -> bytes | None:
-        """The raw value stored under ``key`` (None when there is none), through etcd's JSON gateway."""
-        body = json.dumps({"key": base64.b64encode(key.encode()).decode()}).encode()
-        request = urllib.request.Request(f"{self.url}/v3/kv/range", data=body, method="POST")
-        context = None
-        if self.tls:
-            context = ssl.create_default_context(cafile=self.tls[0])
-            context.load_cert_chain(self.tls[1], self.tls[2])
-        try:
-            with urllib.request.urlopen(request, timeout=5, context=context) as reply:
-                found = json.loads(reply.read()).get("kvs", [])
-        except (urllib.error.URLError, OSError) as error:
-            raise LabError(f"etcd at {self.url} did not answer ({error}); is the book's cluster running?") from None
-        return base64.b64decode(found[0]["value"]) if found else None
-
-
 def local_etcd(cluster: Any) -> Etcd | None:
     """The etcd of the local cluster, when ``cluster`` is that cluster; None on kind or elsewhere.
 
-    kwokctl writes every component's command line into ``kwok.yaml`` in the cluster's folder;
-    the kube-apiserver's flags say where its etcd listens and with which certificates.
+    kwokctl records every component's command line; the kube-apiserver's flags say where its
+    etcd listens and with which certificates.
     """
-    args = component_flags("kube-apiserver")
-    if not args or urllib.parse.urlsplit(cluster.server).port != int(args.get("secure-port", "0")):
+    flags = component_flags("kube-apiserver")
+    if not flags or urllib.parse.urlsplit(cluster.server).port != int(flags.get("secure-port", "0")):
         return None
-    url = args["etcd-servers"].split(",")[0]
-    tls = None
-    if url.startswith("https://"):
-        tls = (args["etcd-cafile"], args["etcd-certfile"], args["etcd-keyfile"])
-    return Etcd(url, args.get("etcd-prefix", "/registry"), tls)
-
-
-def component_flags(name: str) -> dict[str, str]:
-    """``{flag: value}`` of a component of the local cluster, from kwokctl's ``kwok.yaml``; empty if none."""
-    path = cluster_dir() / "kwok.yaml"
-    if not path.is_file():
-        return {}
-    for document in yaml.safe_load_all(path.read_text()):
-        for component in (document or {}).get("components", []):
-            if component.get("name") == name:
-                pairs = (a.removeprefix("--").partition("=") for a in component.get("args", []))
-                return {k: v for k, _, v in pairs}
-    return {}
+    return from_apiserver_flags(flags)
 
 
 def printable(raw: bytes, limit: int = 400, around: bytes = b"") -> str:
@@ -157,56 +110,41 @@ def printable(raw: bytes, limit: int = 400, around: bytes = b"") -> str:
     return ("..." if start else "") + shown + ("..." if start + limit < len(raw) else "") + f" ({len(raw)} bytes)"
 
 
-# --- Encryption at rest on the local cluster -------------------------------------------------
+# --- Encryption at rest, on a second API server --------------------------------------------
 
-LAST_CONFIG = re.compile(r'^apiserver_encryption_config_controller_last_config_info\{[^}]*hash="([^"]+)"', re.M)
 ENCRYPTED_PREFIX = b"k8s:enc:"
 
 
-def can_encrypt_at_rest(cluster: Any) -> bool:
-    """True when the lab can change how this cluster's API server stores Secrets; else a one-sentence note.
+def encryption_config(key_name: str, key: bytes) -> str:
+    """An EncryptionConfiguration that encrypts Secrets with ``aescbc`` and still reads them unencrypted.
 
-    That takes the local cluster, whose kube-apiserver was started with the EncryptionConfiguration
-    the local backend writes and with automatic reload on.
+    The first provider encrypts what is written; every provider listed may decrypt what is read.
     """
-    flags = component_flags("kube-apiserver") if local_etcd(cluster) else {}
-    if not flags:
-        print(
-            "Note: on this cluster etcd runs inside the control plane's container, out of the lab's reach, so "
-            "this step is skipped; run it on the local cluster (make cluster BACKEND=local)."
-        )
-        return False
-    wanted = {"encryption-provider-config": str(encryption_config_path())}
-    wanted["encryption-provider-config-automatic-reload"] = "true"
-    if any(flags.get(k) != v for k, v in wanted.items()):
-        print(
-            "Note: this cluster's API server was started without the book's encryption configuration, so this "
-            "step is skipped; restart the cluster (make cluster-down, then make cluster) and run it again."
-        )
-        return False
-    return True
+    aescbc = {"aescbc": {"keys": [{"name": key_name, "secret": base64.b64encode(key).decode()}]}}
+    config = {
+        "apiVersion": "apiserver.config.k8s.io/v1",
+        "kind": "EncryptionConfiguration",
+        "resources": [{"resources": ["secrets"], "providers": [aescbc, {"identity": {}}]}],
+    }
+    return yaml.safe_dump(config, sort_keys=False)
 
 
-def encryption_lock() -> FileLock:
-    """Held by a run that changes the EncryptionConfiguration, so two runs never change it at once."""
-    return FileLock(encryption_config_path().with_suffix(".lock"))
+def start_encrypting_apiserver(cluster: Any, name: str, key_name: str = "lab-key") -> tuple[SecondApiserver, Any]:
+    """A second kube-apiserver on the local cluster's etcd that encrypts Secrets at rest, and a client for it.
 
-
-def loaded_encryption_config(cluster: Any) -> str | None:
-    """The hash of the EncryptionConfiguration kube-apiserver runs with, from its own metrics."""
-    found = LAST_CONFIG.search(cluster.get_raw("/metrics"))
-    return found.group(1) if found else None
-
-
-def wait_for_encryption_config(cluster: Any, config_hash: str, timeout: float = 75) -> float:
-    """Wait until kube-apiserver runs with the configuration ``config_hash``; return the seconds waited.
-
-    It re-reads the file once a minute, and says which content it loaded only in its metrics:
-    there is nothing to watch, so this reads them every second.
+    Returns ``(server, core)``: the server (``stop()`` it, which also deletes what it stored) and
+    a ``CoreV1Api`` that reaches it with the cluster's own credentials. The key is 32 random
+    bytes drawn for this server alone. On a cluster other than the local one, raises
+    ``NotOnThisCluster``.
     """
-    started = time.monotonic()
-    while (loaded := loaded_encryption_config(cluster)) != config_hash:
-        if time.monotonic() - started > timeout:
-            raise WaitTimeout(f"kube-apiserver still runs with encryption configuration {loaded} after {timeout:g} s")
-        time.sleep(1)
-    return time.monotonic() - started
+    if local_etcd(cluster) is None:
+        raise NotOnThisCluster(
+            "this step starts a second kube-apiserver on the local cluster's etcd, which runs inside the "
+            "control plane's container here; run it on the local cluster (make cluster BACKEND=local)."
+        )
+    config = encryption_config(key_name, secrets.token_bytes(32))
+    flags = {"encryption-provider-config": "{folder}/encryption-config.yaml", "enable-priority-and-fairness": "false"}
+    server = start_second_apiserver(name, {"encryption-config.yaml": config}, flags)
+    configuration = copy.copy(cluster.api_client.configuration)
+    configuration.host = server.server
+    return server, client.CoreV1Api(client.ApiClient(configuration))

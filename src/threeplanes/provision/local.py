@@ -6,31 +6,34 @@ metrics-server as local processes. The worker nodes are Node objects that kwok k
 alive: it answers their heartbeats and moves their pods through kwok's stages (Running and
 Ready, Jobs completing, deletion).
 
-kube-apiserver reads an EncryptionConfiguration (``encryption_config``) from the cache and
-re-reads it once a minute; the flags name a path on this machine, so ``kwokctl_config`` adds
-them to ``cluster/kwokctl.yaml`` in a copy written into the cache. As written at
-start it stores Secrets as they are (``identity`` first) and can read those encrypted with the
-cluster's own ``aescbc`` key, so a lab may put ``aescbc`` first for a while without making
-any Secret unreadable.
+``component_flags`` reads a component's command line back from kwokctl's record of the
+cluster; ``start_second_apiserver`` starts one more kube-apiserver from the same binary, with
+the same certificates and etcd, under an etcd prefix of its own, so that a lab can try an API
+server option (encryption at rest) without touching the cluster every other lab uses.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import shutil
+import socket
+import ssl
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import yaml
 
+from threeplanes.errors import ProvisioningError
 from threeplanes.provision import binaries, paths, realnode
 from threeplanes.provision import processes as process_control
+from threeplanes.provision.etcd import Etcd, from_apiserver_flags
 from threeplanes.provision.nodes import Node, default_nodes, node_manifest
 from threeplanes.provision.paths import kubectl_binary
 from threeplanes.versions import pinned
@@ -40,7 +43,6 @@ CLUSTER_NAME = "threeplanes"
 CONFIG = paths.CLUSTER_CONFIGS / "kwokctl.yaml"
 KWOKCTL_MARGIN_S = 60  # kwokctl's own --wait, plus this, bounds a `kwokctl create cluster`
 REAL_NODE_ADDRESS_TYPES = "kubelet-preferred-address-types=InternalIP,Hostname"
-ENCRYPTION_KEY_NAME = "threeplanes"
 
 
 def log(message: str) -> None:
@@ -53,71 +55,6 @@ def kwok_workdir() -> Path:
 
 def cluster_dir() -> Path:
     return kwok_workdir() / "clusters" / CLUSTER_NAME
-
-
-def encryption_config_path() -> Path:
-    return paths.cache_root() / "encryption-config.yaml"
-
-
-def encryption_key() -> str:
-    """The cluster's ``aescbc`` key (32 random bytes, base64), made once and kept in the cache."""
-    path = paths.cache_root() / "encryption-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(base64.b64encode(os.urandom(32)).decode())
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-def encryption_config(encrypt_secrets: bool = False) -> str:
-    """The EncryptionConfiguration for Secrets: ``aescbc`` first when ``encrypt_secrets``, else ``identity``.
-
-    The first provider writes; every provider listed can read. Both orders list both, so that
-    Secrets written under either stay readable.
-    """
-    aescbc = {"aescbc": {"keys": [{"name": ENCRYPTION_KEY_NAME, "secret": encryption_key()}]}}
-    providers = [aescbc, {"identity": {}}] if encrypt_secrets else [{"identity": {}}, aescbc]
-    config = {
-        "apiVersion": "apiserver.config.k8s.io/v1",
-        "kind": "EncryptionConfiguration",
-        "resources": [{"resources": ["secrets"], "providers": providers}],
-    }
-    return yaml.safe_dump(config, sort_keys=False)
-
-
-def write_encryption_config(encrypt_secrets: bool = False) -> str:
-    """Write the EncryptionConfiguration (atomically); return its hash as kube-apiserver reports it."""
-    text = encryption_config(encrypt_secrets)
-    path = encryption_config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(text)
-    partial.chmod(0o600)
-    partial.replace(path)
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def kwokctl_config() -> Path:
-    """``cluster/kwokctl.yaml`` with this machine's paths added, written into the cache."""
-    documents = list(yaml.safe_load_all(CONFIG.read_text()))
-    config = next(d for d in documents if d.get("kind") == "KwokctlConfiguration")
-    patches = config.setdefault("componentsPatches", [])
-    added = {
-        "kube-apiserver": {
-            "encryption-provider-config": str(encryption_config_path()),
-            "encryption-provider-config-automatic-reload": "true",
-        }
-    }
-    for name, flags in added.items():
-        patch = next((p for p in patches if p.get("name") == name), None)
-        if patch is None:
-            patch = {"name": name}
-            patches.append(patch)
-        patch.setdefault("extraArgs", []).extend({"key": k, "value": v} for k, v in flags.items())
-    write_encryption_config(encrypt_secrets=False)
-    path = paths.cache_root() / "kwokctl.yaml"
-    path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
-    return path
 
 
 def kubeconfig_path() -> Path:
@@ -236,7 +173,7 @@ def _start(found: dict[str, Path], nodes: list[Node] | None, timeout: float) -> 
     args = [
         str(found["kwokctl"]),
         "--config",
-        str(kwokctl_config()),
+        str(CONFIG),
         "create",
         "cluster",
         "--name",
@@ -347,3 +284,116 @@ def down() -> list[ProcessInfo]:
         shutil.rmtree(cluster_dir(), ignore_errors=True)
     kubeconfig_path().unlink(missing_ok=True)
     return started
+
+
+# --- what kwokctl started, and one more API server beside it ----------------------------------
+
+
+def component(name: str) -> dict | None:
+    """kwokctl's record of one component of the local cluster (binary, args, ports), or None."""
+    path = cluster_dir() / "kwok.yaml"
+    if not path.is_file():
+        return None
+    for document in yaml.safe_load_all(path.read_text()):
+        for found in (document or {}).get("components", []):
+            if found.get("name") == name:
+                return found
+    return None
+
+
+def component_flags(name: str) -> dict[str, str]:
+    """``{flag: value}`` of a component of the local cluster, as kwokctl started it; empty if none."""
+    pairs = (a.removeprefix("--").partition("=") for a in (component(name) or {}).get("args", []))
+    return {k: v for k, _, v in pairs}
+
+
+def local_etcd() -> Etcd | None:
+    """The etcd the local cluster's kube-apiserver writes to, or None when no local cluster was started."""
+    flags = component_flags("kube-apiserver")
+    return from_apiserver_flags(flags) if flags else None
+
+
+SECOND_PREFIX = "/threeplanes-second"  # under which every second API server keeps its objects
+
+
+def second_apiservers_dir() -> Path:
+    return paths.cache_root() / "second-apiservers"
+
+
+@dataclass
+class SecondApiserver:
+    """A kube-apiserver that shares the local cluster's etcd and certificates, and nothing else."""
+
+    server: str  # https://127.0.0.1:<port>, reached with the cluster's own kubeconfig credentials
+    etcd: Etcd  # the shared etcd, with this server's own prefix
+    folder: Path  # its files, log and PID file
+
+    def stop(self) -> int:
+        """Stop the server and delete every key it wrote; return how many keys there were."""
+        for started in process_control.recorded(self.folder):
+            process_control.stop_started(started)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return self.etcd.delete_prefix(self.etcd.prefix + "/")
+
+    @property
+    def running(self) -> bool:
+        return any(p.running for p in process_control.recorded(self.folder))
+
+
+def start_second_apiserver(
+    name: str, files: dict[str, str], flags: dict[str, str], timeout: float = 60
+) -> SecondApiserver:
+    """Start a kube-apiserver beside the local cluster's, with ``flags`` added to or replacing its own.
+
+    It runs the same binary with the same certificates and the same etcd, on a port of its own
+    and under the etcd prefix ``/threeplanes-second/<name>``, so that no object of the cluster is
+    visible to it, nor any of its objects to the cluster. ``files`` (``{file name: text}``) are
+    written into a private folder first, and ``{folder}`` in a flag's value names it. The server
+    stops when the Python process that started it exits; ``stop`` also deletes what it stored,
+    and a later start deletes what a server stopped without ``stop`` left.
+    """
+    record = component("kube-apiserver")
+    if record is None:
+        raise ProvisioningError("no local cluster was started on this machine (make cluster BACKEND=local).")
+    own = component_flags("kube-apiserver")
+    base = from_apiserver_flags(own)
+    for left in second_apiservers_dir().glob("*"):
+        second = SecondApiserver("", Etcd(base.url, f"{SECOND_PREFIX}/{left.name}", base.tls), left)
+        if not second.running:
+            second.stop()
+    folder = second_apiservers_dir() / name
+    folder.mkdir(parents=True, mode=0o700)
+    for file_name, text in files.items():
+        (folder / file_name).write_text(text)
+        (folder / file_name).chmod(0o600)
+    port = _free_port()
+    own.update({"secure-port": str(port), "etcd-prefix": f"{SECOND_PREFIX}/{name}"})
+    own.update({k: v.format(folder=folder) for k, v in flags.items()})
+    command = [record["binary"], *(f"--{k}={v}" for k, v in own.items())]
+    started = process_control.start("kube-apiserver", command, folder, folder, die_with_parent=True)
+    second = SecondApiserver(f"https://127.0.0.1:{port}", from_apiserver_flags(own), folder)
+    pki = cluster_dir() / "pki"
+    deadline = time.monotonic() + timeout
+    while not _ready(second.server, pki):
+        if not started.running or time.monotonic() > deadline:
+            tail = "\n".join(started.log.read_text().splitlines()[-10:])
+            second.stop()
+            raise ProvisioningError(f"the second kube-apiserver did not become ready within {timeout:g} s:\n{tail}")
+        time.sleep(0.2)
+    return second
+
+
+def _ready(server: str, pki: Path) -> bool:
+    context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+    context.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
+    try:
+        with urllib.request.urlopen(f"{server}/readyz", timeout=2, context=context) as reply:
+            return reply.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -1,17 +1,26 @@
-"""Run programs with a deadline, and stop processes without ever signalling a stranger.
+"""Run programs with a deadline, start servers that outlive the call, and stop processes
+without ever signalling a stranger.
 
-Every program provisioning runs goes through ``run``: it has a timeout, and when the timeout
-passes the program and every process it started are stopped before the error is raised.
-Processes are stopped through psutil, whose ``Process`` remembers its start time and refuses
-to signal a PID that has since been reused by another process.
+Every program provisioning runs to its end goes through ``run``: it has a timeout, and when
+the timeout passes the program and every process it started are stopped before the error is
+raised. A server (the real node's daemons, a second kube-apiserver) goes through ``start``,
+which records its PID and start time in a file, so that a PID later reused by another process
+is never signalled. Processes are stopped through psutil, whose ``Process`` remembers its start
+time too.
 """
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
 import shlex
+import signal
 import subprocess
-from collections.abc import Iterable
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +136,117 @@ def running_from(program_prefix: Path) -> list[psutil.Process]:
         if command and command[0].startswith(str(program_prefix) + os.sep):
             found.append(process)
     return found
+
+
+# --- servers: started here, recorded by PID and start time, stopped by PID -----------------------
+
+
+@dataclass
+class Started:
+    name: str
+    pid: int
+    created: float  # psutil's create_time: with the PID, it names one process and no later one
+    log: Path
+
+    @property
+    def running(self) -> bool:
+        return self.process() is not None
+
+    def process(self) -> psutil.Process | None:
+        """The very process that was started, while it runs."""
+        try:
+            process = psutil.Process(self.pid)
+            if abs(process.create_time() - self.created) < 0.05 and process.status() != psutil.STATUS_ZOMBIE:
+                return process
+        except psutil.Error:
+            pass
+        return None
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs its program: SIGTERM when the process that started it exits (Linux)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def start(
+    name: str,
+    command: list[str],
+    pids: Path,
+    logs: Path,
+    env: dict[str, str] | None = None,
+    die_with_parent: bool = False,
+) -> Started:
+    """Start ``command`` in its own session, its output appended to ``logs/<name>.log``.
+
+    With ``die_with_parent`` the server is stopped when this Python process exits, however it
+    exits (a notebook kernel that is killed included); that needs Linux.
+    """
+    pids.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / f"{name}.log"
+    with open(log_path, "ab") as log_file:
+        log_file.write(f"\n==> {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} $ {shlex.join(command)}\n".encode())
+        log_file.flush()
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
+                start_new_session=True,
+                preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux" else None,
+            )
+        except FileNotFoundError:
+            raise ProvisioningError(f"{name} could not start: {command[0]} is not installed.") from None
+    created = psutil.Process(process.pid).create_time()
+    started = Started(name, process.pid, created, log_path)
+    (pids / f"{name}.json").write_text(json.dumps({"pid": process.pid, "created": created, "log": str(log_path)}))
+    return started
+
+
+def recorded(pids: Path) -> list[Started]:
+    """Every process a PID file in ``pids`` names, running or not."""
+    found = []
+    for pid_file in sorted(pids.glob("*.json")):
+        try:
+            data = json.loads(pid_file.read_text())
+            found.append(Started(pid_file.stem, int(data["pid"]), float(data["created"]), Path(data["log"])))
+        except (ValueError, KeyError, OSError):
+            continue
+    return found
+
+
+def stop_started(started: Started, grace: float = 10.0) -> bool:
+    """Stop a server ``start`` started; True when it was running."""
+    process = started.process()
+    if process is None:
+        return False
+    stop([process], grace)
+    return True
+
+
+def stop_matching(predicate: Callable[[list[str]], bool], grace: float = 5.0) -> list[int]:
+    """Stop every process whose command line satisfies ``predicate`` (used for containerd's shims)."""
+    victims = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if process.info["cmdline"] and predicate(process.info["cmdline"]):
+                victims.append(process)
+        except psutil.Error:
+            continue
+    stop(victims, grace)
+    return [p.pid for p in victims]
+
+
+def port_taken(port: int, host: str = "0.0.0.0", kind: str = "tcp") -> bool:
+    """True when something on this machine listens on ``port`` (on ``host`` or on every address)."""
+    for conn in psutil.net_connections(kind=kind):
+        if not conn.laddr or conn.laddr.port != port:
+            continue
+        if kind == "tcp" and conn.status != psutil.CONN_LISTEN:
+            continue
+        if conn.laddr.ip in {host, "0.0.0.0", "::"}:
+            return True
+    return False

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import yaml
 
-from threeplanes.provision import binaries
-from threeplanes.provision.realnode import configs, images, network, pki, processes
+from threeplanes.provision import binaries, processes
+from threeplanes.provision.realnode import configs, images, network, pki
 from threeplanes.provision.realnode.configs import NODE_LABEL, NODE_NAME, NODE_TAINT, Layout
 
 __all__ = ["NODE_NAME", "NODE_LABEL", "NODE_TAINT", "on_real_node", "is_ready", "up", "down", "status", "why_not"]
@@ -353,7 +353,7 @@ def down(admin_kubeconfig: Path | None = None) -> Stopped:
     if sys.platform != "linux" or os.geteuid() != 0 or not (recorded or layout.state_file.exists()):
         return Stopped(stopped, [], {})
     # The kubelet first, so it does not restart what is being removed.
-    if "kubelet" in recorded and processes.stop(recorded["kubelet"]):
+    if "kubelet" in recorded and processes.stop_started(recorded["kubelet"]):
         stopped.append("kubelet")
     crictl = _crictl()
     if crictl and "containerd" in recorded and recorded["containerd"].running:
@@ -361,7 +361,7 @@ def down(admin_kubeconfig: Path | None = None) -> Stopped:
         # Removing the pod sandboxes stops their containers and runs CNI DEL for each.
         network.run([crictl, "--runtime-endpoint", endpoint, "rmp", "--all", "--force"], check=False, timeout=120)
     for name in ("kube-proxy", "coredns", "containerd"):
-        if name in recorded and processes.stop(recorded[name]):
+        if name in recorded and processes.stop_started(recorded[name]):
             stopped.append(name)
     # containerd's shims outlive containerd; each names this node's socket on its command line.
     socket = str(layout.containerd_socket)
