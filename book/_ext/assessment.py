@@ -2,7 +2,7 @@
 
 - Every exercise page gets a badge under its title (level, plane, syllabus items, and why the
   level when it is not the plane's own), read from the page's front matter through
-  ``threeplanes.assessment.exercises``: the front matter is the only list of levels.
+  ``threeplanes.checking.exercises``: the front matter is the only list of levels.
 - ``{exercise-levels}`` (option ``:level:``) draws the table of the exercises of a level.
 - ``{quiz-levels}`` (option ``:level:``) lists the quizzes of a level, linked to where they are
   shown (the label ``quiz-<file stem>``, which the chapter puts above its quiz).
@@ -24,8 +24,9 @@ from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from threeplanes.assessment.exercises import PLANE_LEVEL, AssessmentError, Exercise, find_exercises
 from threeplanes.assessment.quizzes import Quiz, find_quizzes, load_quiz
+from threeplanes.checking.exercises import PLANE_LEVEL, Exercise, ExerciseError, all_exercises
+from threeplanes.errors import AssessmentError
 
 logger = logging.getLogger(__name__)
 EXERCISES = "exercises"
@@ -35,8 +36,8 @@ STAND_PAGE = "/book/where-do-you-stand"
 
 def _exercises(srcdir: str) -> list[Exercise]:
     try:
-        return find_exercises(Path(srcdir) / EXERCISES)
-    except AssessmentError as error:
+        return all_exercises(Path(srcdir) / EXERCISES)
+    except ExerciseError as error:
         logger.warning(str(error))
         return []
 

@@ -30,5 +30,9 @@ class ProvisioningError(LabError):
     """A binary could not be found, downloaded or built, or a cluster not started or stopped."""
 
 
+class AssessmentError(LabError):
+    """Bad input to the assessment: a quiz file with a mistake, a namespace that is not the reader's work."""
+
+
 class NotOnThisCluster(LabError):
     """A step needs something this cluster does not have (kwok's simulated nodes, the local control plane)."""

@@ -20,12 +20,13 @@ from kubernetes import client
 from test_exercises import expectations, scratch_namespace
 
 from threeplanes import cli
-from threeplanes.assessment.exercises import find_exercises, syllabus_order
 from threeplanes.assessment.namespaces import EXERCISE_LABEL
+from threeplanes.assessment.order import syllabus_order
 from threeplanes.assessment.reset import run_teardown
 from threeplanes.assessment.sample import RUN_LABEL
 from threeplanes.assessment.scorecard import FAIL, NOT_ATTEMPTED, PASS, Scorecard, Tally, assess
 from threeplanes.checking import exercises as parts
+from threeplanes.checking.exercises import all_exercises
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, PART_OF
 from threeplanes.kit.namespaces import delete_namespace
@@ -34,7 +35,7 @@ from threeplanes.provision.paths import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES_DIR = ROOT / "exercises"
-EXERCISES = find_exercises(EXERCISES_DIR)
+EXERCISES = all_exercises(EXERCISES_DIR)
 ORDER = syllabus_order(ROOT / "syllabus.yml")
 # Set-ups wait on rollouts and nodes; three at a time keeps the two cores usable.
 SIDE_BY_SIDE = 3

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from threeplanes.assessment import report
-from threeplanes.assessment.exercises import find_exercises, syllabus_order
+from threeplanes.assessment.order import syllabus_order
 from threeplanes.assessment.scorecard import FAIL, NOT_ATTEMPTED, PASS, Outcome, Scorecard
+from threeplanes.checking.exercises import all_exercises
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +18,7 @@ def a_scorecard() -> Scorecard:
     """Two exercises pass, one fails with a hint, the others are not attempted."""
     status = {"f4-batch": PASS, "spread-over-zones": PASS, "f1-service-discovery": FAIL}
     outcomes = []
-    for exercise in find_exercises(ROOT / "exercises"):
+    for exercise in all_exercises(ROOT / "exercises"):
         state = status.get(exercise.id, NOT_ATTEMPTED)
         hint = "select the pods by app=frontend" if state == FAIL else ""
         namespace = None if state == NOT_ATTEMPTED else f"my-{exercise.id}"
@@ -32,7 +33,7 @@ def test_the_html_report_draws_a_bar_per_level_and_plane(page, tmp_path: Path) -
     assert page.locator("h1").inner_text() == "Where you stand"
     bars = page.locator("#levels .bar[data-total]")
     assert bars.count() == 2, "levels 1 and 2 have exercises, level 3 none"
-    exercises = find_exercises(ROOT / "exercises")
+    exercises = all_exercises(ROOT / "exercises")
     at_level_1 = sum(e.level == 1 for e in exercises)
     level_1 = bars.first
     whole = level_1.bounding_box()["width"]

@@ -13,19 +13,12 @@ from kubernetes import client
 from threeplanes import cli
 from threeplanes.assessment import cli as assessment_cli
 from threeplanes.assessment import notebook, progress, report
-from threeplanes.assessment import scorecard as scorecard_module
-from threeplanes.assessment.exercises import (
-    AssessmentError,
-    exercise_named,
-    find_exercises,
-    find_exercises_dir,
-    read_exercise,
-    study_order,
-    syllabus_order,
-)
 from threeplanes.assessment.namespaces import EXERCISE_LABEL, check_owner, find_attempts
+from threeplanes.assessment.order import study_order, syllabus_order
 from threeplanes.assessment.scorecard import FAIL, NOT_ATTEMPTED, PASS, run_checks
 from threeplanes.checking import Checker, Criterion, Failure
+from threeplanes.checking.exercises import Exercise, ExerciseError, UnknownExercise, all_exercises, find, locate
+from threeplanes.errors import AssessmentError
 from threeplanes.provision import paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +80,7 @@ def fake_loader(failing: dict[str, str]):
 
 @pytest.fixture(scope="module")
 def exercises():
-    return find_exercises(EXERCISES)
+    return all_exercises(EXERCISES)
 
 
 # --- front matter ----------------------------------------------------------------------------
@@ -123,27 +116,28 @@ def write_page(folder: Path, front_matter: str) -> Path:
     ],
 )
 def test_a_bad_front_matter_is_one_clear_sentence(tmp_path: Path, front_matter: str, words: str) -> None:
-    with pytest.raises(AssessmentError, match=words):
-        read_exercise(write_page(tmp_path / "broken", front_matter))
+    folder = write_page(tmp_path / "broken", front_matter)
+    with pytest.raises(ExerciseError, match=words):
+        Exercise(folder.name, folder).front_matter  # noqa: B018 - reading it is the test
 
 
 def test_the_title_comes_from_the_heading(tmp_path: Path) -> None:
     folder = write_page(tmp_path / "x", "---\nlevel: 1\nplane: functional\ntrains: [F1]\n---")
-    assert read_exercise(folder).title == "Do a thing"
+    assert Exercise(folder.name, folder).title == "Do a thing"
 
 
 def test_the_exercises_folder_is_found_from_a_subfolder() -> None:
-    assert find_exercises_dir(ROOT / "book" / "quizzes") == EXERCISES
+    assert locate(ROOT / "book" / "quizzes") == EXERCISES
 
 
 def test_no_exercises_folder_says_where_it_looked(tmp_path: Path) -> None:
-    with pytest.raises(AssessmentError, match="--exercises"):
-        find_exercises_dir(tmp_path)
+    with pytest.raises(ExerciseError, match="--exercises"):
+        locate(tmp_path)
 
 
 def test_an_unknown_exercise_suggests_the_closest(exercises) -> None:
-    with pytest.raises(AssessmentError, match="Did you mean f5-bin-packing\\?"):
-        exercise_named(exercises, "f5-bin-pakcing")
+    with pytest.raises(UnknownExercise, match="Did you mean f5-bin-packing"):
+        find(EXERCISES, "f5-bin-pakcing")
 
 
 def test_study_order_is_level_first_then_syllabus_order(exercises) -> None:
@@ -181,7 +175,7 @@ def test_a_label_for_no_exercise_is_reported_with_the_closest() -> None:
 
 
 def test_reset_refuses_a_namespace_of_another_exercise(exercises) -> None:
-    f5 = exercise_named(exercises, "f5-bin-packing")
+    f5 = find(EXERCISES, "f5-bin-packing")
     with pytest.raises(AssessmentError, match="belongs to the exercise f6-self-healing"):
         check_owner(namespace("my-ns", {EXERCISE_LABEL: "f6-self-healing"}), f5)
     with pytest.raises(AssessmentError, match="not marked as your work"):
@@ -313,7 +307,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_cli_unknown_exercise(capsys) -> None:
     code, _, err = run_cli(capsys, "reset", "f5-bin-pakcing", "--exercises", str(EXERCISES))
-    assert code == 2 and "No exercise named 'f5-bin-pakcing'. Did you mean f5-bin-packing?" in err
+    assert code == 2 and "No exercise named 'f5-bin-pakcing'. Did you mean f5-bin-packing" in err
 
 
 def test_cli_no_cluster(capsys, tmp_path: Path, monkeypatch) -> None:
@@ -335,7 +329,7 @@ def test_cli_namespace_of_another_exercise(capsys, monkeypatch) -> None:
 def test_cli_corrupt_or_old_progress_starts_afresh_and_says_so(capsys, tmp_path: Path, monkeypatch, content) -> None:
     monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(assessment_cli, "connect", lambda: fake_cluster(namespace("f4-batch")))
-    monkeypatch.setattr(scorecard_module, "load", fake_loader({}))
+    monkeypatch.setattr(Exercise, "checker", lambda exercise: fake_loader({})(exercise.id))
     (tmp_path / "progress.json").write_text(content)
     code, out, _ = run_cli(capsys, "assess", "--exercises", str(EXERCISES))
     assert code == 0

@@ -51,5 +51,5 @@ def test_script_imports(path: Path) -> None:
 def test_unknown_exercise_names_the_closest() -> None:
     with pytest.raises(UnknownExercise) as raised:
         find(EXERCISES, "f5-bin-pack")
-    suggestion = str(raised.value).split("did you mean ", 1)[-1].split("?")[0]
+    suggestion = str(raised.value).split("Did you mean ", 1)[-1].split("?")[0]
     assert "f5-bin-packing" in suggestion.split(" or "), str(raised.value)

@@ -363,7 +363,7 @@ def test_exercise_help_names_a_real_exercise_and_a_wrong_id_gets_a_suggestion(ca
     line = one_sentence_on_stderr(
         capsys, ["exercise", "check", "f1-service", "-n", "mine", "--exercises", str(exercises)]
     )
-    assert line.startswith("error: No exercise named 'f1-service'; did you mean f1-service-discovery")
+    assert line.startswith("error: No exercise named 'f1-service'. Did you mean f1-service-discovery")
 
 
 def test_a_stuck_rollout_says_the_pods_are_pending_and_why() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from threeplanes.assessment.exercises import AssessmentError
 from threeplanes.assessment.quizzes import find_quizzes, load_quiz
+from threeplanes.errors import AssessmentError
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIZ_FILES = sorted((ROOT / "book" / "quizzes").glob("*.yaml"))

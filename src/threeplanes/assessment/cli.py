@@ -17,15 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from threeplanes.assessment import progress, report
-from threeplanes.assessment.exercises import (
-    exercise_named,
-    find_exercises,
-    find_exercises_dir,
-    syllabus_order,
-)
 from threeplanes.assessment.namespaces import EXERCISE_LABEL
+from threeplanes.assessment.order import syllabus_order
 from threeplanes.assessment.reset import reset
 from threeplanes.assessment.scorecard import assess
+from threeplanes.checking.exercises import all_exercises, find, locate
 from threeplanes.kit.connect import connect
 from threeplanes.provision.paths import cache_root
 
@@ -36,13 +32,13 @@ REPORT_FILE = "scorecard.html"
 def _exercises_dir(args: argparse.Namespace) -> Path:
     """The folder given, or the one found from here up; relative to here when it is below, for shorter paths."""
     here = Path.cwd()
-    found = Path(args.exercises).resolve() if args.exercises else find_exercises_dir(here)
+    found = Path(args.exercises).resolve() if args.exercises else locate(here)
     return found.relative_to(here) if found.is_relative_to(here) else found
 
 
 def assess_command(args: argparse.Namespace) -> int:
     exercises_dir = _exercises_dir(args)
-    exercises = find_exercises(exercises_dir)
+    exercises = all_exercises(exercises_dir)
     order = syllabus_order(exercises_dir.parent / "syllabus.yml")
     scorecard = assess(connect(), exercises, args.selector, check_all=args.all, order=order)
     progress_path = cache_root() / PROGRESS_FILE
@@ -62,7 +58,7 @@ def assess_command(args: argparse.Namespace) -> int:
 
 
 def reset_command(args: argparse.Namespace) -> int:
-    exercise = exercise_named(find_exercises(_exercises_dir(args)), args.exercise)
+    exercise = find(_exercises_dir(args), args.exercise)
     print(reset(connect(), exercise, args.namespace))
     return 0
 

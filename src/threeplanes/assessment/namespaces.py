@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from threeplanes.assessment.exercises import AssessmentError, Exercise
+from threeplanes.checking.exercises import Exercise
+from threeplanes.errors import AssessmentError
 
 EXERCISE_LABEL = "threeplanes.io/exercise"
 

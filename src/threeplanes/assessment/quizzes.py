@@ -27,7 +27,8 @@ from pathlib import Path
 
 import yaml
 
-from threeplanes.assessment.exercises import ITEM_ID, LEVELS, PLANES, AssessmentError
+from threeplanes.checking.exercises import ITEM_ID, LEVELS, PLANES
+from threeplanes.errors import AssessmentError
 
 QUESTION_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

@@ -14,9 +14,8 @@ from typing import Any
 
 from kubernetes import client
 
-from threeplanes.assessment.exercises import Exercise
 from threeplanes.assessment.namespaces import check_owner, find_attempts, list_namespaces
-from threeplanes.checking import exercises as parts
+from threeplanes.checking.exercises import Exercise
 from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL
 from threeplanes.kit.namespaces import delete_namespace
@@ -43,7 +42,7 @@ def _cluster_objects(cluster: Any, exercise: Exercise, namespace: str) -> set[st
 
 def run_teardown(cluster: Any, exercise: Exercise, namespace: str) -> None:
     """Remove what the exercise's setup made outside the namespace (its ``teardown``), when it has one."""
-    parts.Exercise(exercise.id, exercise.directory).teardown(cluster, namespace)
+    exercise.teardown(cluster, namespace)
 
 
 def reset(cluster: Any, exercise: Exercise, namespace: str | None = None) -> ResetResult:

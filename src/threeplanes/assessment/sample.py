@@ -17,9 +17,9 @@ from typing import Any
 
 from kubernetes import client
 
-from threeplanes.assessment.exercises import Exercise
 from threeplanes.assessment.namespaces import EXERCISE_LABEL
 from threeplanes.assessment.scorecard import FAIL, Scorecard, assess
+from threeplanes.checking.exercises import Exercise
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.labels import LAB_LABEL, PART_OF
 from threeplanes.kit.wait import wait_for_namespace_gone
@@ -29,7 +29,7 @@ RUN_LABEL = "threeplanes.io/assessment-run"
 
 def applies_from_manifests(exercise: Exercise) -> bool:
     """True when the exercise's set-up and reference solution are YAML manifests only."""
-    d = exercise.directory
+    d = exercise.folder
     return (d / "solution.yaml").exists() and not (d / "setup.py").exists() and not (d / "solution.py").exists()
 
 
@@ -48,8 +48,8 @@ def reference_attempts(cluster: Any, exercises: list[Exercise], owner: str) -> I
             cluster.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=labels)))
             made.append(name)
             for part in ("setup.yaml", "solution.yaml"):
-                if (exercise.directory / part).exists():
-                    kubectl(f"apply -n {name} -f {exercise.directory / part}", cluster, show=False)
+                if (exercise.folder / part).exists():
+                    kubectl(f"apply -n {name} -f {exercise.folder / part}", cluster, show=False)
         yield f"{RUN_LABEL}={run}"
     finally:
         # Ask for every deletion first, then wait: the namespace controller empties them side by side.

@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from threeplanes.assessment.exercises import LEVELS, PLANES, Exercise, study_order
 from threeplanes.assessment.namespaces import EXERCISE_LABEL, Attempts, find_attempts, list_namespaces
+from threeplanes.assessment.order import study_order
 from threeplanes.checking import Checker, Report
-from threeplanes.checking import exercises as parts
+from threeplanes.checking.exercises import LEVELS, PLANES, Exercise
 
 PASS, FAIL, NOT_ATTEMPTED = "pass", "fail", "not attempted"
 # Checkers mostly wait (on the API, and the pause between their two looks): a few at once is
@@ -187,11 +186,6 @@ def run_checks(
     return Scorecard([outcomes[e.id] for e in exercises], order=order or [], warnings=list(attempts.unknown_labels))
 
 
-def load(exercise_id: str, folder: Path) -> Checker:
-    """The checker of the exercise in ``folder``."""
-    return parts.Exercise(exercise_id, folder).checker()
-
-
 def assess(
     cluster: Any,
     exercises: list[Exercise],
@@ -201,5 +195,5 @@ def assess(
 ) -> Scorecard:
     """Find the reader's namespaces (only those matching ``selector``, if given) and check them."""
     attempts = find_attempts(list_namespaces(cluster, selector), [e.id for e in exercises])
-    folders = {e.id: e.directory for e in exercises}
-    return run_checks(cluster, exercises, attempts, lambda i: load(i, folders[i]), check_all=check_all, order=order)
+    by_id = {e.id: e for e in exercises}
+    return run_checks(cluster, exercises, attempts, lambda i: by_id[i].checker(), check_all=check_all, order=order)

@@ -1,4 +1,5 @@
-"""An exercise's parts, found in its folder, and the one way to set it up, check it and tear it down.
+"""An exercise: its parts, found in its folder, its page's front matter, and the one way to set it
+up, check it and tear it down.
 
 An exercise is a folder ``<exercises>/<id>/``: ``exercise.md`` (the page), ``checker.py`` (a
 module-level ``CHECKER``), optional ``setup`` and ``teardown`` (a manifest ``.yaml`` applied
@@ -6,25 +7,52 @@ with kubectl, or a ``.py`` module with ``apply(cluster, namespace)``), ``solutio
 ``wrong/<case>`` in the same two forms, and ``expect.yaml`` (what the tests expect of each).
 The folder of exercises is handed in by the caller (the command line, the tests); ``locate``
 finds it from the current directory for a reader inside the book's repository.
+
+The page opens with a YAML front matter block, the only list of levels: the assessment, the
+book's badges and tables, and the syllabus test all read it from here::
+
+    ---
+    level: 1                      # 1, 2 or 3: the maturity level the exercise shows
+    plane: functional             # functional, conceptual, system or barriers
+    trains: [F5, S3]              # syllabus items, the main one first
+    level_reason: >-              # required when the level is not the plane's own
+      why this exercise sits at that level
+    ---
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib.util
+import re
 import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import yaml
 
 from threeplanes.checking.framework import Checker, Report
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
 from threeplanes.provision.local import kubectl_binary
 
+LEVELS = (1, 2, 3)
+PLANES = ("functional", "conceptual", "system", "barriers")
+# The level a plane's exercises have unless the page says why not (the barriers have none).
+PLANE_LEVEL = {"functional": 1, "conceptual": 2, "system": 3}
+ITEM_ID = re.compile(r"^[FCSMAU]\d{1,2}$")
+FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
+TITLE = re.compile(r"^# (?:Exercise: )?(.+)$", re.MULTILINE)
 
-class UnknownExercise(LabError):
+
+class ExerciseError(LabError):
+    """An exercise that cannot be found or read: an unknown id, a page without its level."""
+
+
+class UnknownExercise(ExerciseError):
     """No exercise has that id."""
 
 
@@ -34,7 +62,7 @@ def locate(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "exercises").is_dir() and (folder / "_toc.yml").is_file():
             return folder / "exercises"
-    raise LabError(
+    raise ExerciseError(
         f"No exercises/ folder found in {here} or above it: run this from the book's folder, "
         "or name the folder with --exercises DIR."
     )
@@ -42,8 +70,64 @@ def locate(start: Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Exercise:
-    id: str
+    id: str  # the folder's name
     folder: Path
+
+    @property
+    def page(self) -> Path:
+        return self.folder / "exercise.md"
+
+    @cached_property
+    def front_matter(self) -> dict:
+        """The page's front matter, checked: a level of 1-3, a known plane, syllabus IDs."""
+        match = FRONT_MATTER.match(self.page.read_text()) if self.page.is_file() else None
+        if not match:
+            raise ExerciseError(
+                f"{self.page} has no front matter: it must open with level, plane and trains between --- lines."
+            )
+        try:
+            data = yaml.safe_load(match.group(1))
+        except yaml.YAMLError as error:
+            raise ExerciseError(f"The front matter of {self.page} is not valid YAML: {error}") from None
+        if not isinstance(data, dict):
+            raise ExerciseError(f"The front matter of {self.page} must be a mapping of level, plane and trains.")
+        level, plane, trains = data.get("level"), data.get("plane"), data.get("trains")
+        if level not in LEVELS:
+            raise ExerciseError(f"{self.page}: level must be 1, 2 or 3, not {level!r}.")
+        if plane not in PLANES:
+            raise ExerciseError(f"{self.page}: plane must be one of {', '.join(PLANES)}, not {plane!r}.")
+        if not isinstance(trains, list) or not trains or not all(ITEM_ID.match(str(t)) for t in trains):
+            raise ExerciseError(f"{self.page}: trains must be a list of syllabus IDs such as [F5, S3], not {trains!r}.")
+        if PLANE_LEVEL.get(plane) != level and not str(data.get("level_reason") or "").strip():
+            raise ExerciseError(f"{self.page}: a {plane} exercise at level {level} needs a level_reason saying why.")
+        return data
+
+    @property
+    def level(self) -> int:
+        return self.front_matter["level"]
+
+    @property
+    def plane(self) -> str:
+        return self.front_matter["plane"]
+
+    @property
+    def trains(self) -> tuple[str, ...]:
+        return tuple(str(t) for t in self.front_matter["trains"])
+
+    @property
+    def main_item(self) -> str:
+        """The syllabus item the exercise is about: the first it trains."""
+        return self.trains[0]
+
+    @property
+    def level_reason(self) -> str:
+        return str(self.front_matter.get("level_reason") or "").strip()
+
+    @cached_property
+    def title(self) -> str:
+        heading = TITLE.search(self.page.read_text())
+        title = heading.group(1).strip() if heading else self.id
+        return title[:1].upper() + title[1:]
 
     @property
     def owner(self) -> str:
@@ -64,7 +148,7 @@ class Exercise:
         """Apply part ``stem`` (``setup``, ``solution``, ``wrong/<case>``...) to ``namespace``."""
         path = self.part(stem)
         if path is None:
-            raise LabError(f"Exercise {self.id} has no {stem}.yaml or {stem}.py in {self.folder}.")
+            raise ExerciseError(f"Exercise {self.id} has no {stem}.yaml or {stem}.py in {self.folder}.")
         if path.suffix == ".yaml":
             apply_manifest(cluster, namespace, path)
         else:
@@ -87,12 +171,20 @@ def find(exercises: Path, exercise_id: str) -> Exercise:
         return Exercise(exercise_id, folder)
     known = [e.id for e in all_exercises(exercises)]
     close = difflib.get_close_matches(exercise_id, known, n=3, cutoff=0.4)
-    suggestion = f"did you mean {' or '.join(close)}? " if close else ""
-    raise UnknownExercise(f"No exercise named {exercise_id!r}; {suggestion}The exercises are: {', '.join(known)}.")
+    suggestion = f" Did you mean {' or '.join(close)}?" if close else ""
+    raise UnknownExercise(f"No exercise named {exercise_id!r}.{suggestion} The exercises are: {', '.join(known)}.")
 
 
 def all_exercises(exercises: Path) -> list[Exercise]:
-    return [Exercise(p.parent.name, p.parent) for p in sorted(exercises.glob("*/checker.py"))]
+    """Every exercise under ``exercises`` (folders with a checker), sorted by id, each page's front matter checked."""
+    if not Path(exercises).is_dir():
+        raise ExerciseError(f"No exercises folder at {exercises}; pass the book's exercises/ with --exercises.")
+    found = [Exercise(p.parent.name, p.parent) for p in sorted(Path(exercises).glob("*/checker.py"))]
+    if not found:
+        raise ExerciseError(f"{exercises} holds no exercise (no */checker.py).")
+    for exercise in found:
+        exercise.front_matter  # noqa: B018 - read now, so a broken page is named before any work starts
+    return found
 
 
 def apply_manifest(cluster: Cluster, namespace: str, path: Path) -> None:
