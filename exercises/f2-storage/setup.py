@@ -2,6 +2,9 @@
 
 PersistentVolumes belong to no namespace, so the volume is named after the reader's namespace
 (``archive-<namespace>``) and labelled so that ``teardown.py`` and the leftover check find it.
+It is reserved for the claim ``data`` of that namespace (``spec.claimRef`` without a uid), as
+an administrator reserves a volume for one team: without that, a fitting claim in any other
+namespace (another attempt at this exercise) could take it first.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ OWNER = "exercise-f2-storage"
 CLASS = "archive"
 SIZE = "2Gi"
 MODES = ["ReadWriteOnce"]
+CLAIM = "data"
 
 
 def volume_name(namespace: str) -> str:
@@ -25,7 +29,9 @@ def apply(cluster, namespace: str) -> None:
     """Create the volume (or make a released one available again) and wait until it is Available."""
     name = volume_name(namespace)
     labels = owned_labels(OWNER, **{FOR_NAMESPACE: namespace})
+    reservation = {"namespace": namespace, "name": CLAIM}
     body = persistent_volume(name, labels, SIZE, MODES, storage_class=CLASS)
+    body["spec"]["claimRef"] = reservation
     try:
         cluster.core.create_persistent_volume(body)
     except client.ApiException as error:
@@ -33,5 +39,7 @@ def apply(cluster, namespace: str) -> None:
             raise
         volume = cluster.core.read_persistent_volume(name)
         if volume.status.phase == "Released":
-            cluster.core.patch_persistent_volume(name, {"spec": {"claimRef": None}})
+            # Reserved again, for a new claim: the released claim's uid and version go.
+            again = {**reservation, "uid": None, "resourceVersion": None}
+            cluster.core.patch_persistent_volume(name, {"spec": {"claimRef": again}})
     wait_for_volume(cluster, name, "Available", timeout=30)

@@ -33,7 +33,8 @@ from threeplanes.provision import cluster as book_cluster
 from threeplanes.versions import pinned
 
 ROOT = paths.REPO_ROOT
-RESULTS = ROOT / "bench" / "results.json"
+RESULTS = ROOT / "bench" / "results.json"  # this machine's last run (not in git)
+REFERENCE = ROOT / "bench" / "reference.json"  # a whole run on the book's own machine, kept in git
 LOGS = ROOT / "bench"
 
 Measured = float | dict[str, float]
@@ -331,9 +332,13 @@ def save(results: dict[str, Any]) -> None:
     part.replace(RESULTS)
 
 
-def run_steps(steps: list[Step]) -> dict[str, Any]:
-    """Run each step, recording its value or its error; never stop at a failure."""
-    results: dict[str, Any] = {"machine": machine(), "steps": {}}
+def run_steps(steps: list[Step], kept: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run each step, recording its value or its error; never stop at a failure.
+
+    ``kept`` (a previous run's steps) are written beside the new ones, each with the commit and
+    time it was measured at, so that ``--only`` measures a step again without losing the rest.
+    """
+    results: dict[str, Any] = {"machine": machine(), "steps": dict(kept or {})}
     if {"cluster_start_s", "bare_kwokctl_start_s"} <= {s.name for s in steps}:
         over_floor = Step(
             "cluster_start_over_floor",
@@ -358,7 +363,12 @@ def run_steps(steps: list[Step]) -> dict[str, Any]:
             outcome: Measured | BaseException = step.measure()
         except Exception as error:  # any failure is a result to report, not a reason to stop
             outcome = error
-        results["steps"][step.name] = record(step, outcome, time.monotonic() - started)
+        entry = record(step, outcome, time.monotonic() - started)
+        results["steps"][step.name] = {
+            **entry,
+            "when": results["machine"]["when"],
+            "commit": results["machine"]["commit"],
+        }
         save(results)
     return results
 
@@ -380,7 +390,7 @@ def report(results: dict[str, Any]) -> str:
 
 
 def load_results(path: Path | None = None) -> dict[str, Any] | None:
-    """The last run's results (``bench/results.json``), or None when there is no readable file of this format."""
+    """A run's results (``bench/results.json`` unless ``path``); None when no readable file of this format."""
     try:
         results = json.loads((path or RESULTS).read_text())
     except (OSError, ValueError):
@@ -389,6 +399,17 @@ def load_results(path: Path | None = None) -> dict[str, Any] | None:
     if not isinstance(steps, dict) or not all(isinstance(e, dict) and "label" in e for e in steps.values()):
         return None  # written by an older `make bench`: one number per key, no labels
     return results
+
+
+def shown_results() -> tuple[dict[str, Any] | None, str]:
+    """What the page shows: this machine's last run if there is one, else the reference run; and which it is."""
+    results = load_results(RESULTS)
+    if results is not None:
+        return results, f"this machine's last `make bench` (bench/{RESULTS.name})"
+    results = load_results(REFERENCE)
+    if results is not None:
+        return results, f"the reference run kept with the book (bench/{REFERENCE.name}); `make bench` measures yours"
+    return None, ""
 
 
 def results_table(results: dict[str, Any]) -> Any:
@@ -425,7 +446,7 @@ def results_chart(results: dict[str, Any]) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m threeplanes.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="comma-separated step names (see --list)")
+    parser.add_argument("--only", help="comma-separated step names (see --list); the last run's other figures are kept")
     parser.add_argument("--list", action="store_true", help="name every step and stop")
     args = parser.parse_args(argv)
     if args.list:
@@ -439,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: no bench step is called {', '.join(unknown)}; --list names them", file=sys.stderr)
             return 2
         chosen = [s for s in STEPS if s.name in wanted]
-    results = run_steps(chosen)
+    previous = load_results(RESULTS) if args.only else None
+    results = run_steps(chosen, kept=previous["steps"] if previous else None)
     print(report(results))
     print(f"written to {RESULTS}")
     return 1 if any("error" in e for e in results["steps"].values()) else 0

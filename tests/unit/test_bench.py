@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def results_file(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(bench, "RESULTS", tmp_path / "bench" / "results.json")
-    monkeypatch.setattr(bench, "machine", lambda: {"when": "2026-01-01T00:00:00Z", "cpus": 2})
+    monkeypatch.setattr(bench, "REFERENCE", tmp_path / "bench" / "reference.json")
+    machine = {"when": "2026-01-01T00:00:00Z", "cpus": 2, "platform": "Linux", "kubernetes": "1.36.4", "commit": "abc"}
+    monkeypatch.setattr(bench, "machine", lambda: machine)
     return tmp_path / "bench" / "results.json"
 
 
@@ -65,6 +67,17 @@ def test_each_labs_time_comes_from_the_junit_report(tmp_path) -> None:
     assert bench.lab_times(junit) == {"f1-service-discovery": 41.5}
 
 
+def test_only_measures_some_steps_again_and_keeps_the_others(results_file, monkeypatch) -> None:
+    monkeypatch.setattr(bench, "STEPS", [bench.Step("a_s", "a", "s", broken), bench.Step("b_s", "b", "s", lambda: 2.0)])
+    bench.main([])
+    assert "error" in json.loads(results_file.read_text())["steps"]["a_s"]
+    monkeypatch.setattr(bench, "STEPS", [bench.Step("a_s", "a", "s", lambda: 1.0), bench.STEPS[1]])
+    assert bench.main(["--only", "a_s"]) == 0
+    steps = json.loads(results_file.read_text())["steps"]
+    assert steps["a_s"]["value"] == 1.0 and steps["b_s"]["value"] == 2.0
+    assert steps["a_s"]["commit"] == "abc" and "when" in steps["b_s"]
+
+
 def test_an_unknown_step_is_one_sentence(capsys) -> None:
     assert bench.main(["--only", "cluster_start_s,warp_speed"]) == 2
     assert capsys.readouterr().err.strip() == "error: no bench step is called warp_speed; --list names them"
@@ -84,6 +97,25 @@ def test_the_page_says_plainly_when_there_are_no_results(results_file, capsys) -
     results_file.write_text('{"cluster_start_s": 9.1, "deployment_ready_s": 0.4}\n')  # an older bench's file
     exec(page_code(), {})
     assert "No benchmark results in this build" in capsys.readouterr().out
+
+
+def test_the_page_falls_back_on_the_reference_run_and_says_which_it_shows(results_file, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("IPython.display.display", lambda shown: None)
+    bench.run_steps([bench.Step("cluster_start_s", "local cluster start", "s", lambda: 9.0)])
+    results_file.replace(bench.REFERENCE)
+    exec(page_code(), {})
+    assert "Measured by the reference run kept with the book (bench/reference.json)" in capsys.readouterr().out
+    bench.run_steps([bench.Step("cluster_start_s", "local cluster start", "s", lambda: 8.0)])
+    exec(page_code(), {})
+    assert "Measured by this machine's last `make bench` (bench/results.json)" in capsys.readouterr().out
+
+
+def test_the_reference_run_kept_with_the_book_measured_every_step() -> None:
+    reference = bench.load_results(ROOT / "bench" / "reference.json")
+    assert reference is not None, "bench/reference.json is missing or not of this format"
+    missing = {s.name for s in bench.STEPS} - set(reference["steps"])
+    failed = {name: e["error"] for name, e in reference["steps"].items() if "error" in e}
+    assert not missing and not failed, (missing, failed)
 
 
 def test_the_page_draws_a_table_and_a_chart(results_file, monkeypatch) -> None:
