@@ -127,3 +127,37 @@ def test_exercise_is_complete(exercise: Exercise) -> None:
         assert exercise.part(f"wrong/{case}"), case
     for case in cases.get("right", []):
         assert exercise.part(f"right/{case}"), case
+
+
+@pytest.mark.cluster
+def test_f2_volume_is_reserved_for_its_namespace_and_set_up_again_once_released(live_cluster: Cluster) -> None:
+    """A fitting claim in another namespace never takes the volume; after the reader's claim is gone,
+    the setup makes the Released volume Available again, reserved for a new claim ``data``."""
+    from threeplanes.functional.storage import wait_for_volume
+
+    exercise = next(e for e in EXERCISES if e.id == "f2-storage")
+    claim = {
+        "metadata": {"name": "data"},
+        "spec": {
+            "storageClassName": "archive",
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "1Gi"}},
+        },
+    }
+    with scratch_namespace(live_cluster, exercise) as mine, scratch_namespace(live_cluster, exercise) as other:
+        volume = f"archive-{mine}"
+        live_cluster.core.create_namespaced_persistent_volume_claim(other, claim)
+        wait_for_volume(live_cluster, f"archive-{other}", "Bound")  # the other namespace's own volume
+        assert live_cluster.core.read_persistent_volume(volume).status.phase == "Available"
+        live_cluster.core.create_namespaced_persistent_volume_claim(mine, claim)
+        bound = wait_for_volume(live_cluster, volume, "Bound")
+        assert bound.spec.claim_ref.namespace == mine
+        live_cluster.core.delete_namespaced_persistent_volume_claim("data", mine)
+        wait_for_volume(live_cluster, volume, "Released")
+        exercise.setup(live_cluster, mine)
+        again = wait_for_volume(live_cluster, volume, "Available")
+        assert (again.spec.claim_ref.namespace, again.spec.claim_ref.name, again.spec.claim_ref.uid) == (
+            mine,
+            "data",
+            None,
+        )
