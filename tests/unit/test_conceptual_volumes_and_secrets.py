@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from kubernetes import client
 
 from threeplanes.conceptual.controllers import Arrivals, daemon_pods_by_node
-from threeplanes.conceptual.secrets import encryption_config, jwt_claims, printable
+from threeplanes.conceptual.secrets import encryption_config, jwt_claims, printable, start_encrypting_apiserver
 from threeplanes.conceptual.volumes import container_files, pod_volumes_table, volume_type
-from threeplanes.errors import ProvisioningError
+from threeplanes.errors import NotOnThisCluster, ProvisioningError
 from threeplanes.kit.graph import NamespaceObjects, build_graph, references
 from threeplanes.provision import local
 from threeplanes.provision.etcd import Etcd, prefix_end
@@ -167,3 +168,10 @@ def test_second_apiserver_needs_a_local_cluster(tmp_path, monkeypatch) -> None:
     with pytest.raises(ProvisioningError, match="no local cluster was started"):
         local.start_second_apiserver("x", {}, {})
     assert local.local_etcd() is None and local.component_flags("kube-apiserver") == {}
+
+
+def test_the_encrypting_apiserver_says_in_one_sentence_that_it_needs_the_local_cluster(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("THREEPLANES_CACHE", str(tmp_path))
+    elsewhere = SimpleNamespace(server="https://127.0.0.1:6443")
+    with pytest.raises(NotOnThisCluster, match="run it on the local cluster"):
+        start_encrypting_apiserver(elsewhere, "c5")

@@ -139,10 +139,11 @@ def start_encrypting_apiserver(cluster: Any, name: str, key_name: str = "lab-key
     """
     if local_etcd(cluster) is None:
         raise NotOnThisCluster(
-            "this step starts a second kube-apiserver on the local cluster's etcd, which runs inside the "
-            "control plane's container here; run it on the local cluster (make cluster BACKEND=local)."
+            "this step starts a second kube-apiserver with the local cluster's etcd and certificates, which "
+            "this cluster does not expose; run it on the local cluster (make cluster BACKEND=local)."
         )
     config = encryption_config(key_name, secrets.token_bytes(32))
+    # Priority and fairness off: a server for a handful of requests needs no request queues, and starts faster.
     flags = {"encryption-provider-config": "{folder}/encryption-config.yaml", "enable-priority-and-fairness": "false"}
     server = start_second_apiserver(name, {"encryption-config.yaml": config}, flags)
     configuration = copy.copy(cluster.api_client.configuration)
