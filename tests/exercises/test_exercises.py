@@ -131,9 +131,10 @@ def test_exercise_is_complete(exercise: Exercise) -> None:
 
 @pytest.mark.cluster
 def test_f2_volume_is_reserved_for_its_namespace_and_set_up_again_once_released(live_cluster: Cluster) -> None:
-    """A fitting claim in another namespace never takes the volume; after the reader's claim is gone,
-    the setup makes the Released volume Available again, reserved for a new claim ``data``."""
+    """A fitting claim in another namespace, with no volume of its own, never takes the volume; after the
+    reader's claim is gone, the setup makes the Released volume Available again, for a new claim ``data``."""
     from threeplanes.functional.storage import wait_for_volume
+    from threeplanes.kit.events import wait_for_event
 
     exercise = next(e for e in EXERCISES if e.id == "f2-storage")
     claim = {
@@ -146,9 +147,12 @@ def test_f2_volume_is_reserved_for_its_namespace_and_set_up_again_once_released(
     }
     with scratch_namespace(live_cluster, exercise) as mine, scratch_namespace(live_cluster, exercise) as other:
         volume = f"archive-{mine}"
+        exercise.teardown(live_cluster, other)  # the other namespace's claim has no volume of its own
         live_cluster.core.create_namespaced_persistent_volume_claim(other, claim)
-        wait_for_volume(live_cluster, f"archive-{other}", "Bound")  # the other namespace's own volume
+        # The volume controller looked for a volume and found none it may bind (then tried the class).
+        wait_for_event(live_cluster, other, "ProvisioningFailed", name="data")
         assert live_cluster.core.read_persistent_volume(volume).status.phase == "Available"
+        assert live_cluster.core.read_namespaced_persistent_volume_claim("data", other).status.phase == "Pending"
         live_cluster.core.create_namespaced_persistent_volume_claim(mine, claim)
         bound = wait_for_volume(live_cluster, volume, "Bound")
         assert bound.spec.claim_ref.namespace == mine
@@ -156,8 +160,5 @@ def test_f2_volume_is_reserved_for_its_namespace_and_set_up_again_once_released(
         wait_for_volume(live_cluster, volume, "Released")
         exercise.setup(live_cluster, mine)
         again = wait_for_volume(live_cluster, volume, "Available")
-        assert (again.spec.claim_ref.namespace, again.spec.claim_ref.name, again.spec.claim_ref.uid) == (
-            mine,
-            "data",
-            None,
-        )
+        reference = again.spec.claim_ref
+        assert (reference.namespace, reference.name, reference.uid) == (mine, "data", None)

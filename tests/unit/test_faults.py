@@ -485,3 +485,25 @@ def test_cluster_down_stops_its_processes_and_never_a_stranger(cache) -> None:
     finally:
         for process in (recorded, orphan):
             process.kill()
+
+
+def test_a_slow_api_server_that_is_alive_is_not_taken_for_a_dead_one(tmp_path, monkeypatch) -> None:
+    """A busy machine's kube-apiserver may miss one /readyz deadline; its cluster must not be removed."""
+    monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path))
+    local.kubeconfig_path().write_text("kubeconfig")
+    answers = iter(["timeout", "timeout", "ok"])
+
+    def readyz(args, timeout, stdin=None):
+        answer = next(answers)
+        if answer != "ok":
+            raise ProvisioningError("kubectl get --raw /readyz failed: context deadline exceeded")
+        return answer
+
+    monkeypatch.setattr(local, "_kubectl", readyz)
+    monkeypatch.setattr(local.time, "sleep", lambda seconds: None)
+    apiserver = [local.ProcessInfo("kube-apiserver", 1, True)]
+    monkeypatch.setattr(local, "processes", lambda: apiserver)
+    assert local.is_running() is True
+    answers = iter(["timeout", "ok"])
+    apiserver[0] = local.ProcessInfo("kube-apiserver", 1, False)  # the process is gone: no second chance
+    assert local.is_running() is False and next(answers) == "ok"  # asked once, not again

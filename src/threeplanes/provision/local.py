@@ -110,14 +110,26 @@ def _env() -> dict[str, str]:
     }
 
 
-def is_running() -> bool:
-    """True when the local cluster's kube-apiserver answers ``/readyz``."""
+def is_running(patience: float = 60) -> bool:
+    """True when the local cluster's kube-apiserver answers ``/readyz``.
+
+    A kube-apiserver process that is alive but slow to answer (a machine busy with tests) is asked
+    again for up to ``patience`` seconds: taken for dead, its cluster would be removed and started
+    afresh under the runs that use it.
+    """
     if not kubeconfig_path().exists():
         return False
-    try:
-        return _kubectl(["get", "--raw", "/readyz", "--request-timeout=3s"], timeout=10).strip() == "ok"
-    except binaries.ProvisioningError:
-        return False
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if _kubectl(["get", "--raw", "/readyz", "--request-timeout=3s"], timeout=10).strip() == "ok":
+                return True
+        except binaries.ProvisioningError:
+            pass
+        alive = any(p.name == "kube-apiserver" and p.running for p in processes())
+        if not alive or time.monotonic() > deadline:
+            return False
+        time.sleep(1)
 
 
 def _kubectl(args: list[str], timeout: float, stdin: str | None = None) -> str:
