@@ -22,7 +22,8 @@ import pytest
 from threeplanes.errors import NotOnThisCluster
 from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
-from threeplanes.kit.labels import LAB_LABEL, OURS
+from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS, RUN_OWNER
+from threeplanes.kit.namespaces import run_is_gone
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.provision import paths
 
@@ -97,6 +98,8 @@ def owned_by(live_cluster: Cluster):
 
     Labs label their namespace and any cluster-scoped object with their file's stem. Scoping the
     check by owner, and to what did not exist before the test, lets several labs share a cluster.
+    The same lab may run in another test at the same time (its notebook download): what belongs to
+    a namespace whose owning process still runs is that run's, since this test's kernel has exited.
     """
     owners: dict[str, set[str]] = {}
 
@@ -105,5 +108,15 @@ def owned_by(live_cluster: Cluster):
 
     yield own
     for owner, before in owners.items():
-        left = sorted(set(leftovers(live_cluster, f"{LAB_LABEL}={owner}")) - before)
+        selector = f"{LAB_LABEL}={owner}"
+        running = {
+            ns.metadata.name
+            for ns in live_cluster.core.list_namespace(label_selector=selector).items
+            if not run_is_gone((ns.metadata.annotations or {}).get(RUN_OWNER))
+        }
+        left = sorted(
+            str(o)
+            for o in cluster_scoped(live_cluster, selector)
+            if str(o) not in before and o.name not in running and o.labels.get(FOR_NAMESPACE) not in running
+        )
         assert not left, f"{owner} left these behind: {left}"
