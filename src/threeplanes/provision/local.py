@@ -14,6 +14,7 @@ server option (encryption at rest) without touching the cluster every other lab 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -313,16 +314,10 @@ def component(name: str) -> dict | None:
     return None
 
 
-def component_flags(name: str) -> dict[str, str]:
-    """``{flag: value}`` of a component of the local cluster, as kwokctl started it; empty if none."""
-    pairs = (a.removeprefix("--").partition("=") for a in (component(name) or {}).get("args", []))
+def component_flags(name: str, record: dict | None = None) -> dict[str, str]:
+    """``{flag: value}`` of a component of the local cluster (or of its ``record``), as kwokctl started it."""
+    pairs = (a.removeprefix("--").partition("=") for a in (record or component(name) or {}).get("args", []))
     return {k: v for k, _, v in pairs}
-
-
-def local_etcd() -> Etcd | None:
-    """The etcd the local cluster's kube-apiserver writes to, or None when no local cluster was started."""
-    flags = component_flags("kube-apiserver")
-    return from_apiserver_flags(flags) if flags else None
 
 
 SECOND_PREFIX = "/threeplanes-second"  # under which every second API server keeps its objects
@@ -367,10 +362,10 @@ def start_second_apiserver(
     record = component("kube-apiserver")
     if record is None:
         raise ProvisioningError("no local cluster was started on this machine (make cluster BACKEND=local).")
-    own = component_flags("kube-apiserver")
+    own = component_flags("kube-apiserver", record)
     base = from_apiserver_flags(own)
     for left in second_apiservers_dir().glob("*"):
-        second = SecondApiserver("", Etcd(base.url, f"{SECOND_PREFIX}/{left.name}", base.tls), left)
+        second = SecondApiserver("", dataclasses.replace(base, prefix=f"{SECOND_PREFIX}/{left.name}"), left)
         if not second.running:
             second.stop()
     folder = second_apiservers_dir() / name
