@@ -22,8 +22,8 @@ import pytest
 from threeplanes.errors import NotOnThisCluster
 from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
-from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS, RUN_OWNER
-from threeplanes.kit.namespaces import run_is_gone
+from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS
+from threeplanes.kit.namespaces import lab_namespaces, owner_is_gone
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.provision import paths
 
@@ -109,11 +109,7 @@ def owned_by(live_cluster: Cluster):
     yield own
     for owner, before in owners.items():
         selector = f"{LAB_LABEL}={owner}"
-        running = {
-            ns.metadata.name
-            for ns in live_cluster.core.list_namespace(label_selector=selector).items
-            if not run_is_gone((ns.metadata.annotations or {}).get(RUN_OWNER))
-        }
+        running = {ns.metadata.name for ns in lab_namespaces(live_cluster, owner) if not owner_is_gone(ns)}
         left = sorted(
             str(o)
             for o in cluster_scoped(live_cluster, selector)

@@ -15,6 +15,7 @@ import atexit
 import os
 import secrets
 import socket
+from typing import Any
 
 import psutil
 from kubernetes import client
@@ -51,12 +52,22 @@ def run_is_gone(owner: str | None) -> bool:
         return True
 
 
+def lab_namespaces(cluster: Cluster, lab: str) -> list[Any]:
+    """Every namespace of ``lab``, of every run, terminating ones included."""
+    return cluster.core.list_namespace(label_selector=f"{LAB_LABEL}={lab}").items
+
+
+def owner_is_gone(namespace: Any) -> bool:
+    """True when the run that owns ``namespace`` (a Namespace object) has ended."""
+    return run_is_gone((namespace.metadata.annotations or {}).get(RUN_OWNER))
+
+
 def delete_gone_runs(cluster: Cluster, lab: str) -> list[str]:
     """Delete (without waiting) the namespaces of ``lab`` whose run is gone, and their cluster-scoped objects."""
     gone = [
         ns.metadata.name
-        for ns in cluster.core.list_namespace(label_selector=f"{LAB_LABEL}={lab}").items
-        if ns.status.phase != "Terminating" and run_is_gone((ns.metadata.annotations or {}).get(RUN_OWNER))
+        for ns in lab_namespaces(cluster, lab)
+        if ns.status.phase != "Terminating" and owner_is_gone(ns)
     ]
     for name in gone:
         with ignore_missing():
