@@ -57,7 +57,7 @@ def binaries_command(args: argparse.Namespace) -> int:
         print(f"{name}: {path}")
     if args.with_kind:
         print(f"kind: {binaries.ensure(binaries.kind_component())['kind']}")
-    if sys.platform == "linux" and not args.no_node and not realnode.turned_off():
+    if realnode.binaries_wanted() and not args.no_node:
         for name, path in binaries.ensure_node().items():
             print(f"{name}: {path}")
     return 0

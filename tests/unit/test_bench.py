@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -134,9 +135,24 @@ def test_the_page_draws_a_table_and_a_chart(results_file, monkeypatch) -> None:
         "memory",
         "labs",
         "make test",
-        "f1 (serial)",
-        "f2 (serial)",
+        "labs: f1",
+        "labs: f2",
     ]
     assert table.rows[0][1:] == ["9 s", "≤ 15 s"] and table.rows[3][1].startswith("FAILED: kwokctl")
     bars = figure.axes[0].patches
     assert [b.get_width() for b in bars] == [9.0, 60.0]  # the seconds, not the MiB nor the failure
+
+
+def test_a_provisioning_step_sees_other_caches_and_then_the_readers_own_again(monkeypatch) -> None:
+    """The cold steps point the book's and Go's caches elsewhere, ignore a named binary directory,
+    and give every variable back as it was, even after a failure."""
+    monkeypatch.setenv("GOMODCACHE", "/home/reader/go/pkg/mod")
+    monkeypatch.setenv(bench.binaries.BIN_DIR_ENV, "/opt/k8s/bin")
+    monkeypatch.delenv("GOCACHE", raising=False)
+    with pytest.raises(RuntimeError), bench.caches_at({"GOMODCACHE": "/tmp/m", "GOCACHE": "/tmp/b"}):
+        assert (os.environ["GOMODCACHE"], os.environ["GOCACHE"]) == ("/tmp/m", "/tmp/b")
+        assert bench.binaries.BIN_DIR_ENV not in os.environ
+        raise RuntimeError("the build failed")
+    assert os.environ["GOMODCACHE"] == "/home/reader/go/pkg/mod"
+    assert os.environ[bench.binaries.BIN_DIR_ENV] == "/opt/k8s/bin"
+    assert "GOCACHE" not in os.environ

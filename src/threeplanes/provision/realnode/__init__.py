@@ -81,6 +81,11 @@ def turned_off() -> bool:
     return os.environ.get(ENABLE_ENV, "1").strip().lower() in ("0", "false", "no", "off")
 
 
+def binaries_wanted() -> bool:
+    """Whether provisioning gets the real node's binaries too: on Linux, unless turned off."""
+    return sys.platform == "linux" and not turned_off()
+
+
 def why_not() -> str | None:
     """Why this machine cannot run the real node before any binary is built, or None."""
     if turned_off():
