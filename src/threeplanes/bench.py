@@ -399,8 +399,16 @@ def run_steps(steps: list[Step], kept: dict[str, Any] | None = None) -> dict[str
             "when": results["machine"]["when"],
             "commit": results["machine"]["commit"],
         }
+        results["steps"] = in_page_order(results["steps"])
         save(results)
     return results
+
+
+def in_page_order(steps: dict[str, Any]) -> dict[str, Any]:
+    """The figures in the order of ``STEPS`` (a step measured again with ``--only`` keeps its place),
+    the ratios derived from them last."""
+    position = {step.name: index for index, step in enumerate(STEPS)}
+    return dict(sorted(steps.items(), key=lambda item: position.get(item[0], len(position))))
 
 
 def report(results: dict[str, Any]) -> str:

@@ -79,6 +79,15 @@ def test_only_measures_some_steps_again_and_keeps_the_others(results_file, monke
     assert steps["a_s"]["commit"] == "abc" and "when" in steps["b_s"]
 
 
+def test_a_step_measured_alone_takes_its_place_among_the_others(results_file, monkeypatch) -> None:
+    first, last = bench.Step("a_s", "a", "s", lambda: 1.0), bench.Step("c_s", "c", "s", lambda: 3.0)
+    monkeypatch.setattr(bench, "STEPS", [first, last])
+    bench.main([])
+    monkeypatch.setattr(bench, "STEPS", [first, bench.Step("b_s", "b", "s", lambda: 2.0), last])
+    bench.main(["--only", "b_s"])
+    assert list(json.loads(results_file.read_text())["steps"]) == ["a_s", "b_s", "c_s"]
+
+
 def test_an_unknown_step_is_one_sentence(capsys) -> None:
     assert bench.main(["--only", "cluster_start_s,warp_speed"]) == 2
     assert capsys.readouterr().err.strip() == "error: no bench step is called warp_speed; --list names them"
