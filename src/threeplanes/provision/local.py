@@ -314,10 +314,15 @@ def component(name: str) -> dict | None:
     return None
 
 
-def component_flags(name: str, record: dict | None = None) -> dict[str, str]:
-    """``{flag: value}`` of a component of the local cluster (or of its ``record``), as kwokctl started it."""
-    pairs = (a.removeprefix("--").partition("=") for a in (record or component(name) or {}).get("args", []))
+def flags_of(record: dict) -> dict[str, str]:
+    """``{flag: value}`` of the command line in kwokctl's ``record`` of a component."""
+    pairs = (a.removeprefix("--").partition("=") for a in record.get("args", []))
     return {k: v for k, _, v in pairs}
+
+
+def component_flags(name: str) -> dict[str, str]:
+    """``{flag: value}`` of a component of the local cluster, as kwokctl started it; empty if none."""
+    return flags_of(component(name) or {})
 
 
 SECOND_PREFIX = "/threeplanes-second"  # under which every second API server keeps its objects
@@ -362,7 +367,7 @@ def start_second_apiserver(
     record = component("kube-apiserver")
     if record is None:
         raise ProvisioningError("no local cluster was started on this machine (make cluster BACKEND=local).")
-    own = component_flags("kube-apiserver", record)
+    own = flags_of(record)
     base = from_apiserver_flags(own)
     for left in second_apiservers_dir().glob("*"):
         second = SecondApiserver("", dataclasses.replace(base, prefix=f"{SECOND_PREFIX}/{left.name}"), left)
