@@ -124,7 +124,9 @@ def test_the_reference_run_kept_with_the_book_names_every_step() -> None:
     reference = bench.load_results(ROOT / "bench" / "reference.json")
     assert reference is not None, "bench/reference.json is missing or not of this format"
     missing = {s.name for s in bench.STEPS} - set(reference["steps"])
+    failed = {name: e["error"] for name, e in reference["steps"].items() if "error" in e}
     assert not missing, f"bench/reference.json lacks {sorted(missing)}: run `make bench` and copy its results"
+    assert not failed, f"the reference run kept with the book has failed steps: {failed}"
 
 
 def test_the_page_draws_a_table_and_a_chart(results_file, monkeypatch) -> None:
