@@ -18,7 +18,7 @@ import pytest_kind.cluster
 from threeplanes.errors import NotOnThisCluster, ProvisioningError
 from threeplanes.kit.connect import Cluster
 from threeplanes.provision import binaries, cluster, existing, kind, paths
-from threeplanes.provision.nodes import KWOK_ANNOTATION
+from threeplanes.provision.nodes import KWOK_LABEL
 from threeplanes.versions import pinned
 
 KUBECONFIG = """apiVersion: v1
@@ -232,8 +232,8 @@ def test_cluster_down_on_existing_reports_what_it_deleted(cache, monkeypatch, ca
 # --- what a cluster without kwok, or of the reader's own, cannot show -----------------------
 
 
-def fake_cluster(kubeconfig: Path, annotated: bool) -> Cluster:
-    node = SimpleNamespace(metadata=SimpleNamespace(annotations={KWOK_ANNOTATION: "fake"} if annotated else {}))
+def fake_cluster(kubeconfig: Path, simulated: bool) -> Cluster:
+    node = SimpleNamespace(metadata=SimpleNamespace(labels={KWOK_LABEL: "fake"} if simulated else {}))
     fake = Cluster.__new__(Cluster)
     fake.kubeconfig = kubeconfig
     fake.core = SimpleNamespace(list_node=lambda: SimpleNamespace(items=[node]))
@@ -242,14 +242,14 @@ def fake_cluster(kubeconfig: Path, annotated: bool) -> Cluster:
 
 def test_kind_says_in_one_sentence_that_it_cannot_simulate_nodes(cache, capsys) -> None:
     paths.backend_file().write_text("kind")
-    on_kind = fake_cluster(paths.kubeconfig_path(), annotated=False)
+    on_kind = fake_cluster(paths.kubeconfig_path(), simulated=False)
     assert on_kind.can_simulate_nodes("Starving a node of CPU") is False
     said = capsys.readouterr().out.strip()
     assert said.startswith("Note: Starving a node of CPU needs nodes that the lab creates, starves or stops at will")
     assert "(backend: kind)" in said and said.count("\n") == 0
     with pytest.raises(NotOnThisCluster, match="only kwok's simulated nodes"):
         on_kind.require_simulated_nodes("The exercise's nodes")
-    assert fake_cluster(paths.kubeconfig_path(), annotated=True).can_simulate_nodes("anything") is True
+    assert fake_cluster(paths.kubeconfig_path(), simulated=True).can_simulate_nodes("anything") is True
 
 
 @pytest.mark.parametrize("exercise", ["f5-bin-packing", "f6-self-healing", "f8-scaling"])
@@ -263,12 +263,12 @@ def test_the_node_exercises_refuse_to_set_up_on_kind(exercise: str, cache) -> No
     spec.loader.exec_module(module)
     paths.backend_file().write_text("kind")
     with pytest.raises(NotOnThisCluster, match=f"The {exercise} exercise's"):
-        module.apply(fake_cluster(paths.kubeconfig_path(), annotated=False), "mine")
+        module.apply(fake_cluster(paths.kubeconfig_path(), simulated=False), "mine")
 
 
 def test_cluster_scoped_changes_on_your_own_cluster_need_the_flag(cache, monkeypatch, capsys) -> None:
     paths.backend_file().write_text("existing")
-    yours = fake_cluster(paths.kubeconfig_path(), annotated=False)
+    yours = fake_cluster(paths.kubeconfig_path(), simulated=False)
     monkeypatch.delenv("THREEPLANES_ALLOW_CLUSTER_SCOPED", raising=False)
     assert yours.can_change_cluster_scoped("Draining a node") is False
     assert "THREEPLANES_ALLOW_CLUSTER_SCOPED=1" in capsys.readouterr().out
@@ -276,7 +276,7 @@ def test_cluster_scoped_changes_on_your_own_cluster_need_the_flag(cache, monkeyp
     assert yours.can_change_cluster_scoped("Draining a node") is True
     assert yours.can_read_control_plane_files("Reading kube-apiserver's log") is False
     paths.backend_file().write_text("local")
-    assert fake_cluster(paths.kubeconfig_path(), annotated=True).can_read_control_plane_files("the log") is True
+    assert fake_cluster(paths.kubeconfig_path(), simulated=True).can_read_control_plane_files("the log") is True
 
 
 def test_the_suite_takes_its_backend_as_a_pytest_option() -> None:

@@ -86,13 +86,17 @@ def test_the_start_hint_names_no_notebook_cell() -> None:
 
 def test_kind_asked_for_while_the_local_cluster_runs_is_refused(cache, monkeypatch, capsys) -> None:
     monkeypatch.setattr(cluster, "running_backend", lambda: "local")
+    monkeypatch.setattr(local, "started_with_this_config", lambda: True)
     line = one_sentence_on_stderr(capsys, ["cluster", "up", "--backend", "kind"])
     assert "a local cluster is already running, so the kind cluster was not started" in line
 
 
 def test_auto_reuses_the_running_cluster(cache, monkeypatch, capsys) -> None:
     monkeypatch.setattr(cluster, "running_backend", lambda: "local")
+    monkeypatch.setattr(local, "started_with_this_config", lambda: True)
+    monkeypatch.setattr(local, "start_real_node", lambda: None)
     assert cli.main(["cluster", "up"]) == 0
+    assert "a local cluster is already running" in capsys.readouterr().out
 
 
 # --- processes: deadlines, and never a stranger signalled ----------------------------------
@@ -507,3 +511,23 @@ def test_a_slow_api_server_that_is_alive_is_not_taken_for_a_dead_one(tmp_path, m
     answers = iter(["timeout", "ok"])
     apiserver[0] = local.ProcessInfo("kube-apiserver", 1, False)  # the process is gone: no second chance
     assert local.is_running() is False and next(answers) == "ok"  # asked once, not again
+
+
+def test_a_cluster_started_with_another_configuration_is_started_afresh(cache, monkeypatch, capsys) -> None:
+    """A reader who updates the book may keep a cluster running that the old kwokctl.yaml started."""
+    calls: list[str] = []
+    monkeypatch.setattr(cluster, "running_backend", lambda: None if "down" in calls else "local")
+    monkeypatch.setattr(cluster, "_down", lambda: calls.append("down"))
+    monkeypatch.setattr(local, "start_real_node", lambda: calls.append("real node"))
+    monkeypatch.setattr(local, "up", lambda: calls.append("start") or local.kubeconfig_path())
+    local.cluster_dir().mkdir(parents=True)
+
+    local.started_config().write_text("an older configuration\n")
+    assert cluster.up()[1] is True
+    assert calls == ["down", "start"]
+    assert "runs with an older kwokctl.yaml than the book's; starting it afresh" in capsys.readouterr().out
+
+    calls.clear()
+    shutil.copyfile(local.CONFIG, local.started_config())
+    assert cluster.up()[1] is False
+    assert calls == ["real node"]  # the same configuration: the running cluster is kept

@@ -56,7 +56,7 @@ def test_own_nodes_of_a_lab_are_named_labelled_and_tainted_after_its_namespace()
     assert labels[POOL] == labels[FOR_NAMESPACE] == "f5-bin-packing-abc123"
     assert body["spec"]["taints"] == [{"key": POOL, "value": "f5-bin-packing-abc123", "effect": "NoSchedule"}]
     assert body["status"]["allocatable"]["cpu"] == "2"
-    assert body["metadata"]["annotations"]["kwok.x-k8s.io/node"] == "fake"
+    assert labels["kwok.x-k8s.io/node"] == "fake"
 
 
 def test_exercise_nodes_share_a_pool_named_after_the_exercise() -> None:

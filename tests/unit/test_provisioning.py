@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from threeplanes.provision import binaries, cluster, kind, paths
-from threeplanes.provision.nodes import KWOK_ANNOTATION, default_nodes, node_manifest
+from threeplanes.provision.nodes import KWOK_LABEL, default_nodes, node_manifest
 from threeplanes.versions import pinned
 
 
@@ -115,7 +115,7 @@ def test_default_nodes_are_three_workers_in_two_zones() -> None:
     nodes = [n.body() for n in default_nodes()]
     assert len(nodes) == 3
     assert {n["metadata"]["labels"]["topology.kubernetes.io/zone"] for n in nodes} == {"zone-a", "zone-b"}
-    assert all(n["metadata"]["annotations"][KWOK_ANNOTATION] == "fake" for n in nodes)
+    assert all(n["metadata"]["labels"][KWOK_LABEL] == "fake" for n in nodes)
     assert all(n["status"]["allocatable"]["cpu"] == "4" for n in nodes)
     assert '"kind": "List"' in node_manifest(default_nodes())
 

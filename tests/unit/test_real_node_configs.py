@@ -146,10 +146,10 @@ def test_turning_the_real_node_off(monkeypatch) -> None:
 def _node(name: str, simulated: bool, ready: bool, labels: dict[str, str]):
     from kubernetes import client
 
-    annotations = {"kwok.x-k8s.io/node": "fake"} if simulated else {}
+    kwok = {"kwok.x-k8s.io/node": "fake"} if simulated else {}
     condition = client.V1NodeCondition(type="Ready", status="True" if ready else "False")
     return client.V1Node(
-        metadata=client.V1ObjectMeta(name=name, labels=labels, annotations=annotations),
+        metadata=client.V1ObjectMeta(name=name, labels={**labels, **kwok}),
         status=client.V1NodeStatus(conditions=[condition]),
     )
 

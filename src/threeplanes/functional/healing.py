@@ -1,10 +1,10 @@
 """Self-healing: read back how the control plane reacted to a node that stopped heartbeating.
 
 A node proves it is alive by renewing its Lease in ``kube-node-lease``. On the simulated
-cluster kwok renews it for each node, and acts for the node only while it holds that lease;
-the lab F6 writes another holder into a node's lease (a patch it shows), so that kwok neither
-renews it nor acts for the node any more: to the control plane the node is then like a machine
-whose kubelet died.
+cluster kwok renews it for each node labelled ``kwok.x-k8s.io/node=fake`` and plays the
+kubelet for its pods; the lab F6 changes that label (a patch it shows), so that kwok forgets
+the node, neither renewing its lease nor acting for its pods any more: to the control plane the
+node is then like a machine whose kubelet died.
 
 ``failure_timeline`` then rebuilds, from the timestamps the control plane wrote into the
 objects, when each step of the recovery happened; ``timeline_table`` and ``timeline_chart``

@@ -18,7 +18,7 @@ from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
 from threeplanes.errors import ClusterUnavailable, NotOnThisCluster
-from threeplanes.provision.nodes import KWOK_ANNOTATION
+from threeplanes.provision.nodes import is_simulated
 from threeplanes.provision.paths import backend_file, kubeconfig_path
 from threeplanes.provision.realnode.configs import NODE_LABEL as REAL_NODE_LABEL
 
@@ -87,7 +87,7 @@ class Cluster:
     def simulated(self) -> bool:
         """True when the nodes are simulated by kwok: no container really runs."""
         nodes = self.core.list_node().items
-        return any(KWOK_ANNOTATION in (n.metadata.annotations or {}) for n in nodes)
+        return any(is_simulated(n.metadata.labels) for n in nodes)
 
     def can_show(self, what: str) -> bool:
         """True when real containers can run here: a node that is not simulated is Ready.
@@ -100,7 +100,7 @@ class Cluster:
         real = [
             n.metadata.name
             for n in self.core.list_node(label_selector=f"{REAL_NODE_LABEL[0]}={REAL_NODE_LABEL[1]}").items
-            if KWOK_ANNOTATION not in (n.metadata.annotations or {})
+            if not is_simulated(n.metadata.labels)
             and any(c.type == "Ready" and c.status == "True" for c in (n.status.conditions or []))
         ]
         if real:

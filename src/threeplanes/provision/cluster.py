@@ -16,7 +16,7 @@ from filelock import FileLock
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import existing, kind, local, paths, processes
-from threeplanes.provision.nodes import KWOK_ANNOTATION
+from threeplanes.provision.nodes import is_simulated
 
 BACKENDS = ("auto", "local", "kind", "existing")
 
@@ -67,6 +67,10 @@ def up(requested: str = "auto", context: str | None = None) -> tuple[Path, bool]
 
 def _up(requested: str, context: str | None) -> tuple[Path, bool]:
     already = running_backend()
+    if already == "local" and not local.started_with_this_config():
+        print(f"[cluster] the local cluster runs with an older {local.CONFIG.name} than the book's; starting it afresh")
+        _down()
+        already = None
     if already:
         if requested not in ("auto", already):
             raise ProvisioningError(
@@ -135,7 +139,7 @@ def node_table(nodes: list[dict]) -> str:
     rows = [("NAME", "KIND", "READY", "ZONE", "KUBELET")]
     for node in nodes:
         meta, status = node["metadata"], node.get("status", {})
-        kind = "simulated" if KWOK_ANNOTATION in (meta.get("annotations") or {}) else "real"
+        kind = "simulated" if is_simulated(meta.get("labels")) else "real"
         ready = next((c["status"] for c in status.get("conditions", []) if c["type"] == "Ready"), "Unknown")
         zone = (meta.get("labels") or {}).get("topology.kubernetes.io/zone", "-")
         rows.append((meta["name"], kind, ready, zone, status.get("nodeInfo", {}).get("kubeletVersion", "-")))

@@ -111,6 +111,18 @@ def _env() -> dict[str, str]:
     }
 
 
+def started_config() -> Path:
+    """The copy of ``cluster/kwokctl.yaml`` the running cluster was started with."""
+    return cluster_dir() / "threeplanes-kwokctl.yaml"
+
+
+def started_with_this_config() -> bool:
+    """False when the book's cluster configuration changed since the cluster was started (a reader
+    who updates the book keeps an old cluster running): its labs would meet the old settings."""
+    copy = started_config()
+    return copy.is_file() and copy.read_bytes() == CONFIG.read_bytes()
+
+
 def is_running(patience: float = 60) -> bool:
     """True when the local cluster's kube-apiserver answers ``/readyz``.
 
@@ -242,6 +254,7 @@ def _start(found: dict[str, Path], nodes: list[Node] | None, timeout: float) -> 
             f"kwokctl could not start the cluster (exit {result.returncode}); log: {log_path}\n{tail}"
         )
     log(f"control plane up in {time.monotonic() - started:.1f} s")
+    shutil.copyfile(CONFIG, started_config())
 
     _kubectl(["apply", "-f", "-"], stdin=node_manifest(nodes or default_nodes()), timeout=60)
     _kubectl(["wait", "--for=condition=Ready", "node", "--all", f"--timeout={int(timeout)}s"], timeout=timeout + 10)

@@ -1,7 +1,9 @@
 """Simulated worker nodes: Node objects that kwok keeps alive.
 
-A node is simulated when it carries the annotation ``kwok.x-k8s.io/node: fake``; kwok then
-answers its heartbeats and runs the pods scheduled onto it through kwok's stages.
+A node is simulated when it carries the label ``kwok.x-k8s.io/node: fake``; kwok then
+answers its heartbeats and runs the pods scheduled onto it through kwok's stages. kwok watches
+nodes through that label, which the API server matches: a node whose label changes drops out
+of kwok's watch, and kwok forgets it as if its kubelet had died (the lab F6 does that).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-KWOK_ANNOTATION = "kwok.x-k8s.io/node"
+KWOK_LABEL = "kwok.x-k8s.io/node"
+KWOK_MANAGED = "fake"  # the value kwok selects (cluster/kwokctl.yaml)
 METRICS_PATH_ANNOTATION = "metrics.k8s.io/resource-metrics-path"
 REGION = "local"
 
@@ -37,6 +40,7 @@ class Node:
             "topology.kubernetes.io/region": REGION,
             "topology.kubernetes.io/zone": self.zone,
             "type": "kwok",
+            KWOK_LABEL: KWOK_MANAGED,
             **self.labels,
         }
         capacity = {"cpu": self.cpu, "memory": self.memory, "pods": str(self.pods), "ephemeral-storage": "100Gi"}
@@ -47,7 +51,6 @@ class Node:
                 "name": self.name,
                 "labels": labels,
                 "annotations": {
-                    KWOK_ANNOTATION: "fake",
                     "node.alpha.kubernetes.io/ttl": "0",
                     # kwok serves a node's resource metrics here, not at the kubelet's usual path.
                     METRICS_PATH_ANNOTATION: f"/metrics/nodes/{self.name}/metrics/resource",
@@ -56,6 +59,11 @@ class Node:
             "spec": {"taints": [dict(t) for t in self.taints]} if self.taints else {},
             "status": {"capacity": capacity, "allocatable": capacity},
         }
+
+
+def is_simulated(node_labels: dict[str, str] | None) -> bool:
+    """True for a node kwok simulates, or did until a lab stopped it; a real node has no kwok label."""
+    return KWOK_LABEL in (node_labels or {})
 
 
 def default_nodes() -> list[Node]:

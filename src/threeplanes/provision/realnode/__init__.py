@@ -8,7 +8,7 @@ the simulated nodes only. ``THREEPLANES_REAL_NODE=0`` turns it off.
 Its processes run on this host, started by threeplanes and stopped by PID; its state and logs live
 under ``<cache>/realnode/``. The node is labelled ``threeplanes.io/node=real`` and tainted
 ``threeplanes.io/real-node=true:NoSchedule``, so only pods that ask for it (``on_real_node``) land
-there. kwok leaves it alone: kwok manages only nodes annotated ``kwok.x-k8s.io/node=fake``.
+there. kwok leaves it alone: kwok manages only nodes labelled ``kwok.x-k8s.io/node=fake``.
 """
 
 from __future__ import annotations
