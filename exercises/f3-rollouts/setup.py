@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from threeplanes.kit.wait import wait_for_gone, wait_for_rollout
+from threeplanes.kit.wait import named, wait_for, wait_for_gone, wait_for_rollout
 from threeplanes.versions import pinned
 
 NAME = "shop"
 REPLICAS = 4
 CHANGE_CAUSE = "kubernetes.io/change-cause"
+REVISION = "deployment.kubernetes.io/revision"
 
 
 def deployment(version: str = "1.0", memory: str = "128Mi") -> dict:
@@ -67,3 +68,25 @@ def apply(cluster, namespace: str) -> None:
     cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.1", "128Mi"))
     wait_for_rollout(cluster, namespace, NAME, timeout=60)
     cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.2", "512Gi"))
+    wait_for_revision(cluster, namespace, 3)
+
+
+def wait_for_revision(cluster, namespace: str, number: int) -> None:
+    """Wait until the Deployment controller has made the ReplicaSet of revision ``number``.
+
+    Until then the history ends at the revision before, and ``kubectl rollout undo`` would go
+    back from there: to release 1.0 instead of 1.1.
+    """
+
+    def revision(found) -> str:
+        return (found[0].metadata.annotations or {}).get(REVISION, "none") if found else "no Deployment"
+
+    wait_for(
+        cluster.apps.list_namespaced_deployment,
+        lambda found: revision(found) == str(number),
+        what=f"Deployment {NAME} to reach revision {number}",
+        describe=lambda found: f"revision {revision(found)}",
+        timeout=60,
+        namespace=namespace,
+        **named(NAME),
+    )
