@@ -1,16 +1,19 @@
 """Run programs with a deadline, start servers that outlive the call, and stop processes
 without ever signalling a stranger.
 
-Every program provisioning runs to its end goes through ``run``: it has a timeout, and when
+Every program the package runs to its end goes through ``run``: it has a timeout, and when
 the timeout passes the program and every process it started are stopped before the error is
-raised. A server (the real node's daemons, a second kube-apiserver) goes through ``start``,
-which records its PID and start time in a file, so that a PID later reused by another process
-is never signalled. Processes are stopped through psutil, whose ``Process`` remembers its start
-time too.
+raised. A non-zero exit raises ``CommandFailed``, which names the program, its exit status and
+its last words, unless the caller passes ``check=False`` to judge the status itself (a probe
+such as ``iptables -C``, whose "no" is an answer). A server (the real node's daemons, a second
+kube-apiserver) goes through ``start``, which records its PID and start time in a file, so
+that a PID later reused by another process is never signalled. Processes are stopped through
+psutil, whose ``Process`` remembers its start time too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import os
@@ -28,6 +31,38 @@ import psutil
 
 from threeplanes.errors import ProvisioningError
 
+# For callers that send a program's output elsewhere (``stderr=processes.STDOUT``) or annotate its result.
+PIPE, STDOUT, DEVNULL = subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL
+CompletedProcess = subprocess.CompletedProcess
+LAST_LINES = 10  # of a failed program's output, quoted in its error
+
+
+class CommandFailed(ProvisioningError):
+    """A program exited with a non-zero status: one sentence naming it and the status, then its last words.
+
+    ``command``, ``returncode``, ``stdout`` and ``stderr`` are the program's, as ``run`` saw them
+    (``stdout`` and ``stderr`` are None where they were not captured).
+    """
+
+    def __init__(self, what: str, command: list[str], returncode: int, stdout: Any = None, stderr: Any = None):
+        self.what, self.command, self.returncode, self.stdout, self.stderr = what, command, returncode, stdout, stderr
+        said = last_lines(stderr) or last_lines(stdout)
+        ended = f"failed with exit status {returncode}"
+        if returncode < 0:  # ended by a signal
+            with contextlib.suppress(ValueError):
+                ended = f"was stopped by {signal.Signals(-returncode).name}"
+        if len(said) > 1:
+            super().__init__(f"{what} {ended}:\n" + "\n".join(said))
+        else:
+            super().__init__(f"{what} {ended}" + (f": {said[0]}" if said else "."))
+
+
+def last_lines(output: str | bytes | None, count: int = LAST_LINES) -> list[str]:
+    """The last ``count`` non-blank lines of a program's output (bytes decoded, undecodable bytes replaced)."""
+    if isinstance(output, bytes):
+        output = output.decode(errors="replace")
+    return [line.rstrip() for line in (output or "").splitlines() if line.strip()][-count:]
+
 
 def run(
     args: list[str],
@@ -37,12 +72,15 @@ def run(
     input: str | None = None,
     capture_output: bool = False,
     text: bool = True,
+    check: bool = True,
     **popen: Any,
 ) -> subprocess.CompletedProcess:
     """Run ``args`` to the end or until ``timeout`` seconds pass; then stop it and all it started.
 
-    A missing program and a timeout raise ``ProvisioningError`` in one sentence; the exit
-    status is returned for the caller to judge.
+    A missing program and a timeout raise ``ProvisioningError`` in one sentence, and so does a
+    non-zero exit (``CommandFailed``, with the last lines of what the program said) unless
+    ``check`` is False: then the exit status is returned for the caller to judge. ``what``
+    names the program in those sentences (by default, its command line).
     """
     what = what or f"`{shlex.join(str(a) for a in args)}`"
     if input is not None:
@@ -66,6 +104,8 @@ def run(
     except BaseException:
         stop_tree(process.pid)
         raise
+    if check and process.returncode != 0:
+        raise CommandFailed(what, args, process.returncode, stdout, stderr)
     return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
 
