@@ -1,9 +1,10 @@
 """The lab kit: topic-free helpers every lab and checker uses.
 
 ``connect`` finds the cluster; ``labels`` and ``namespaces`` give each run objects of its
-own; ``watch`` and ``wait`` follow the API instead of sleeping; ``timeline`` records what a
-watch saw; ``events``, ``tables`` and ``graph`` show what the cluster did, and ``explorer``
-draws a whole namespace with its object counts; ``nodes`` adds simulated nodes of a run's
-own; ``resources`` reads quantities; ``cleanup`` deletes what a run made; ``kubectl`` runs
-the pinned kubectl beside the Python.
+own; ``watch`` and ``wait`` follow the API instead of sleeping, and ``effects`` looks again
+at what no watch reports (a file in a container, a metrics figure) until it shows;
+``timeline`` records what a watch saw; ``events``, ``tables`` and ``graph`` show what the
+cluster did, and ``explorer`` draws a whole namespace with its object counts; ``nodes`` adds
+simulated nodes of a run's own; ``resources`` reads quantities; ``cleanup`` deletes what a
+run made; ``kubectl`` runs the pinned kubectl beside the Python.
 """
