@@ -356,9 +356,15 @@ def record(step: Step, outcome: Measured | BaseException, seconds: float) -> dic
 
 
 def save(results: dict[str, Any]) -> None:
+    """Write ``results``, keeping the soak's figures that the file holds (``make soak`` writes them)."""
+    try:
+        previous = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        previous = {}
+    kept = {"soak": previous["soak"]} if isinstance(previous, dict) and "soak" in previous else {}
     RESULTS.parent.mkdir(exist_ok=True)
     part = RESULTS.with_suffix(".part")
-    part.write_text(json.dumps(results, indent=2) + "\n")
+    part.write_text(json.dumps({**results, **kept}, indent=2) + "\n")
     part.replace(RESULTS)
 
 
