@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
@@ -126,24 +125,12 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def one_sentence(error: BaseException) -> str:
-    """What went wrong, in one sentence for the terminal: a program that failed or hung is named."""
-    if isinstance(error, subprocess.CalledProcessError):
-        command = shlex.join(str(a) for a in error.cmd) if isinstance(error.cmd, list) else str(error.cmd)
-        said = (error.stderr or "").strip().splitlines() if isinstance(error.stderr, str) else []
-        return f"`{command}` failed with exit status {error.returncode}" + (f": {said[-1]}" if said else ".")
-    if isinstance(error, subprocess.TimeoutExpired):
-        command = shlex.join(str(a) for a in error.cmd) if isinstance(error.cmd, list) else str(error.cmd)
-        return f"`{command}` did not finish within {error.timeout:g} s and was stopped."
-    return str(error)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (LabError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
-        print(f"error: {one_sentence(error)}", file=sys.stderr)
+    except LabError as error:  # a program that failed or hung is one too (``processes.run`` raises it)
+        print(f"error: {error}", file=sys.stderr)
         return 2
 
 

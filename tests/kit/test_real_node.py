@@ -248,9 +248,11 @@ def test_an_env_var_and_a_mounted_config_map_are_read_inside(cluster, namespace)
 
 def test_pod_traffic_stays_on_this_machine(cluster) -> None:
     """The guard chains are hooked and complete, and the pod range routes to the bridge (checked, not probed)."""
+    from threeplanes.provision import processes
     from threeplanes.provision.realnode import configs, network
 
     if os.geteuid() != 0:
         pytest.skip("reading iptables needs root")
     assert network.guard_installed() == []
-    assert f"dev {configs.BRIDGE}" in network.run(["ip", "route", "get", "10.244.0.200"]).stdout
+    route = processes.run(["ip", "route", "get", "10.244.0.200"], timeout=10, capture_output=True).stdout
+    assert f"dev {configs.BRIDGE}" in route

@@ -60,22 +60,27 @@ def test_a_process_surviving_cluster_down_is_one_sentence(cache, monkeypatch, ca
     assert "still running after cluster down: kube-apiserver (pid 4242)" in line
 
 
-def test_a_failing_kind_is_one_sentence(cache, monkeypatch, capsys) -> None:
+def test_a_failing_kind_is_one_sentence(cache, tmp_path, monkeypatch, capsys) -> None:
+    script = 'echo "Creating cluster ..."\necho "ERROR: failed to create cluster" >&2\nexit 1\n'
+    kind = fake_program(tmp_path, "kind", script)
+
     def fails(requested, context=None):
-        raise subprocess.CalledProcessError(1, ["kind", "create", "cluster"], stderr="ERROR: failed to create cluster")
+        processes.run([str(kind), "create", "cluster"], timeout=30, what="`kind create cluster`", capture_output=True)
 
     monkeypatch.setattr(cluster, "up", fails)
     line = one_sentence_on_stderr(capsys, ["cluster", "up", "--backend", "kind"])
     assert line == "error: `kind create cluster` failed with exit status 1: ERROR: failed to create cluster"
 
 
-def test_a_hanging_kwokctl_is_one_sentence(cache, monkeypatch, capsys) -> None:
+def test_a_hanging_kwokctl_is_one_sentence(cache, tmp_path, monkeypatch, capsys) -> None:
+    kwokctl = fake_program(tmp_path, "kwokctl", "sleep 300\n")
+
     def hangs(requested, context=None):
-        raise subprocess.TimeoutExpired(["kwokctl", "create", "cluster"], 180)
+        processes.run([str(kwokctl), "create", "cluster"], timeout=1, what="`kwokctl create cluster`")
 
     monkeypatch.setattr(cluster, "up", hangs)
     line = one_sentence_on_stderr(capsys, ["cluster", "up"])
-    assert line == "error: `kwokctl create cluster` did not finish within 180 s and was stopped."
+    assert line == "error: `kwokctl create cluster` did not finish within 1 s; it and what it started were stopped."
 
 
 def test_the_start_hint_names_no_notebook_cell() -> None:
@@ -124,6 +129,58 @@ def test_a_timeout_stops_the_program_and_what_it_started(tmp_path) -> None:
 def test_a_missing_program_is_one_sentence() -> None:
     with pytest.raises(ProvisioningError, match="no-such-program-here is not installed"):
         processes.run(["no-such-program-here"], timeout=5)
+
+
+def test_a_failing_program_is_named_with_its_status_and_last_words(tmp_path) -> None:
+    said = "".join(f"echo 'complaint {n}' >&2\n" for n in range(1, 13))
+    program = fake_program(tmp_path, "grumpy", f"echo 'on stdout'\n{said}exit 3\n")
+    with pytest.raises(processes.CommandFailed) as raised:
+        processes.run([str(program), "--flag"], timeout=10, capture_output=True)
+    failure = raised.value
+    assert isinstance(failure, ProvisioningError) and isinstance(failure, LabError)
+    assert (failure.command, failure.returncode, failure.stdout) == ([str(program), "--flag"], 3, "on stdout\n")
+    head, *lines = str(failure).splitlines()
+    assert head == f"`{program} --flag` failed with exit status 3:"
+    assert lines == [f"complaint {n}" for n in range(3, 13)]  # the last ten lines of stderr
+
+
+def test_a_failing_program_silent_on_stderr_is_quoted_from_stdout(tmp_path) -> None:
+    program = fake_program(tmp_path, "quiet", "echo 'Error: no such thing'\nexit 2\n")
+    with pytest.raises(processes.CommandFailed, match=r"^the probe failed with exit status 2: Error: no such thing$"):
+        processes.run([str(program)], timeout=10, capture_output=True, what="the probe")
+    with pytest.raises(processes.CommandFailed, match=r"^the probe failed with exit status 2\.$"):
+        processes.run([str(program)], timeout=10, what="the probe", stdout=processes.DEVNULL)
+
+
+def test_check_false_leaves_the_exit_status_to_the_caller(tmp_path) -> None:
+    program = fake_program(tmp_path, "no", "echo 'not there' >&2\nexit 1\n")
+    result = processes.run([str(program)], timeout=10, capture_output=True, check=False)
+    assert (result.returncode, result.stderr) == (1, "not there\n")
+
+
+def test_a_program_ended_by_a_signal_says_which(tmp_path) -> None:
+    program = fake_program(tmp_path, "killed", "kill -9 $$\n")
+    with pytest.raises(processes.CommandFailed, match=r"^the program was stopped by SIGKILL\.$"):
+        processes.run([str(program)], timeout=10, what="the program")
+
+
+def test_kubectl_failures_name_the_command_without_the_kubeconfig(tmp_path) -> None:
+    from threeplanes.provision import kubectl
+
+    missing = tmp_path / "no-kubeconfig"
+    with pytest.raises(processes.CommandFailed) as raised:
+        kubectl.run(["get", "--raw", "/version"], kubeconfig=missing, timeout=60)
+    assert str(raised.value).startswith("`kubectl get --raw /version` failed with exit status 1: ")
+    assert str(missing) in str(raised.value) and "--kubeconfig" not in str(raised.value)
+    assert raised.value.command[1:3] == ["--kubeconfig", str(missing)]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_a_certificate_openssl_cannot_sign_names_the_step_and_the_certificate(tmp_path) -> None:
+    from threeplanes.provision.realnode import pki
+
+    with pytest.raises(ProvisioningError, match=r"^`openssl x509` for the kubelet certificate failed with exit status"):
+        pki.issue(tmp_path / "no-ca", tmp_path / "out", "kubelet", "/CN=system:node:x", "serverAuth")
 
 
 def test_a_pid_file_older_than_its_process_is_not_trusted(tmp_path) -> None:

@@ -17,7 +17,6 @@ import copy
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from pathlib import Path
 
 import yaml
 
-from threeplanes.provision import binaries, processes
+from threeplanes.errors import ProvisioningError
+from threeplanes.provision import binaries, kubectl, processes
 from threeplanes.provision.realnode import configs, images, network, pki
 from threeplanes.provision.realnode.configs import NODE_LABEL, NODE_NAME, NODE_TAINT, Layout
 
@@ -34,10 +34,6 @@ __all__ = ["NODE_NAME", "NODE_LABEL", "NODE_TAINT", "on_real_node", "is_ready", 
 ENABLE_ENV = "THREEPLANES_REAL_NODE"
 START_ORDER = ("containerd", "kubelet", "kube-proxy", "coredns")
 READY_TIMEOUT = 120.0
-
-
-class RealNodeError(RuntimeError):
-    """The real node could not start; the message is one line naming the cause and the log to read."""
 
 
 def log(message: str) -> None:
@@ -125,22 +121,22 @@ class Started:
     seconds: float
 
 
-def start_if_possible(admin_kubeconfig: Path, cluster_pki: Path, kubectl: str) -> Started | None:
+def start_if_possible(admin_kubeconfig: Path, cluster_pki: Path) -> Started | None:
     """Start the real node, or print one line saying why not; never raises, so the simulated cluster stays up."""
     reason = why_not()
     if reason is None:
         try:
             found = binaries.ensure_node()
-        except binaries.ProvisioningError as error:
+        except ProvisioningError as error:
             reason = f"a binary is missing and could not be built ({str(error).splitlines()[0]})"
     if reason is not None:
         log(f"no real node: {reason}; going on with the simulated nodes only")
         return None
     try:
-        return up(found, admin_kubeconfig, cluster_pki, kubectl)
+        return up(found, admin_kubeconfig, cluster_pki)
     except Exception as error:  # noqa: BLE001 - whatever fails here, the simulated cluster must still come up
-        known = (RealNodeError, network.NetworkError, pki.PkiError, images.ImageError, binaries.ProvisioningError)
-        cause = str(error).splitlines()[0] if isinstance(error, known) else f"{type(error).__name__}: {error}"
+        known = isinstance(error, ProvisioningError)  # its message names the cause; anything else is shown whole
+        cause = str(error).splitlines()[0] if known else f"{type(error).__name__}: {error}"
         log(f"no real node: {cause}; going on with the simulated nodes only")
         try:
             down(admin_kubeconfig)
@@ -149,7 +145,7 @@ def start_if_possible(admin_kubeconfig: Path, cluster_pki: Path, kubectl: str) -
         return None
 
 
-def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path, kubectl: str) -> Started:
+def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path) -> Started:
     """Start containerd, the kubelet, kube-proxy and CoreDNS, and wait for the node to be Ready."""
     layout = Layout.default()
     if is_running():
@@ -218,7 +214,7 @@ def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path, kubect
         "coredns", [str(found["coredns"]), "-conf", str(layout.file("Corefile"))], layout.pids, layout.logs, env
     )
     _wait(lambda: _http_ok(f"http://127.0.0.1:{configs.COREDNS_READY_PORT}/ready"), 30, "CoreDNS is not ready", coredns)
-    _apply(kubectl, admin_kubeconfig, configs.kube_dns_objects())
+    _apply(admin_kubeconfig, configs.kube_dns_objects())
     log(
         f"{NODE_NAME} Ready {ready_after:.1f} s after the control plane; kube-proxy and CoreDNS "
         f"({configs.CLUSTER_DNS} -> {configs.GATEWAY}) up in {time.monotonic() - started_at:.1f} s; "
@@ -233,7 +229,7 @@ def _write_files(layout: Layout, admin_kubeconfig: Path, cluster_pki: Path, paus
         directory.mkdir(parents=True, exist_ok=True)
     for name in ("ca.crt", "ca.key"):
         if not (cluster_pki / name).is_file():
-            raise RealNodeError(f"the cluster's CA {cluster_pki / name} is missing")
+            raise ProvisioningError(f"the cluster's CA {cluster_pki / name} is missing")
         shutil.copyfile(cluster_pki / name, layout.pki / name)
     pki.issue(
         layout.pki,
@@ -264,12 +260,11 @@ def _write_files(layout: Layout, admin_kubeconfig: Path, cluster_pki: Path, paus
     layout.file("Corefile").write_text(configs.corefile(admin_kubeconfig))
 
 
-def _ctr(found: dict[str, Path], layout: Layout, args: list[str], check: bool = True, timeout: float = 60):
+def _ctr(
+    found: dict[str, Path], layout: Layout, args: list[str], check: bool = True, timeout: float = 60
+) -> processes.CompletedProcess:
     command = [str(found["ctr"]), "--address", str(layout.containerd_socket), "--namespace", "k8s.io", *args]
-    result = network.run(command, check=False, timeout=timeout)
-    if check and result.returncode != 0:
-        raise RealNodeError(f"ctr {' '.join(args[:2])} failed: {result.stderr.strip()[-300:]}")
-    return result
+    return processes.run(command, timeout=timeout, what=f"`ctr {' '.join(args[:2])}`", capture_output=True, check=check)
 
 
 def _import_images(found: dict[str, Path], layout: Layout, pinned_images: dict[str, str]) -> None:
@@ -294,7 +289,7 @@ def _pause_source() -> Path:
     directory = binaries.module_dir("k8s.io/kubernetes", f"v{binaries.pinned().kubernetes}")
     source = directory / "build" / "pause" / "linux" / "pause.c"
     if not source.is_file():
-        raise RealNodeError(f"{source} is missing from the kubernetes module")
+        raise ProvisioningError(f"{source} is missing from the kubernetes module")
     return source
 
 
@@ -307,12 +302,15 @@ def _core_api(admin_kubeconfig: Path):
     return client.CoreV1Api(client.ApiClient(configuration))
 
 
-def _apply(kubectl: str, admin_kubeconfig: Path, objects: list[dict]) -> None:
+def _apply(admin_kubeconfig: Path, objects: list[dict]) -> None:
     manifest = json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})
-    command = [kubectl, "--kubeconfig", str(admin_kubeconfig), "apply", "--server-side", "--force-conflicts", "-f", "-"]
-    result = subprocess.run(command, input=manifest, capture_output=True, text=True, timeout=60, check=False)
-    if result.returncode != 0:
-        raise RealNodeError(f"kubectl apply of the kube-dns Service failed: {result.stderr.strip()}")
+    kubectl.run(
+        ["apply", "--server-side", "--force-conflicts", "-f", "-"],
+        kubeconfig=admin_kubeconfig,
+        timeout=60,
+        input=manifest,
+        what="`kubectl apply` of the kube-dns Service",
+    )
 
 
 def _http_ok(url: str) -> bool:
@@ -333,9 +331,9 @@ def _wait(condition, timeout: float, failure: str, process: processes.Started) -
         if condition():
             return
         if not process.running:
-            raise RealNodeError(f"{process.name} exited; {failure} (log: {process.log})")
+            raise ProvisioningError(f"{process.name} exited; {failure} (log: {process.log})")
         time.sleep(0.5)
-    raise RealNodeError(f"{failure} within {timeout:.0f} s (log: {process.log})")
+    raise ProvisioningError(f"{failure} within {timeout:.0f} s (log: {process.log})")
 
 
 # --- Stop --------------------------------------------------------------------------------------
@@ -363,8 +361,10 @@ def down(admin_kubeconfig: Path | None = None) -> Stopped:
     crictl = _crictl()
     if crictl and "containerd" in recorded and recorded["containerd"].running:
         endpoint = f"unix://{layout.containerd_socket}"
-        # Removing the pod sandboxes stops their containers and runs CNI DEL for each.
-        network.run([crictl, "--runtime-endpoint", endpoint, "rmp", "--all", "--force"], check=False, timeout=120)
+        # Removing the pod sandboxes stops their containers and runs CNI DEL for each; what a failure leaves,
+        # the sweep of the node's cgroups below kills.
+        remove_pods = [crictl, "--runtime-endpoint", endpoint, "rmp", "--all", "--force"]
+        processes.run(remove_pods, timeout=120, capture_output=True, check=False)
     for name in ("kube-proxy", "coredns", "containerd"):
         if name in recorded and processes.stop_started(recorded[name]):
             stopped.append(name)
@@ -377,7 +377,8 @@ def down(admin_kubeconfig: Path | None = None) -> Stopped:
     chains = network.owned_chains()
     kube_proxy = _binary("kube-proxy")
     if kube_proxy:
-        network.run([kube_proxy, "--cleanup"], check=False, timeout=60)
+        # Whatever it fails to remove, the removal of the owned chains just below takes.
+        processes.run([kube_proxy, "--cleanup"], timeout=60, capture_output=True, check=False)
     network.remove_owned_chains()
     network.delete_bridge()
     network.restore_sysctls(layout.state_file)

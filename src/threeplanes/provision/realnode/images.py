@@ -18,18 +18,16 @@ import hashlib
 import io
 import json
 import shutil
-import subprocess
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from threeplanes.errors import ProvisioningError
+from threeplanes.provision import processes
+
 BUSYBOX = Path("/bin/busybox")
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 EPOCH = 0  # every file in a layer has this mtime, so the same inputs give the same digest
-
-
-class ImageError(RuntimeError):
-    """An image could not be built; the message names what is missing."""
 
 
 @dataclass(frozen=True)
@@ -143,11 +141,11 @@ def oci_archive(image: Image, architecture: str = "amd64") -> bytes:
 def busybox_files(busybox: Path = BUSYBOX) -> tuple[ImageFile, ...]:
     """A static busybox at /bin/busybox, a link per applet in /bin, and the directories a shell expects."""
     if not busybox.is_file():
-        raise ImageError(f"{busybox} is missing; install Debian's busybox-static (scripts/system-deps.sh does)")
-    result = subprocess.run([str(busybox), "--list"], capture_output=True, text=True, timeout=10, check=False)
-    applets = sorted(set(result.stdout.split()) - {"busybox"})
-    if result.returncode != 0 or "sh" not in applets:
-        raise ImageError(f"{busybox} --list did not list a shell; is it busybox-static?")
+        raise ProvisioningError(f"{busybox} is missing; install Debian's busybox-static (scripts/system-deps.sh does)")
+    listing = processes.run([str(busybox), "--list"], timeout=10, capture_output=True).stdout
+    applets = sorted(set(listing.split()) - {"busybox"})
+    if "sh" not in applets:
+        raise ProvisioningError(f"{busybox} --list did not list a shell; is it busybox-static?")
     files = [ImageFile(d) for d in ("bin", "etc", "proc", "sys", "dev", "root", "var")]
     files += [ImageFile("tmp", mode=0o1777), ImageFile("bin/busybox", source=busybox)]
     files += [ImageFile(f"bin/{a}", link="busybox") for a in applets]
@@ -158,12 +156,11 @@ def compile_pause(source: Path, target: Path, version: str) -> Path:
     """Compile kubernetes' pause.c into a static binary (``gcc -static``)."""
     compiler = shutil.which("gcc") or shutil.which("cc")
     if compiler is None:
-        raise ImageError("no C compiler (gcc) to build the pause image; install gcc")
+        raise ProvisioningError("no C compiler (gcc) to build the pause image; install gcc")
     target.parent.mkdir(parents=True, exist_ok=True)
     command = [compiler, "-Os", "-static", f"-DVERSION=v{version}", "-o", str(target), str(source)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    if result.returncode != 0:
-        raise ImageError(f"gcc could not build the pause binary: {result.stderr.strip()[-400:]}")
+    what = f"`{Path(compiler).name} -static` of kubernetes' pause.c"
+    processes.run(command, timeout=120, what=what, capture_output=True)
     return target
 
 

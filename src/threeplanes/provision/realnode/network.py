@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import shlex
-import subprocess
 from pathlib import Path
 
+from threeplanes.errors import ProvisioningError
+from threeplanes.provision import processes
 from threeplanes.provision.realnode.configs import BRIDGE, GATEWAY, MTU, POD_CIDR, SERVICE_CIDR
 
 GUARD_CHAIN = "THREEPLANES-GUARD"
@@ -26,18 +27,13 @@ OWNED_CHAIN_PREFIXES = ("KUBE-", "CNI-", GUARD_CHAIN)
 TABLES = ("filter", "nat", "mangle")
 
 
-class NetworkError(RuntimeError):
-    """A network step failed; the message names the command and its complaint."""
+def _run(command: list[str], *, check: bool = True, timeout: float = 30) -> processes.CompletedProcess:
+    """``processes.run`` with the output captured (``ip`` and ``iptables`` answer on stdout, complain on stderr).
 
-
-def run(command: list[str], check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except FileNotFoundError:
-        result = subprocess.CompletedProcess(command, 127, "", f"{command[0]}: command not found")
-    if check and result.returncode != 0:
-        raise NetworkError(f"{' '.join(command)} failed: {result.stderr.strip()}")
-    return result
+    ``check=False`` below marks a question whose "no" is an answer (``ip link show``, ``iptables -C``),
+    and the steps of the clean-up, which goes on whatever one of them says.
+    """
+    return processes.run(command, timeout=timeout, capture_output=True, check=check)
 
 
 def set_sysctls(state_file: Path) -> None:
@@ -46,7 +42,7 @@ def set_sysctls(state_file: Path) -> None:
     for key, value in SYSCTLS.items():
         path = Path("/proc/sys") / key
         if not path.exists():
-            raise NetworkError(f"{path} is missing (is the br_netfilter module loaded? `modprobe br_netfilter`)")
+            raise ProvisioningError(f"{path} is missing (is the br_netfilter module loaded? `modprobe br_netfilter`)")
         earlier[key] = path.read_text().strip()
         path.write_text(value)
     if not state_file.exists():
@@ -65,12 +61,12 @@ def restore_sysctls(state_file: Path) -> None:
 
 def create_bridge() -> None:
     """The pod bridge with the gateway address, made before the kubelet starts (its node IP must exist)."""
-    if run(["ip", "link", "show", BRIDGE], check=False).returncode != 0:
-        run(["ip", "link", "add", BRIDGE, "type", "bridge"])
-    run(["ip", "link", "set", BRIDGE, "mtu", str(MTU)])
-    if GATEWAY not in run(["ip", "-4", "addr", "show", "dev", BRIDGE]).stdout:
-        run(["ip", "addr", "add", f"{GATEWAY}/{POD_CIDR.split('/')[1]}", "dev", BRIDGE])
-    run(["ip", "link", "set", BRIDGE, "up"])
+    if _run(["ip", "link", "show", BRIDGE], check=False).returncode != 0:
+        _run(["ip", "link", "add", BRIDGE, "type", "bridge"])
+    _run(["ip", "link", "set", BRIDGE, "mtu", str(MTU)])
+    if GATEWAY not in _run(["ip", "-4", "addr", "show", "dev", BRIDGE]).stdout:
+        _run(["ip", "addr", "add", f"{GATEWAY}/{POD_CIDR.split('/')[1]}", "dev", BRIDGE])
+    _run(["ip", "link", "set", BRIDGE, "up"])
 
 
 def guard_rules(action: str = "REJECT") -> list[list[str]]:
@@ -101,15 +97,15 @@ def install_guard() -> None:
     for table in {t for t, _, _ in GUARD_HOOKS}:
         action = next(a for t, _, a in GUARD_HOOKS if t == table)
         iptables = ["iptables", "-w", "5", "-t", table]
-        run([*iptables, "-N", GUARD_CHAIN], check=False)
-        run([*iptables, "-F", GUARD_CHAIN])
+        _run([*iptables, "-N", GUARD_CHAIN], check=False)
+        _run([*iptables, "-F", GUARD_CHAIN])
         for rule in guard_rules(action):
-            run([*iptables, "-A", GUARD_CHAIN, *rule])
+            _run([*iptables, "-A", GUARD_CHAIN, *rule])
     for table, hook, _ in GUARD_HOOKS:
         iptables = ["iptables", "-w", "5", "-t", table]
-        while run([*iptables, "-D", hook, "-j", GUARD_CHAIN], check=False).returncode == 0:
+        while _run([*iptables, "-D", hook, "-j", GUARD_CHAIN], check=False).returncode == 0:
             pass
-        run([*iptables, "-I", hook, "1", "-j", GUARD_CHAIN])
+        _run([*iptables, "-I", hook, "1", "-j", GUARD_CHAIN])
 
 
 def guard_installed() -> list[str]:
@@ -117,11 +113,11 @@ def guard_installed() -> list[str]:
     problems = []
     for table, hook, action in GUARD_HOOKS:
         iptables = ["iptables", "-w", "5", "-t", table]
-        if run([*iptables, "-C", hook, "-j", GUARD_CHAIN], check=False).returncode != 0:
+        if _run([*iptables, "-C", hook, "-j", GUARD_CHAIN], check=False).returncode != 0:
             problems.append(f"{table}/{hook} does not jump to {GUARD_CHAIN}")
-        listing = run([*iptables, "-S", GUARD_CHAIN], check=False).stdout
+        listing = _run([*iptables, "-S", GUARD_CHAIN], check=False).stdout
         for rule in guard_rules(action):
-            if run([*iptables, "-C", GUARD_CHAIN, *rule], check=False).returncode != 0:
+            if _run([*iptables, "-C", GUARD_CHAIN, *rule], check=False).returncode != 0:
                 problems.append(f"{table}/{GUARD_CHAIN} lacks {' '.join(rule)} (has: {listing.strip()})")
     return problems
 
@@ -130,7 +126,7 @@ def owned_chains() -> dict[str, list[str]]:
     """The chains left by the node's components, per table."""
     found: dict[str, list[str]] = {}
     for table in TABLES:
-        listing = run(["iptables-save", "-t", table], check=False).stdout
+        listing = _run(["iptables-save", "-t", table], check=False).stdout
         chains = [line[1:].split()[0] for line in listing.splitlines() if line.startswith(":")]
         owned = [c for c in chains if c.startswith(OWNED_CHAIN_PREFIXES)]
         if owned:
@@ -141,23 +137,23 @@ def owned_chains() -> dict[str, list[str]]:
 def remove_owned_chains() -> None:
     """Remove every rule jumping to an owned chain, then flush and delete the owned chains."""
     for table, chains in owned_chains().items():
-        listing = run(["iptables-save", "-t", table], check=False).stdout
+        listing = _run(["iptables-save", "-t", table], check=False).stdout
         for line in listing.splitlines():
             if not line.startswith("-A "):
                 continue
             words = shlex.split(line)
             chain, target = words[1], words[words.index("-j") + 1] if "-j" in words else None
             if target in chains and chain not in chains:
-                run(["iptables", "-w", "5", "-t", table, "-D", chain, *words[2:]], check=False)
+                _run(["iptables", "-w", "5", "-t", table, "-D", chain, *words[2:]], check=False)
         for chain in chains:
-            run(["iptables", "-w", "5", "-t", table, "-F", chain], check=False)
+            _run(["iptables", "-w", "5", "-t", table, "-F", chain], check=False)
         for chain in chains:
-            run(["iptables", "-w", "5", "-t", table, "-X", chain], check=False)
+            _run(["iptables", "-w", "5", "-t", table, "-X", chain], check=False)
 
 
 def delete_bridge() -> None:
-    if run(["ip", "link", "show", BRIDGE], check=False).returncode == 0:
-        run(["ip", "link", "del", BRIDGE], check=False)
+    if _run(["ip", "link", "show", BRIDGE], check=False).returncode == 0:
+        _run(["ip", "link", "del", BRIDGE], check=False)
 
 
 def mounts_under(root: Path) -> list[str]:
@@ -174,6 +170,6 @@ def unmount_all(root: Path) -> list[str]:
     """Unmount everything under ``root``; a busy mount is detached lazily."""
     left = mounts_under(root)
     for point in left:
-        if run(["umount", point], check=False, timeout=20).returncode != 0:
-            run(["umount", "-l", point], check=False, timeout=20)
+        if _run(["umount", point], check=False, timeout=20).returncode != 0:
+            _run(["umount", "-l", point], check=False, timeout=20)
     return left

@@ -10,19 +10,14 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
-
-class PkiError(RuntimeError):
-    """A certificate could not be made; the message names openssl's complaint."""
+from threeplanes.provision import processes
 
 
-def _openssl(args: list[str], cwd: Path) -> None:
-    result = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
-    if result.returncode != 0:
-        raise PkiError(f"openssl {args[0]} failed: {result.stderr.strip()[-300:]}")
+def _openssl(args: list[str], cwd: Path, certificate: str) -> None:
+    what = f"`openssl {args[0]}` for the {certificate} certificate"
+    processes.run(["openssl", *args], cwd=cwd, timeout=60, what=what, capture_output=True)
 
 
 def issue(
@@ -35,8 +30,6 @@ def issue(
     dns_sans: tuple[str, ...] = (),
 ) -> tuple[Path, Path]:
     """Write ``<name>.crt`` and ``<name>.key`` into ``out_dir``, signed by ``ca_dir/ca.{crt,key}``."""
-    if shutil.which("openssl") is None:
-        raise PkiError("openssl is not installed")
     out_dir.mkdir(parents=True, exist_ok=True)
     key, csr, crt, ext = (out_dir / f"{name}.{s}" for s in ("key", "csr", "crt", "ext"))
     lines = [f"extendedKeyUsage = {usage}", "keyUsage = critical, digitalSignature, keyEncipherment"]
@@ -44,8 +37,8 @@ def issue(
     if sans:
         lines.append("subjectAltName = " + ", ".join(sans))
     ext.write_text("\n".join(lines) + "\n")
-    _openssl(["genrsa", "-out", str(key), "2048"], out_dir)
-    _openssl(["req", "-new", "-key", str(key), "-subj", subject, "-out", str(csr)], out_dir)
+    _openssl(["genrsa", "-out", str(key), "2048"], out_dir, name)
+    _openssl(["req", "-new", "-key", str(key), "-subj", subject, "-out", str(csr)], out_dir, name)
     _openssl(
         [
             "x509",
@@ -67,6 +60,7 @@ def issue(
             str(crt),
         ],
         out_dir,
+        name,
     )
     csr.unlink(missing_ok=True)
     ext.unlink(missing_ok=True)
