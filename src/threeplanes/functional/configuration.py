@@ -8,7 +8,9 @@ values into environment variables or writing them as files into a volume. ``env_
 encryption). ``last_change`` says when an object was last written, from its managed fields,
 so a checker can tell whether pods started before or after a change. ``reader_job`` builds a
 Job with the same wiring that prints what its container received, for clusters where
-containers really run.
+containers really run; ``watcher_pod`` a pod that prints it every second, and
+``wait_for_report`` waits until that pod prints a new value (the kubelet rewrites a
+ConfigMap's files in a running pod late, on its periodic sync of the pod).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from datetime import datetime
 from typing import Any
 
 import graphviz
+from kubernetes import client
 
+from threeplanes.kit.effects import Effect, poll_until
 from threeplanes.kit.graph import Diagram, require_dot
 from threeplanes.kit.tables import Table, table
 
@@ -163,3 +167,42 @@ def reader_job(name: str, spec: Any, image: str, script: str) -> dict[str, Any]:
         "metadata": {"name": name},
         "spec": {"backoffLimit": 0, "template": {"spec": pod_spec}},
     }
+
+
+def watcher_pod(name: str, spec: dict[str, Any], image: str, variable: str, path: str) -> dict[str, Any]:
+    """A pod with the env and mounts of ``spec``'s first container (``spec`` a PodSpec as a dict) that prints,
+    every second, one line: ``<variable>=<its value> FILE=<the content of path>``. Labelled ``role: <name>``,
+    so that no controller that selects ``spec``'s pods adopts it."""
+    script = f'while true; do echo "{variable}=${variable} FILE=$(cat {path})"; sleep 1; done'
+    container = {k: v for k, v in spec["containers"][0].items() if k not in ("args", "ports")}
+    container.update(image=image, command=["sh", "-c", script])
+    pod_spec = {**copy.deepcopy(spec), "containers": [container], "restartPolicy": "Always"}
+    pod_spec["terminationGracePeriodSeconds"] = 1  # sh ignores SIGTERM: let the kubelet stop it at once
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"role": name}}, "spec": pod_spec}
+
+
+def watcher_report(cluster: Any, namespace: str, pod: str) -> dict[str, str]:
+    """The last line pod ``pod`` (a ``watcher_pod``) printed, as ``{name: value}``; empty before its first."""
+    try:
+        response = cluster.core.read_namespaced_pod_log(pod, namespace, tail_lines=1, _preload_content=False)
+    except client.ApiException as error:
+        if error.status == 400:  # the container has not started yet
+            return {}
+        raise
+    words = response.data.decode().split()
+    return dict(word.split("=", 1) for word in words if "=" in word)
+
+
+def wait_for_report(
+    cluster: Any, namespace: str, pod: str, expected: dict[str, str], since: float | None = None, timeout: float = 60
+) -> Effect[dict[str, str]]:
+    """Wait until watcher pod ``pod`` prints ``expected``; return what it printed and after how many seconds
+    (counted from ``since``, a ``time.monotonic()`` reading)."""
+    return poll_until(
+        lambda: watcher_report(cluster, namespace, pod),
+        lambda seen: seen == expected,
+        what=f"pod {namespace}/{pod} to print {expected}",
+        describe=lambda seen: str(seen or "nothing printed yet"),
+        timeout=timeout,
+        since=since,
+    )

@@ -3,7 +3,8 @@
 A lab that scales works on a pool of simulated nodes of its own (``threeplanes.kit.nodes``).
 The CPU a pod reports is set by its ``kwok.x-k8s.io/usage-cpu`` annotation
 (``USAGE_CPU``): kwok serves it as the pod's usage, and the HorizontalPodAutoscaler reads
-it through the ``metrics.k8s.io`` API like any real usage. ``wait_for_hpa`` records what an HPA
+it through the ``metrics.k8s.io`` API like any real usage (``pod_metrics``; ``wait_for_pod_metrics``
+waits until those figures follow the pods). ``wait_for_hpa`` records what an HPA
 decided in a ``Timeline`` (``hpa_counts``). ``drain`` cordons a node and evicts its pods through
 the Eviction API, which honours PodDisruptionBudgets.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from kubernetes import client
 
+from threeplanes.kit.effects import Effect, poll_until
 from threeplanes.kit.nodes import pods_on
 from threeplanes.kit.pods import live
 from threeplanes.kit.timeline import Timeline
@@ -30,6 +32,35 @@ USAGE_CPU = "kwok.x-k8s.io/usage-cpu"
 def live_pods(cluster: Any, namespace: str, selector: str) -> Objects:
     pods = cluster.core.list_namespaced_pod(namespace, label_selector=selector).items
     return live(pods)
+
+
+def pod_metrics(cluster: Any, namespace: str, selector: str) -> list[dict[str, Any]]:
+    """The figures metrics-server serves for the pods ``selector`` selects (``metrics.k8s.io`` PodMetrics)."""
+    found = cluster.custom.list_namespaced_custom_object(
+        "metrics.k8s.io", "v1beta1", namespace, "pods", label_selector=selector
+    )
+    return found["items"]
+
+
+def wait_for_pod_metrics(cluster: Any, namespace: str, selector: str, timeout: float = 60) -> Effect[set[str]]:
+    """Wait until metrics-server has a figure for every live pod ``selector`` selects, and for no other.
+
+    metrics-server follows the pods on its own: a new pod has a figure only after two of its
+    scrapes, and a pod just deleted may keep one until metrics-server's own view of the pods drops it.
+    """
+
+    def look() -> tuple[set[str], set[str]]:
+        pods = {p.metadata.name for p in live_pods(cluster, namespace, selector)}
+        return pods, {m["metadata"]["name"] for m in pod_metrics(cluster, namespace, selector)}
+
+    effect = poll_until(
+        look,
+        lambda seen: seen[0] == seen[1],
+        what=f"metrics-server to report exactly the live pods {selector!r} of {namespace}",
+        describe=lambda seen: f"live pods {sorted(seen[0])}, figures for {sorted(seen[1])}",
+        timeout=timeout,
+    )
+    return Effect(effect.seen[1], effect.after)
 
 
 # --- HorizontalPodAutoscalers -----------------------------------------------------------------
