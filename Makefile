@@ -86,6 +86,14 @@ assess: $(VENV)/.installed
 bench: cluster
 	$(PY) -m threeplanes.bench $(if $(ONLY),--only $(ONLY))
 
+# Every lab and every exercise case N times, WORKERS at a time in a random order on the book's cluster, with
+# each one's pass rate (into bench/results.json); any case under 100 % fails. ONLY=<pytest -k expression>
+# soaks some of them: make soak N=2 ONLY="00-meet or f4-batch".
+N ?= 10
+.PHONY: soak
+soak: cluster
+	$(PY) -m threeplanes.soak --count $(N) --workers $(WORKERS) $(if $(ONLY),-k '$(ONLY)')
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check src tests exercises book
