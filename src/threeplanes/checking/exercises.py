@@ -25,7 +25,6 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -37,7 +36,7 @@ import yaml
 from threeplanes.checking.framework import Checker, Report
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
-from threeplanes.provision.local import kubectl_binary
+from threeplanes.provision import kubectl
 
 LEVELS = (1, 2, 3)
 PLANES = ("functional", "conceptual", "system", "barriers")
@@ -189,13 +188,8 @@ def all_exercises(exercises: Path) -> list[Exercise]:
 
 def apply_manifest(cluster: Cluster, namespace: str, path: Path) -> None:
     """``kubectl apply -n <namespace> -f <path>`` with the book's kubeconfig; kubectl's own words on failure."""
-    command = [kubectl_binary(), "--kubeconfig", str(cluster.kubeconfig), "apply", "-n", namespace, "-f", str(path)]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    except subprocess.TimeoutExpired:
-        raise LabError(f"kubectl apply -f {path} did not finish within 60 s; is the cluster up?") from None
-    if result.returncode != 0:
-        raise LabError(f"kubectl apply -f {path.name} -n {namespace} failed: {result.stderr.strip()}")
+    what = f"`kubectl apply -f {path.name} -n {namespace}`"
+    kubectl.run(["apply", "-n", namespace, "-f", str(path)], kubeconfig=cluster.kubeconfig, timeout=60, what=what)
 
 
 def _module(path: Path, name: str) -> ModuleType:

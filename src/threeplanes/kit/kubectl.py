@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import shlex
-import subprocess
 
-from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster, find_kubeconfig
-from threeplanes.provision.local import kubectl_binary
+from threeplanes.provision import kubectl as pinned_kubectl
+from threeplanes.provision.processes import CommandFailed
 
 
 def kubectl(command: str, cluster: Cluster | None = None, show: bool = True, timeout: float = 60) -> str:
-    """Run ``kubectl <command>``; print ``$ kubectl <command>`` and its output; return the output."""
+    """Run ``kubectl <command>``; print ``$ kubectl <command>`` and its output; return the output.
+
+    A failure raises ``CommandFailed`` (a ``LabError``) with kubectl's own last words, after
+    what kubectl printed before it failed has been shown.
+    """
     kubeconfig = cluster.kubeconfig if cluster else find_kubeconfig()
-    args = [kubectl_binary(), "--kubeconfig", str(kubeconfig), *shlex.split(command)]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    what = f"`kubectl {command}`"
+    try:
+        output = pinned_kubectl.run(shlex.split(command), kubeconfig=kubeconfig, timeout=timeout, what=what).stdout
+    except CommandFailed as failure:
+        if show:
+            _show(command, failure.stdout or "")
+        raise
     if show:
-        print(f"$ kubectl {command}\n{result.stdout}", end="" if result.stdout.endswith("\n") else "\n")
-    if result.returncode != 0:
-        raise LabError(f"`kubectl {command}` failed (exit {result.returncode}): {result.stderr.strip()}")
-    return result.stdout
+        _show(command, output)
+    return output
+
+
+def _show(command: str, output: str) -> None:
+    print(f"$ kubectl {command}\n{output}", end="" if output.endswith("\n") else "\n")

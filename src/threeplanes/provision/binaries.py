@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -207,8 +206,6 @@ def metrics_server_manifest(kubectl: str) -> Path:
         raise ProvisioningError("go mod download did not report metrics-server's source directory.")
     overlay = Path(match.group(1)) / "manifests" / "overlays" / "release"
     result = processes.run([kubectl, "kustomize", str(overlay)], capture_output=True, timeout=120)
-    if result.returncode != 0:
-        raise ProvisioningError(f"kubectl kustomize {overlay} failed: {result.stderr.strip()}")
     _write_atomically(target, result.stdout.encode())
     return target
 
@@ -527,26 +524,23 @@ def _go_env() -> dict[str, str]:
 def _step(name: str, args: list[str], cwd: Path, log_file: IO[str], log_path: Path, timeout: float) -> None:
     log_file.write(f"\n$ go {' '.join(args)}\n")
     log_file.flush()
-    result = processes.run(
-        ["go", *args],
-        cwd=cwd,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        env=_go_env(),
-        timeout=timeout,
-        what=f"build step '{name}' (log: {log_path})",
-    )
-    if result.returncode != 0:
-        tail = log_path.read_text().splitlines()[-15:]
-        raise ProvisioningError(
-            f"build step '{name}' failed (exit {result.returncode}); log: {log_path}\n" + "\n".join(tail)
+    try:
+        processes.run(
+            ["go", *args],
+            cwd=cwd,
+            stdout=log_file,
+            stderr=processes.STDOUT,
+            env=_go_env(),
+            timeout=timeout,
+            what=f"build step '{name}' (log: {log_path})",
         )
+    except processes.CommandFailed as failure:  # its words went to the log: quote the log's last lines
+        tail = processes.last_lines(log_path.read_text(), 15)
+        raise ProvisioningError("\n".join([str(failure), *tail])) from None
 
 
 def _go(args: list[str], cwd: Path | None, timeout: float = RESOLVE_TIMEOUT_S) -> str:
     result = processes.run(
         ["go", *args], cwd=cwd or tempfile.gettempdir(), capture_output=True, env=_go_env(), timeout=timeout
     )
-    if result.returncode != 0:
-        raise ProvisioningError(f"go {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout
