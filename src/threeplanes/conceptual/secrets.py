@@ -21,7 +21,7 @@ import base64
 import copy
 import json
 import secrets
-import subprocess
+import shutil
 import tempfile
 import time
 import urllib.parse
@@ -32,6 +32,7 @@ import yaml
 from kubernetes import client
 
 from threeplanes.errors import LabError, NotOnThisCluster, WaitTimeout
+from threeplanes.provision import processes
 from threeplanes.provision.etcd import Etcd, from_apiserver_flags
 from threeplanes.provision.local import SecondApiserver, component_flags, start_second_apiserver
 
@@ -74,14 +75,10 @@ def self_signed_certificate(common_name: str, days: int = 1) -> tuple[bytes, byt
         cert, key = Path(folder) / "tls.crt", Path(folder) / "tls.key"
         command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
         command += ["-keyout", str(key), "-out", str(cert), "-days", str(days), "-subj", f"/CN={common_name}"]
-        try:
-            subprocess.run(command, capture_output=True, timeout=30, check=True)
-        except FileNotFoundError:
-            raise LabError(
-                "openssl is not installed; install it (sudo apt-get install openssl) and run again."
-            ) from None
-        except subprocess.CalledProcessError as error:
-            raise LabError(f"openssl could not make a certificate: {error.stderr.decode().strip()}") from None
+        if shutil.which("openssl") is None:
+            raise LabError("openssl is not installed; install it (sudo apt-get install openssl) and run again.")
+        what = f"`openssl req -x509` (a certificate for {common_name})"
+        processes.run(command, timeout=30, what=what, capture_output=True)
         return cert.read_bytes(), key.read_bytes()
 
 
