@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +187,8 @@ class Started:
     pid: int
     created: float  # psutil's create_time: with the PID, it names one process and no later one
     log: Path
+    # Set by ``start`` (not by ``recorded``): the one handle that can collect the exit status.
+    popen: subprocess.Popen | None = field(default=None, repr=False, compare=False)
 
     @property
     def running(self) -> bool:
@@ -241,7 +243,7 @@ def start(
         except FileNotFoundError:
             raise ProvisioningError(f"{name} could not start: {command[0]} is not installed.") from None
     created = psutil.Process(process.pid).create_time()
-    started = Started(name, process.pid, created, log_path)
+    started = Started(name, process.pid, created, log_path, process)
     (pids / f"{name}.json").write_text(json.dumps({"pid": process.pid, "created": created, "log": str(log_path)}))
     return started
 
@@ -290,3 +292,40 @@ def port_taken(port: int, host: str = "0.0.0.0", kind: str = "tcp") -> bool:
         if conn.laddr.ip in {host, "0.0.0.0", "::"}:
             return True
     return False
+
+
+# --- a started program's session: what it started, also once it exited ---------------------------
+
+
+def session_members(started: Started) -> list[psutil.Process]:
+    """The live processes of a program ``start`` started: itself, its descendants, the rest of its session.
+
+    ``start`` makes the program the leader of a session whose id is its PID, and the processes it
+    starts inherit that session; those it leaves when it exits are handed to init, and the session
+    id is how they are found then. Linux gives no new process a PID still in use as a session id,
+    and a process older than the program is never counted as one of its.
+    """
+    found: dict[int, psutil.Process] = {}
+    leader = started.process()
+    if leader is not None:
+        with contextlib.suppress(psutil.Error):
+            found = {p.pid: p for p in [leader, *leader.children(recursive=True)]}
+    for process in psutil.process_iter(["status"]):
+        with contextlib.suppress(OSError, psutil.Error):
+            if (
+                process.pid not in found
+                and process.info["status"] != psutil.STATUS_ZOMBIE
+                and os.getsid(process.pid) == started.pid
+                and process.create_time() >= started.created - 0.05
+            ):
+                found[process.pid] = process
+    return list(found.values())
+
+
+def listening_ports(processes: Iterable[psutil.Process]) -> list[int]:
+    """The TCP ports on which any of ``processes`` listens, in order."""
+    ports = set()
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            ports |= {c.laddr.port for c in process.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN}
+    return sorted(ports)
