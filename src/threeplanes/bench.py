@@ -130,37 +130,17 @@ def cluster_start() -> float:
 
 
 def bare_kwokctl_start() -> float:
-    """The floor: ``kwokctl create cluster`` with the same binaries, no configuration, no nodes, no metrics-server."""
-    found = binaries.ensure_all()
+    """The floor: a bare local control plane (``kwokctl create cluster`` with the same binaries, no configuration,
+    no nodes, no metrics-server), in a working directory of its own."""
+    binaries.ensure_all()
     with tempfile.TemporaryDirectory(prefix="kwok-floor-") as workdir:
-        env = {**os.environ, "KWOK_WORKDIR": workdir}
-        base = [str(found["kwokctl"]), "--name", "bench-floor"]
-        create = [
-            *base,
-            "create",
-            "cluster",
-            "--runtime",
-            "binary",
-            "--kubeconfig",
-            str(Path(workdir) / "kubeconfig"),
-            "--kube-apiserver-binary",
-            str(found["kube-apiserver"]),
-            "--kube-controller-manager-binary",
-            str(found["kube-controller-manager"]),
-            "--kube-scheduler-binary",
-            str(found["kube-scheduler"]),
-            "--kwok-controller-binary",
-            str(found["kwok"]),
-            "--etcd-binary",
-            str(found["etcd"]),
-            "--wait",
-            "120s",
-        ]
+        bare = local.Local("bench-bare", Path(workdir))
         try:
-            return run_logged("bare_kwokctl_start", create, timeout=240, env=env)
+            return timed(lambda: bare.up(timeout=120))
         finally:
-            processes.run([*base, "delete", "cluster"], env=env, capture_output=True, timeout=120)
-            processes.stop(processes.running_from(Path(workdir)))
+            if bare.create_log().exists():
+                shutil.copyfile(bare.create_log(), LOGS / "bare_kwokctl_start.log")
+            bare.down()
 
 
 def parallel_share(results: dict[str, Any]) -> float:

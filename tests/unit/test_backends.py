@@ -1,4 +1,5 @@
-"""The kind backend through pytest-kind-ng, a cluster of the reader's own, and what each cannot show.
+"""The kind backend through pytest-kind-ng, a cluster of the reader's own, and what each cannot show; every
+backend as a value of one interface, and a local control plane's components one by one.
 
 No Docker engine and no cluster: kind and kubectl are fake programs that record how they
 were called, the API is a fake that serves discovery and labelled objects.
@@ -7,17 +8,21 @@ were called, the API is a fake that serves discovery and labelled objects.
 from __future__ import annotations
 
 import json
+import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import psutil
 import pytest
 import pytest_kind.cluster
+import yaml
 
 from threeplanes.errors import NotOnThisCluster, ProvisioningError
 from threeplanes.kit.connect import Cluster
-from threeplanes.provision import binaries, cluster, existing, kind, paths
+from threeplanes.provision import binaries, cluster, existing, kind, local, paths, processes
+from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.nodes import KWOK_LABEL
 from threeplanes.versions import pinned
 
@@ -61,7 +66,7 @@ def fake_kind(tmp_path, monkeypatch) -> SimpleNamespace:
     program.chmod(0o755)
     monkeypatch.setattr(kind, "docker_engine_problem", lambda: None)
     monkeypatch.setattr(kind, "kind_binary", lambda: program)
-    monkeypatch.setattr(kind, "_wait_for_nodes", lambda timeout: None)
+    monkeypatch.setattr(kind, "_wait_for_nodes", lambda timeout, kubeconfig: None)
 
     def no_downloads(*args, **kwargs):
         pytest.fail("pytest-kind-ng tried to download something")
@@ -143,7 +148,7 @@ def test_existing_copies_only_the_named_context_into_the_cache(cache, tmp_path, 
         "current-context: ctx-a\n"
     )
     monkeypatch.setenv("KUBECONFIG", str(readers))  # read only to find the context named
-    monkeypatch.setattr(existing, "answers", lambda: True)
+    monkeypatch.setattr(existing, "answers", lambda kubeconfig=None: True)
     monkeypatch.setattr(cluster, "running_backend", lambda: None)
     path, started = cluster.up("existing", context="ctx-b")  # the real, pinned kubectl
     assert started and path == paths.kubeconfig_path()
@@ -222,8 +227,8 @@ def test_down_on_an_existing_cluster_deletes_only_what_the_labs_labelled(cache) 
 
 def test_cluster_down_on_existing_reports_what_it_deleted(cache, monkeypatch, capsys) -> None:
     paths.backend_file().write_text("existing")
-    monkeypatch.setattr(existing, "answers", lambda: True)
-    monkeypatch.setattr(existing, "down", lambda: ["Namespace lab-ns"])
+    monkeypatch.setattr(existing, "answers", lambda kubeconfig=None: True)
+    monkeypatch.setattr(existing.Existing, "delete_labelled", lambda self, api=None: ["Namespace lab-ns"])
     cluster.down()
     assert "deleted 1 object(s) the labs made: Namespace lab-ns" in capsys.readouterr().out
     assert not paths.backend_file().exists()
@@ -311,3 +316,116 @@ def test_a_step_that_needs_kwok_is_skipped_with_its_sentence(tmp_path) -> None:
     result = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert "1 failed, 1 skipped" in result.stdout, result.stdout
     assert "SKIPPED [1] test_on_kind.py:3: Draining a node needs nodes that the lab creates" in result.stdout
+
+
+# --- a control plane is a value -----------------------------------------------------------------
+
+
+def test_every_backend_is_a_value_of_one_interface(cache) -> None:
+    assert cluster.BACKENDS == ("auto", "local", "kind", "existing")
+    for backend, kind_of_plane in [("local", local.Local), ("kind", kind.Kind), ("existing", existing.Existing)]:
+        plane = cluster.plane(backend, context="mine")
+        assert isinstance(plane, ControlPlane) and type(plane) is kind_of_plane and plane.backend == backend
+        assert plane.kubeconfig == paths.kubeconfig_path()  # the book's kubeconfig, whatever the backend
+    with pytest.raises(ProvisioningError, match="unknown backend 'minikube'; choose one of auto, local, kind"):
+        cluster.plane("minikube")
+
+
+def test_the_books_local_cluster_keeps_its_paths(cache) -> None:
+    """A book cluster started before the values existed is still found: same folder, kubeconfig and pid files."""
+    book = local.Local.book()
+    assert (book.name, book.real_node, book.metrics_server, len(book.nodes)) == ("threeplanes", True, True, 3)
+    assert book.cluster_dir() == cache / "kwok" / "clusters" / "threeplanes" == local.cluster_dir()
+    assert book.kubeconfig == cache / "kubeconfig" == local.kubeconfig_path()
+    assert book.create_log() == cache / "kwokctl-create.log"
+    assert book.second_apiservers_dir() == cache / "second-apiservers"
+    assert book.env()["KWOK_WORKDIR"] == str(cache / "kwok")
+
+
+BINARIES = ("kwokctl", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "etcd", "metrics-server")
+FOUND = {name: Path(f"/bin-dir/{name}") for name in BINARIES}
+
+
+def test_two_local_control_planes_differ_only_in_their_arguments(tmp_path) -> None:
+    book = local.Local.book().create_command(FOUND, timeout=120)
+    bare = local.Local("bench-bare", tmp_path / "bare")
+    flagged = local.Local("lab", tmp_path / "lab", extra_flags={"kube-scheduler": {"v": "4"}})
+    assert bare.cluster_dir() == tmp_path / "bare" / "clusters" / "bench-bare"
+    assert bare.kubeconfig == tmp_path / "bare" / "bench-bare" / "kubeconfig" != flagged.kubeconfig
+    command = bare.create_command(FOUND, timeout=120)
+    assert command[:6] == ["/bin-dir/kwokctl", "create", "cluster", "--name", "bench-bare", "--runtime"]
+    assert "--config" not in command and "--enable-metrics-server" not in command and "--extra-args" not in command
+    assert "--config" in book and "--enable-metrics-server" in book
+    assert "kube-apiserver=kubelet-preferred-address-types=InternalIP,Hostname" in book  # for the real node
+    assert flagged.create_command(FOUND, timeout=120)[-2:] == ["--extra-args", "kube-scheduler=v=4"]
+
+
+def test_a_control_plane_without_the_real_node_never_touches_it(tmp_path, monkeypatch) -> None:
+    def touched(*args, **kwargs):
+        pytest.fail("the real node was touched by a control plane that has none")
+
+    monkeypatch.setattr(local.realnode, "down", touched)
+    monkeypatch.setattr(local.realnode, "start_if_possible", touched)
+    plane = local.Local("lab", tmp_path)
+    plane.complete()
+    assert plane.down() == []
+
+
+@pytest.fixture
+def fake_local(tmp_path) -> Iterator[local.Local]:
+    """A local control plane as kwokctl records it, whose kube-scheduler is a copy of ``sleep``."""
+    plane = local.Local("fake", tmp_path / "work")
+    binary = plane.cluster_dir() / "bin" / "kube-scheduler"
+    binary.parent.mkdir(parents=True)
+    shutil.copy(shutil.which("sleep"), binary)
+    records = [
+        {"name": "kube-apiserver", "binary": str(binary.with_name("kube-apiserver")), "args": ["--secure-port=6443"]},
+        {"name": "kube-scheduler", "binary": str(binary), "args": ["300"]},
+    ]
+    (plane.cluster_dir() / "kwok.yaml").write_text(
+        yaml.safe_dump({"kind": "KwokctlConfiguration", "components": records})
+    )
+    yield plane
+    processes.stop(processes.running_from(plane.cluster_dir()))
+
+
+def test_one_component_is_stopped_started_and_restarted_by_its_record(fake_local) -> None:
+    assert fake_local.components() == ["kube-apiserver", "kube-scheduler"]
+    assert fake_local.flags("kube-apiserver") == {"secure-port": "6443"}
+    assert fake_local.start_component("kube-scheduler") is True
+    assert fake_local.start_component("kube-scheduler") is False  # already running
+    first = next(p for p in fake_local.processes() if p.name == "kube-scheduler")
+    assert first.running and (fake_local.cluster_dir() / "pids" / "kube-scheduler.pid").read_text() == str(first.pid)
+    assert f"$ {fake_local.cluster_dir()}/bin/kube-scheduler 300" in fake_local.log("kube-scheduler")
+
+    fake_local.restart_component("kube-scheduler")
+    second = next(p for p in fake_local.processes() if p.name == "kube-scheduler")
+    assert second.running and second.pid != first.pid and not psutil.pid_exists(first.pid)
+
+    assert fake_local.stop_component("kube-scheduler") is True
+    assert fake_local.stop_component("kube-scheduler") is False
+    assert not fake_local.component_running("kube-scheduler") and fake_local.left_running() == []
+    assert fake_local.down() == [] and not fake_local.cluster_dir().exists()
+
+
+def test_a_component_a_control_plane_lacks_is_named_with_those_it_has(fake_local, tmp_path) -> None:
+    with pytest.raises(ProvisioningError, match=r"has no component 'kube-schedular'; it has kube-apiserver, kube-sch"):
+        fake_local.restart_component("kube-schedular")
+    with pytest.raises(ProvisioningError, match="the local control plane never-started is not started"):
+        local.Local("never-started", tmp_path).flags("kube-apiserver")
+
+
+@pytest.mark.parametrize("backend", ["kind", "existing"])
+def test_only_the_local_backend_reaches_its_components(backend: str, cache) -> None:
+    plane = cluster.plane(backend)
+    for action in (plane.components, lambda: plane.restart_component("kube-scheduler")):
+        with pytest.raises(ProvisioningError, match=f"the {backend} backend runs its control plane where this machine"):
+            action()
+
+
+def test_a_connection_carries_the_control_plane_it_judges(cache, tmp_path) -> None:
+    plane = local.Local("lab", tmp_path)
+    carried = fake_cluster(plane.kubeconfig, simulated=True)
+    carried.control_plane = plane
+    paths.backend_file().write_text("kind")  # the book's cluster is another one
+    assert carried.backend == "local" and carried.can_read_control_plane_files("the scheduler's log") is True

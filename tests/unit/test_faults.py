@@ -54,8 +54,8 @@ def test_provisioning_errors_are_lab_errors() -> None:
 
 def test_a_process_surviving_cluster_down_is_one_sentence(cache, monkeypatch, capsys) -> None:
     monkeypatch.setattr(cluster, "running_backend", lambda: "local")
-    monkeypatch.setattr(local, "down", lambda: [])
-    monkeypatch.setattr(local, "processes", lambda: [local.ProcessInfo("kube-apiserver", 4242, True)])
+    monkeypatch.setattr(local.Local, "down", lambda self: [])
+    monkeypatch.setattr(local.Local, "processes", lambda self: [local.ProcessInfo("kube-apiserver", 4242, True)])
     line = one_sentence_on_stderr(capsys, ["cluster", "down"])
     assert "still running after cluster down: kube-apiserver (pid 4242)" in line
 
@@ -91,15 +91,15 @@ def test_the_start_hint_names_no_notebook_cell() -> None:
 
 def test_kind_asked_for_while_the_local_cluster_runs_is_refused(cache, monkeypatch, capsys) -> None:
     monkeypatch.setattr(cluster, "running_backend", lambda: "local")
-    monkeypatch.setattr(local, "started_with_this_config", lambda: True)
+    monkeypatch.setattr(local.Local, "started_with_this_config", lambda self: True)
     line = one_sentence_on_stderr(capsys, ["cluster", "up", "--backend", "kind"])
     assert "a local cluster is already running, so the kind cluster was not started" in line
 
 
 def test_auto_reuses_the_running_cluster(cache, monkeypatch, capsys) -> None:
     monkeypatch.setattr(cluster, "running_backend", lambda: "local")
-    monkeypatch.setattr(local, "started_with_this_config", lambda: True)
-    monkeypatch.setattr(local, "start_real_node", lambda: None)
+    monkeypatch.setattr(local.Local, "started_with_this_config", lambda self: True)
+    monkeypatch.setattr(local.Local, "start_real_node", lambda self: None)
     assert cli.main(["cluster", "up"]) == 0
     assert "a local cluster is already running" in capsys.readouterr().out
 
@@ -232,7 +232,7 @@ def test_a_kwokctl_create_that_times_out_leaves_nothing_running(cache, tmp_path,
     found = {name: bin_dir / "kwokctl" for name in ["kwokctl", "kube-apiserver", "kube-controller-manager"]}
     found |= {name: bin_dir / "kwokctl" for name in ["kube-scheduler", "kwok", "etcd", "metrics-server"]}
     with pytest.raises(ProvisioningError, match="`kwokctl create cluster` .* did not finish within 2 s"):
-        local._start(found, None, timeout=2)
+        local.book()._start(found, timeout=2)
     assert processes.running_from(local.cluster_dir()) == []
     assert not local.cluster_dir().exists()
 
@@ -386,7 +386,7 @@ def test_metrics_server_is_pinned_once(monkeypatch) -> None:
     assert "metricsServerVersion" not in (paths.CLUSTER_CONFIGS / "kwokctl.yaml").read_text().replace(
         "# metrics-server's version comes from versions.toml", ""
     )
-    assert local._env()["KWOK_METRICS_SERVER_VERSION"] == f"v{pinned().metrics_server}"
+    assert local.book().env()["KWOK_METRICS_SERVER_VERSION"] == f"v{pinned().metrics_server}"
 
 
 # --- the lab kit's small faults ------------------------------------------------------------
@@ -560,10 +560,10 @@ def test_a_slow_api_server_that_is_alive_is_not_taken_for_a_dead_one(tmp_path, m
             raise ProvisioningError("kubectl get --raw /readyz failed: context deadline exceeded")
         return answer
 
-    monkeypatch.setattr(local, "_kubectl", readyz)
+    monkeypatch.setattr(local.Local, "_kubectl", lambda self, *args, **kwargs: readyz(*args, **kwargs))
     monkeypatch.setattr(local.time, "sleep", lambda seconds: None)
     apiserver = [local.ProcessInfo("kube-apiserver", 1, True)]
-    monkeypatch.setattr(local, "processes", lambda: apiserver)
+    monkeypatch.setattr(local.Local, "processes", lambda self: apiserver)
     assert local.is_running() is True
     answers = iter(["timeout", "ok"])
     apiserver[0] = local.ProcessInfo("kube-apiserver", 1, False)  # the process is gone: no second chance
@@ -575,8 +575,8 @@ def test_a_cluster_started_with_another_configuration_is_started_afresh(cache, m
     calls: list[str] = []
     monkeypatch.setattr(cluster, "running_backend", lambda: None if "down" in calls else "local")
     monkeypatch.setattr(cluster, "_down", lambda: calls.append("down"))
-    monkeypatch.setattr(local, "start_real_node", lambda: calls.append("real node"))
-    monkeypatch.setattr(local, "up", lambda: calls.append("start") or local.kubeconfig_path())
+    monkeypatch.setattr(local.Local, "start_real_node", lambda self: calls.append("real node"))
+    monkeypatch.setattr(local.Local, "up", lambda self: calls.append("start") or local.kubeconfig_path())
     local.cluster_dir().mkdir(parents=True)
 
     local.started_config().write_text("an older configuration\n")

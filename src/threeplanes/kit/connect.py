@@ -18,6 +18,7 @@ from kubernetes import client, config
 from kubernetes.config.config_exception import ConfigException
 
 from threeplanes.errors import ClusterUnavailable, NotOnThisCluster
+from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.nodes import is_simulated
 from threeplanes.provision.paths import backend_file, kubeconfig_path
 from threeplanes.provision.realnode.configs import NODE_LABEL as REAL_NODE_LABEL
@@ -66,6 +67,9 @@ class Cluster:
     policy: client.PolicyV1Api = field(init=False)
     rbac: client.RbacAuthorizationV1Api = field(init=False)
     custom: client.CustomObjectsApi = field(init=False)
+    # The control plane this connection reaches, when one was given (``kit.control_plane.connect_to``):
+    # what a checker judges. None: the book's cluster, found through its kubeconfig.
+    control_plane: ControlPlane | None = None
 
     def __post_init__(self) -> None:
         for name, api in {
@@ -93,7 +97,7 @@ class Cluster:
         """True when real containers can run here: a node that is not simulated is Ready.
 
         On the local cluster that is its one real node (place pods there with
-        ``threeplanes.provision.realnode.on_real_node``); on kind, every worker. Otherwise print a
+        ``threeplanes.kit.control_plane.on_real_node``); on kind, every worker. Otherwise print a
         visible note and return False, so the cell is skipped. Under CI (``CI=true``) a cell is never
         skipped: no real node is an error.
         """
@@ -120,7 +124,10 @@ class Cluster:
 
     @property
     def backend(self) -> str:
-        """``local``, ``kind`` or ``existing`` for the book's own cluster; ``unknown`` for another kubeconfig."""
+        """``local``, ``kind`` or ``existing`` for the book's own cluster or the control plane carried; ``unknown``
+        for another kubeconfig."""
+        if self.control_plane is not None:
+            return self.control_plane.backend
         if self.kubeconfig.resolve() == kubeconfig_path().resolve() and backend_file().is_file():
             return backend_file().read_text().strip() or "unknown"
         return "unknown"
@@ -181,8 +188,13 @@ class Cluster:
         return f"context {self.context} at {self.server}, Kubernetes {self.version}"
 
 
-def connect(kubeconfig: str | os.PathLike | None = None, timeout: float = 5.0) -> Cluster:
-    """Load the kubeconfig and check that its API server answers within ``timeout`` seconds."""
+def connect(
+    kubeconfig: str | os.PathLike | None = None, timeout: float = 5.0, control_plane: ControlPlane | None = None
+) -> Cluster:
+    """Load the kubeconfig and check that its API server answers within ``timeout`` seconds.
+
+    ``control_plane``, when given, is carried by the connection (``Cluster.control_plane``).
+    """
     path = find_kubeconfig(kubeconfig)
     try:
         contexts, active = config.list_kube_config_contexts(config_file=str(path))
@@ -207,4 +219,4 @@ def connect(kubeconfig: str | os.PathLike | None = None, timeout: float = 5.0) -
             f"The API at {server} refused the request ({error.status} {error.reason}); the credentials of context "
             f"{context} in {path} are not accepted. {START_HINT}"
         ) from None
-    return Cluster(api_client, path, context, server, info.git_version)
+    return Cluster(api_client, path, context, server, info.git_version, control_plane)

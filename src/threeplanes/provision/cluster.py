@@ -1,9 +1,11 @@
 """One cluster for the book, on the backend that fits the machine.
 
-``auto`` picks kind where a Docker engine answers and the local control plane elsewhere;
-``existing`` (a cluster of the reader's own, named by its context) is never picked by
-``auto``. The chosen backend is remembered beside the kubeconfig so ``down`` and ``status``
-act on the cluster that ``up`` started.
+Each backend is a value of one interface (``threeplanes.provision.control_plane.ControlPlane``):
+``PLANES`` lists the kinds, and the book's cluster on a backend is ``plane(backend)``. ``auto``
+picks kind where a Docker engine answers and the local control plane elsewhere; ``existing``
+(a cluster of the reader's own, named by its context) is never picked by ``auto``. The chosen
+backend is remembered beside the kubeconfig so ``down`` and ``status`` act on the cluster that
+``up`` started.
 """
 
 from __future__ import annotations
@@ -15,10 +17,21 @@ from pathlib import Path
 from filelock import FileLock
 
 from threeplanes.errors import ProvisioningError
-from threeplanes.provision import existing, kind, local, paths, processes
+from threeplanes.provision import existing, kind, kubectl, local, paths
+from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.nodes import is_simulated
 
-BACKENDS = ("auto", "local", "kind", "existing")
+PLANES: tuple[type[ControlPlane], ...] = (local.Local, kind.Kind, existing.Existing)
+AUTO_ORDER: tuple[type[ControlPlane], ...] = (kind.Kind, local.Local)  # the first that can run here
+BACKENDS = ("auto", *(p.backend for p in PLANES))
+
+
+def plane(backend: str, context: str | None = None) -> ControlPlane:
+    """The book's cluster on ``backend`` (``context``: the reader's own cluster, for ``existing``)."""
+    for kind_of_plane in PLANES:
+        if kind_of_plane.backend == backend:
+            return kind_of_plane.book(context)
+    raise ProvisioningError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}.")
 
 
 def choose(requested: str = "auto") -> str:
@@ -26,7 +39,7 @@ def choose(requested: str = "auto") -> str:
         raise ProvisioningError(f"unknown backend {requested!r}; choose one of {', '.join(BACKENDS)}.")
     if requested != "auto":
         return requested
-    return "kind" if kind.docker_engine_problem() is None else "local"
+    return next(p.backend for p in AUTO_ORDER if p.problem() is None)
 
 
 def recorded_backend() -> str | None:
@@ -36,16 +49,21 @@ def recorded_backend() -> str | None:
 
 
 def running_backend() -> str | None:
-    """The backend of the cluster that is running now, if any."""
-    recorded = recorded_backend()
-    if recorded == "existing" and existing.answers():
-        return "existing"
-    if recorded == "kind" and kind.is_running():
-        return "kind"
-    # The book's kubeconfig belongs to the recorded backend: only a local one says the local cluster runs.
-    if recorded in (None, "local") and local.is_running():
-        return "local"
-    return None
+    """The backend of the cluster that is running now, if any.
+
+    The book's kubeconfig belongs to the recorded backend: only that backend's cluster is asked
+    (the local one when none is recorded).
+    """
+    recorded = recorded_backend() or local.Local.backend
+    if recorded not in BACKENDS[1:]:
+        return None
+    return recorded if plane(recorded).is_running() else None
+
+
+def book() -> ControlPlane | None:
+    """The book's cluster that is running now, as a value; None when none runs."""
+    backend = running_backend()
+    return plane(backend) if backend else None
 
 
 def lock() -> FileLock:
@@ -67,8 +85,8 @@ def up(requested: str = "auto", context: str | None = None) -> tuple[Path, bool]
 
 def _up(requested: str, context: str | None) -> tuple[Path, bool]:
     already = running_backend()
-    if already == "local" and not local.started_with_this_config():
-        print(f"[cluster] the local cluster runs with an older {local.CONFIG.name} than the book's; starting it afresh")
+    if already and (reason := plane(already).outdated()):
+        print(f"[cluster] the {already} cluster {reason}; starting it afresh")
         _down()
         already = None
     if already:
@@ -77,18 +95,13 @@ def _up(requested: str, context: str | None) -> tuple[Path, bool]:
                 f"a {already} cluster is already running, so the {requested} cluster was not started; "
                 f"stop it first with `make cluster-down`, then run `make cluster BACKEND={requested}` again."
             )
-        print(f"[cluster] a {already} cluster is already running; kubeconfig: {paths.kubeconfig_path()}")
-        if already == "local":
-            local.start_real_node()
-        return paths.kubeconfig_path(), False
+        running = plane(already)
+        print(f"[cluster] a {already} cluster is already running; kubeconfig: {running.kubeconfig}")
+        running.complete()
+        return running.kubeconfig, False
     backend = choose(requested)
     paths.cache_root().mkdir(parents=True, exist_ok=True)
-    if backend == "existing":
-        path = existing.up(context)
-    elif backend == "kind":
-        path = kind.up()
-    else:
-        path = local.up()
+    path = plane(backend, context).up()
     paths.backend_file().write_text(backend)
     return path, True
 
@@ -99,21 +112,12 @@ def down() -> None:
 
 
 def _down() -> None:
-    backend = running_backend() or recorded_backend() or "local"
-    if backend == "existing":
-        deleted = existing.down()
-        print(f"[cluster] deleted {len(deleted)} object(s) the labs made: {', '.join(deleted) or 'none'}")
-    elif backend == "kind":
-        kind.down()
-    else:
-        stopped = local.down()
-        for process in stopped:
-            if process.running:
-                print(f"[cluster] stopped {process.name} (pid {process.pid})")
-        left = [p for p in local.processes() if p.running]
-        if left:
-            names = ", ".join(f"{p.name} (pid {p.pid})" for p in left)
-            raise ProvisioningError(f"still running after cluster down: {names}; stop them by hand.")
+    stopping = plane(running_backend() or recorded_backend() or local.Local.backend)
+    for done in stopping.down():
+        print(f"[cluster] {done}")
+    left = stopping.left_running()
+    if left:
+        raise ProvisioningError(f"still running after cluster down: {', '.join(left)}; stop them by hand.")
     paths.backend_file().unlink(missing_ok=True)
 
 
@@ -128,8 +132,8 @@ def status() -> Status:
     backend = running_backend()
     nodes = ""
     if backend:
-        args = ["--kubeconfig", str(paths.kubeconfig_path()), "get", "nodes", "-o", "json"]
-        result = processes.run([paths.kubectl_binary(), *args], capture_output=True, timeout=20)
+        listing = ["get", "nodes", "-o", "json"]
+        result = kubectl.run(listing, kubeconfig=paths.kubeconfig_path(), timeout=20, check=False)
         nodes = node_table(json.loads(result.stdout)["items"]) if result.returncode == 0 else result.stderr
     return Status(backend, paths.kubeconfig_path(), nodes)
 

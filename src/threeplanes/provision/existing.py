@@ -5,7 +5,7 @@ the book's kubeconfig in the cache, so the labs reach it and nothing else; ``$KU
 is read only to find the context named. Nothing is installed on it. ``down`` deletes only
 what the labs made there: every object labelled ``app.kubernetes.io/part-of=threeplanes``,
 found through the API's own discovery (every resource that can be listed and deleted), not
-a hand-kept list of kinds.
+a hand-kept list of kinds. ``Existing`` is such a cluster as a value: the context it was named by.
 """
 
 from __future__ import annotations
@@ -13,53 +13,19 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from threeplanes.errors import ProvisioningError
-from threeplanes.provision import paths, processes
+from threeplanes.provision import kubectl, paths
+from threeplanes.provision.control_plane import ControlPlane
 
 PART_OF_SELECTOR = "app.kubernetes.io/part-of=threeplanes"
 
 
 def log(message: str) -> None:
     print(f"[cluster] {message}", file=sys.stderr, flush=True)
-
-
-def up(context: str | None) -> Path:
-    """Copy ``context`` into the book's kubeconfig and check that its API answers."""
-    if not context:
-        raise ProvisioningError(
-            "BACKEND=existing needs the kubeconfig context of your cluster, named explicitly: "
-            "`make cluster BACKEND=existing CONTEXT=<context>` (`kubectl config get-contexts` lists them)."
-        )
-    view = ["config", "view", "--minify", "--flatten", "--raw", "--context", context, "-o", "json"]
-    result = processes.run([paths.kubectl_binary(), *view], capture_output=True, timeout=30)
-    if result.returncode != 0:
-        said = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
-        raise ProvisioningError(f"the context {context!r} could not be read from your kubeconfig: {said}")
-    target = paths.kubeconfig_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_suffix(".part")
-    part.write_text(result.stdout)
-    part.chmod(0o600)
-    part.replace(target)
-    if not answers():
-        target.unlink(missing_ok=True)
-        raise ProvisioningError(f"the API server of context {context!r} did not answer within 10 s.")
-    log(f"using your cluster (context {context}); kubeconfig: {target}")
-    return target
-
-
-def answers() -> bool:
-    """True when the API server in the book's kubeconfig answers ``/version``."""
-    if not paths.kubeconfig_path().is_file():
-        return False
-    args = [paths.kubectl_binary(), "--kubeconfig", str(paths.kubeconfig_path()), "get", "--raw", "/version"]
-    try:
-        return processes.run([*args, "--request-timeout=10s"], capture_output=True, timeout=20).returncode == 0
-    except ProvisioningError:
-        return False
 
 
 class Api(Protocol):
@@ -158,13 +124,93 @@ class KubernetesApi:
                 raise ProvisioningError(f"deleting {path} was refused: {error.status} {error.reason}.") from None
 
 
+def answers(kubeconfig: Path | None = None) -> bool:
+    """True when the API server in ``kubeconfig`` (the book's, by default) answers ``/version``."""
+    kubeconfig = kubeconfig or paths.kubeconfig_path()
+    if not kubeconfig.is_file():
+        return False
+    try:
+        asked = ["get", "--raw", "/version", "--request-timeout=10s"]
+        return kubectl.run(asked, kubeconfig=kubeconfig, timeout=20, check=False).returncode == 0
+    except ProvisioningError:
+        return False
+
+
+@dataclass(frozen=True)
+class Existing(ControlPlane):
+    """A cluster of the reader's own, named by its kubeconfig context; copied into ``kubeconfig_file``."""
+
+    backend = "existing"
+
+    context: str | None
+    kubeconfig_file: Path
+
+    @classmethod
+    def book(cls, context: str | None = None) -> Existing:
+        return cls(context, paths.kubeconfig_path())
+
+    @property
+    def name(self) -> str:
+        return self.context or "(no context named)"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.kubeconfig_file
+
+    def is_running(self) -> bool:
+        return answers(self.kubeconfig)
+
+    def up(self) -> Path:
+        """Copy the context into the kubeconfig and check that its API answers."""
+        context = self.context
+        if not context:
+            raise ProvisioningError(
+                "BACKEND=existing needs the kubeconfig context of your cluster, named explicitly: "
+                "`make cluster BACKEND=existing CONTEXT=<context>` (`kubectl config get-contexts` lists them)."
+            )
+        view = ["config", "view", "--minify", "--flatten", "--raw", "--context", context, "-o", "json"]
+        # kubeconfig None: kubectl reads the reader's own configuration, to find the context named.
+        result = kubectl.run(view, kubeconfig=None, timeout=30, check=False)
+        if result.returncode != 0:
+            said = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
+            raise ProvisioningError(f"the context {context!r} could not be read from your kubeconfig: {said}")
+        target = self.kubeconfig
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_suffix(".part")
+        part.write_text(result.stdout)
+        part.chmod(0o600)
+        part.replace(target)
+        if not self.is_running():
+            target.unlink(missing_ok=True)
+            raise ProvisioningError(f"the API server of context {context!r} did not answer within 10 s.")
+        log(f"using your cluster (context {context}); kubeconfig: {target}")
+        return target
+
+    def delete_labelled(self, api: Api | None = None) -> list[str]:
+        """Delete what the labs made, then forget the cluster (the kubeconfig copy); return what was deleted.
+
+        The cluster itself stays."""
+        if api is None and not self.is_running():
+            raise ProvisioningError(
+                "your cluster's API server does not answer, so what the labs made there could not be removed; "
+                f"the kubeconfig {self.kubeconfig} is kept so that `make cluster-down` can try again."
+            )
+        deleted = remove_labelled(api or KubernetesApi(self.kubeconfig))
+        self.kubeconfig.unlink(missing_ok=True)
+        return deleted
+
+    def down(self) -> list[str]:
+        deleted = self.delete_labelled()
+        return [f"deleted {len(deleted)} object(s) the labs made: {', '.join(deleted) or 'none'}"]
+
+
+# --- the book's view of a cluster of the reader's own, for the callers that know only that one -----
+
+
+def up(context: str | None) -> Path:
+    return Existing.book(context).up()
+
+
 def down(api: Api | None = None) -> list[str]:
-    """Delete what the labs made, then forget the cluster (the kubeconfig copy); the cluster itself stays."""
-    if api is None and not answers():
-        raise ProvisioningError(
-            "your cluster's API server does not answer, so what the labs made there could not be removed; "
-            f"the kubeconfig {paths.kubeconfig_path()} is kept so that `make cluster-down` can try again."
-        )
-    deleted = remove_labelled(api or KubernetesApi(paths.kubeconfig_path()))
-    paths.kubeconfig_path().unlink(missing_ok=True)
-    return deleted
+    """Delete what the labs made on the reader's cluster; return what was deleted."""
+    return Existing.book().delete_labelled(api)

@@ -5,23 +5,26 @@ provisioning found (so it never downloads one), the pinned kubectl, the node ima
 by digest in ``versions.toml`` and ``cluster/kind.yaml`` (one control-plane and two worker
 containers). Its kubeconfig goes to the same path as the local cluster's, so the labs find
 either. pytest-kind-ng runs kind without a timeout; every call here runs under a deadline
-that stops kind when it passes.
+that stops kind when it passes. ``Kind`` is such a cluster as a value (its name, configuration
+and kubeconfig); ``Kind.book()`` is the book's.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import subprocess
+import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import psutil
 
 from threeplanes.errors import ProvisioningError
-from threeplanes.provision import binaries, paths, processes
+from threeplanes.provision import binaries, kubectl, paths, processes
+from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.paths import kubectl_binary
 from threeplanes.versions import pinned
 
@@ -44,14 +47,11 @@ def log(message: str) -> None:
     print(f"[cluster] {message}", file=sys.stderr, flush=True)
 
 
-def kubeconfig_path() -> Path:
-    return paths.kubeconfig_path()
-
-
 def docker_engine_problem() -> str | None:
     """None when a Docker engine answers; otherwise why not, in a few words."""
     try:
-        result = processes.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, timeout=10)
+        info = ["docker", "info", "--format", "{{.ServerVersion}}"]
+        result = processes.run(info, capture_output=True, timeout=10, check=False)  # its failure is the answer
     except ProvisioningError as error:
         return str(error)
     if result.returncode != 0:
@@ -63,29 +63,6 @@ def docker_engine_problem() -> str | None:
 def kind_binary() -> Path:
     """The kind binary provisioning found: named directory, cache, verified download or build."""
     return binaries.ensure(binaries.kind_component())["kind"]
-
-
-def kind_cluster() -> KindCluster:
-    """pytest-kind-ng's handle on the book's kind cluster, with every path given so that it downloads nothing.
-
-    pytest-kind-ng passes ``image`` as ``kind create cluster --image``, which kind applies to
-    every node of the configuration (pkg/cluster/internal/create/create.go), so the three nodes
-    of ``cluster/kind.yaml`` all run the digest-pinned image. Imported here, so that the local
-    backend never depends on it.
-    """
-    from pytest_kind import KindCluster
-
-    state = paths.cache_root() / "kind"
-    state.mkdir(parents=True, exist_ok=True)
-    # KindCluster keeps a folder (.pytest-kind/<name>) under the working directory: put it in the cache.
-    with contextlib.chdir(state):
-        return KindCluster(
-            CLUSTER_NAME,
-            kubeconfig=kubeconfig_path(),
-            image=pinned().kind_node_image,
-            kind_path=kind_binary(),
-            kubectl_path=Path(kubectl_binary()),
-        )
 
 
 def with_deadline(action: Callable[[], T], seconds: float, program: Path, what: str) -> T:
@@ -100,7 +77,10 @@ def with_deadline(action: Callable[[], T], seconds: float, program: Path, what: 
         with contextlib.suppress(Exception):
             future.result(timeout=30)
         raise ProvisioningError(f"{what} did not finish within {seconds:g} s and was stopped.") from None
-    except subprocess.CalledProcessError as error:
+    except Exception as error:
+        # pytest-kind-ng runs kind through subprocess.run(check=True): a failure is a CalledProcessError.
+        if not isinstance(getattr(error, "returncode", None), int):
+            raise
         raise ProvisioningError(
             f"{what} failed with exit status {error.returncode}; kind's own words are printed above."
         ) from None
@@ -115,50 +95,120 @@ def _runs(process: psutil.Process, program: Path) -> bool:
         return False
 
 
+def _wait_for_nodes(timeout: float, kubeconfig: Path) -> None:
+    """kind returns once the containers run; the labs need the nodes Ready."""
+    wait = ["wait", "--for=condition=Ready", "node", "--all", f"--timeout={int(timeout)}s"]
+    try:
+        kubectl.run(wait, kubeconfig=kubeconfig, timeout=timeout + 30)
+    except processes.CommandFailed as error:
+        said = processes.last_lines(error.stderr, 1)
+        raise ProvisioningError(f"the kind nodes did not become Ready: {said[0] if said else error}") from None
+
+
+@dataclass(frozen=True)
+class Kind(ControlPlane):
+    """A kind cluster: its nodes are containers of the digest-pinned node image, in ``config``'s layout."""
+
+    backend = "kind"
+
+    name: str
+    config: Path
+    kubeconfig_file: Path
+
+    @classmethod
+    def book(cls, context: str | None = None) -> Kind:
+        """The book's kind cluster, whose kubeconfig goes where the local cluster's does."""
+        return cls(CLUSTER_NAME, CONFIG, paths.kubeconfig_path())
+
+    @classmethod
+    def problem(cls) -> str | None:
+        return docker_engine_problem()
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.kubeconfig_file
+
+    def handle(self) -> KindCluster:
+        """pytest-kind-ng's handle on this cluster, with every path given so that it downloads nothing.
+
+        pytest-kind-ng passes ``image`` as ``kind create cluster --image``, which kind applies to
+        every node of the configuration (pkg/cluster/internal/create/create.go), so every node of
+        ``config`` runs the digest-pinned image. Imported here, so that the local backend never
+        depends on it.
+        """
+        from pytest_kind import KindCluster
+
+        state = paths.cache_root() / "kind"
+        state.mkdir(parents=True, exist_ok=True)
+        # KindCluster keeps a folder (.pytest-kind/<name>) under the working directory: put it in the cache.
+        with contextlib.chdir(state):
+            return KindCluster(
+                self.name,
+                kubeconfig=self.kubeconfig,
+                image=pinned().kind_node_image,
+                kind_path=kind_binary(),
+                kubectl_path=Path(kubectl_binary()),
+            )
+
+    def is_running(self) -> bool:
+        if docker_engine_problem():
+            return False
+        result = processes.run([str(kind_binary()), "get", "clusters"], capture_output=True, timeout=30)
+        return self.name in result.stdout.split()
+
+    def up(self, timeout: float = CREATE_TIMEOUT_S) -> Path:
+        """Create the kind cluster unless it exists; wait for its nodes; return its kubeconfig."""
+        problem = docker_engine_problem()
+        if problem:
+            raise ProvisioningError(NO_DOCKER.format(reason=problem))
+        if self.is_running():
+            export = ["export", "kubeconfig", "--name", self.name, "--kubeconfig", str(self.kubeconfig)]
+            processes.run(
+                [str(kind_binary()), *export], capture_output=True, timeout=60, what="`kind export kubeconfig`"
+            )
+            log(f"the kind cluster is already running; kubeconfig: {self.kubeconfig}")
+            return self.kubeconfig
+        log(f"creating the kind cluster ({pinned().kind_node_image}, config {self.config})")
+        cluster = self.handle()
+        try:
+            create = functools.partial(cluster.create, config_file=self.config)
+            with_deadline(create, timeout, cluster.kind_path, "`kind create cluster`")
+        except ProvisioningError:
+            # KindCluster creates the kubeconfig empty before kind fills it: leave none behind.
+            if self.kubeconfig.exists() and not self.kubeconfig.stat().st_size:
+                self.kubeconfig.unlink()
+            raise
+        _wait_for_nodes(timeout, self.kubeconfig)
+        return self.kubeconfig
+
+    def down(self) -> list[str]:
+        deleted = []
+        if self.is_running():
+            cluster = self.handle()
+            with_deadline(cluster.delete, DELETE_TIMEOUT_S, cluster.kind_path, "`kind delete cluster`")
+            deleted.append(f"deleted the kind cluster {self.name}")
+        self.kubeconfig.unlink(missing_ok=True)
+        return deleted
+
+
+# --- the book's kind cluster, for the callers that know only that one ------------------------------
+
+
+def kubeconfig_path() -> Path:
+    return paths.kubeconfig_path()
+
+
+def kind_cluster() -> KindCluster:
+    return Kind.book().handle()
+
+
 def is_running() -> bool:
-    if docker_engine_problem():
-        return False
-    result = processes.run([str(kind_binary()), "get", "clusters"], capture_output=True, timeout=30)
-    return CLUSTER_NAME in result.stdout.split()
+    return Kind.book().is_running()
 
 
 def up(timeout: float = CREATE_TIMEOUT_S) -> Path:
-    """Create the kind cluster unless it exists; wait for its nodes; return its kubeconfig."""
-    problem = docker_engine_problem()
-    if problem:
-        raise ProvisioningError(NO_DOCKER.format(reason=problem))
-    if is_running():
-        export = ["export", "kubeconfig", "--name", CLUSTER_NAME, "--kubeconfig", str(kubeconfig_path())]
-        result = processes.run([str(kind_binary()), *export], capture_output=True, timeout=60)
-        if result.returncode != 0:
-            raise ProvisioningError(f"`kind export kubeconfig` failed: {result.stderr.strip()}")
-        log(f"the kind cluster is already running; kubeconfig: {kubeconfig_path()}")
-        return kubeconfig_path()
-    log(f"creating the kind cluster ({pinned().kind_node_image}, config {CONFIG})")
-    cluster = kind_cluster()
-    try:
-        with_deadline(lambda: cluster.create(config_file=CONFIG), timeout, cluster.kind_path, "`kind create cluster`")
-    except ProvisioningError:
-        # KindCluster creates the kubeconfig empty before kind fills it: leave none behind.
-        if kubeconfig_path().exists() and not kubeconfig_path().stat().st_size:
-            kubeconfig_path().unlink()
-        raise
-    _wait_for_nodes(timeout)
-    return kubeconfig_path()
+    return Kind.book().up(timeout)
 
 
-def _wait_for_nodes(timeout: float) -> None:
-    """kind returns once the containers run; the labs need the nodes Ready."""
-    args = ["--kubeconfig", str(kubeconfig_path()), "wait", "--for=condition=Ready", "node", "--all"]
-    result = processes.run(
-        [kubectl_binary(), *args, f"--timeout={int(timeout)}s"], capture_output=True, timeout=timeout + 30
-    )
-    if result.returncode != 0:
-        raise ProvisioningError(f"the kind nodes did not become Ready: {result.stderr.strip()}")
-
-
-def down() -> None:
-    if is_running():
-        cluster = kind_cluster()
-        with_deadline(cluster.delete, DELETE_TIMEOUT_S, cluster.kind_path, "`kind delete cluster`")
-    kubeconfig_path().unlink(missing_ok=True)
+def down() -> list[str]:
+    return Kind.book().down()

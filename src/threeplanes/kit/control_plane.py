@@ -1,0 +1,60 @@
+"""The one door from the labs, the checkers and the planes to the control plane as a value.
+
+``book()`` is the book's running cluster (``Local``, ``Kind`` or ``Existing``, one interface:
+``up``, ``down``, ``is_running``, ``kubeconfig``; on the local backend also ``components``,
+``stop_component``, ``start_component``, ``restart_component``, ``flags`` and ``log``). A lab
+that needs a control plane of its own makes a ``Local`` with another name and working folder,
+and never touches the book's. ``connect_to(plane)`` gives the lab kit's ``Cluster`` for a
+control plane, carrying it, so that a checker judges that one.
+
+What the labs also take from provisioning comes through here: ``on_real_node`` and
+``REAL_NODE_NAME`` (pods on the real node), ``kubectl_binary`` (the pinned kubectl), the local
+cluster's etcd (``Etcd``, ``from_apiserver_flags``) and its second API server
+(``start_second_apiserver``, ``component_flags``).
+"""
+
+from __future__ import annotations
+
+from threeplanes.errors import ClusterUnavailable
+from threeplanes.kit.connect import Cluster, connect
+from threeplanes.provision import cluster as book_cluster
+from threeplanes.provision.control_plane import ControlPlane
+from threeplanes.provision.etcd import Etcd, from_apiserver_flags
+from threeplanes.provision.existing import Existing
+from threeplanes.provision.kind import Kind
+from threeplanes.provision.local import Local, SecondApiserver, component_flags, start_second_apiserver
+from threeplanes.provision.nodes import Node
+from threeplanes.provision.paths import kubectl_binary
+from threeplanes.provision.realnode import NODE_NAME as REAL_NODE_NAME
+from threeplanes.provision.realnode import on_real_node
+
+__all__ = [
+    "REAL_NODE_NAME",
+    "ControlPlane",
+    "Etcd",
+    "Existing",
+    "Kind",
+    "Local",
+    "Node",
+    "SecondApiserver",
+    "book",
+    "component_flags",
+    "connect_to",
+    "from_apiserver_flags",
+    "kubectl_binary",
+    "on_real_node",
+    "start_second_apiserver",
+]
+
+
+def book() -> ControlPlane:
+    """The book's cluster that runs now, as a value; ``ClusterUnavailable`` when none runs."""
+    running = book_cluster.book()
+    if running is None:
+        raise ClusterUnavailable("The book's cluster is not running. Start it with `make cluster`, then try again.")
+    return running
+
+
+def connect_to(plane: ControlPlane, timeout: float = 5.0) -> Cluster:
+    """The lab kit's connection to ``plane``'s API server, carrying ``plane`` (``Cluster.control_plane``)."""
+    return connect(plane.kubeconfig, timeout=timeout, control_plane=plane)
