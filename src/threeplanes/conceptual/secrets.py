@@ -32,9 +32,14 @@ import yaml
 from kubernetes import client
 
 from threeplanes.errors import LabError, NotOnThisCluster, WaitTimeout
+from threeplanes.kit.control_plane import (
+    Etcd,
+    SecondApiserver,
+    component_flags,
+    from_apiserver_flags,
+    start_second_apiserver,
+)
 from threeplanes.provision import processes
-from threeplanes.provision.etcd import Etcd, from_apiserver_flags
-from threeplanes.provision.local import SecondApiserver, component_flags, start_second_apiserver
 
 
 def jwt_claims(token: str) -> dict[str, Any]:
