@@ -1,7 +1,8 @@
 """The lab kit: topic-free helpers every lab and checker uses.
 
-``connect`` finds the cluster; ``labels`` and ``namespaces`` give each run objects of its
-own; ``watch`` and ``wait`` follow the API instead of sleeping, and ``effects`` looks again
+``connect`` finds the cluster, and ``control_plane`` is the one door to a control plane as a
+value (the book's, or one of a lab's own); ``labels`` and ``namespaces`` give each run
+objects of its own; ``watch`` and ``wait`` follow the API instead of sleeping, and ``effects`` looks again
 at what no watch reports (a file in a container, a metrics figure) until it shows;
 ``timeline`` records what a watch saw; ``events``, ``tables`` and ``graph`` show what the
 cluster did, and ``explorer`` draws a whole namespace with its object counts; ``nodes`` adds
