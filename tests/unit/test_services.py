@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from kubernetes import client
 
 from threeplanes.functional.services import (
+    Reply,
+    answered_by,
+    client_pod,
+    describe_replies,
     dns_name,
     endpoint_states,
     endpoints_table,
     env_from_log,
-    http_client_job,
     ready_endpoints,
-    reply_counts,
     resolve_target_port,
     serving_port,
+    settled_run,
+    timed_replies,
 )
 
 
@@ -68,13 +73,46 @@ def test_dns_name() -> None:
     assert dns_name(service("web", "10.0.0.9", [], namespace="shop")) == "web.shop.svc.cluster.local"
 
 
-def test_http_client_job_and_its_log() -> None:
-    job = http_client_job("client", "http://web/hostname", 5, "busybox")
-    script = job["spec"]["template"]["spec"]["containers"][0]["command"][2]
-    assert "seq 5" in script and "http://web/hostname" in script
-    log = "WEB_SERVICE_HOST=10.0.0.9\nWEB_SERVICE_PORT=80\nreply web-a\nreply web-b\nreply web-a\n"
-    assert reply_counts(log) == {"web-a": 2, "web-b": 1}
-    assert env_from_log(log) == {"WEB_SERVICE_HOST": "10.0.0.9", "WEB_SERVICE_PORT": "80"}
+def test_client_pod_asks_until_deleted_and_goes_quickly() -> None:
+    pod = client_pod("client", "http://web/hostname", "busybox", interval=0.2)
+    script = pod["spec"]["containers"][0]["command"][2]
+    assert "while true" in script and "http://web/hostname" in script and "sleep 0.2" in script
+    assert pod["spec"]["terminationGracePeriodSeconds"] == 1
+
+
+def test_timed_replies_and_env_from_a_timestamped_log() -> None:
+    log = (
+        "2026-12-07T04:50:00.100000001Z WEB_SERVICE_HOST=10.0.0.9\n"
+        "2026-12-07T04:50:00.200000000Z reply web-a\n"
+        "2026-12-07T04:50:00.300000000Z reply \n"
+        "2026-12-07T04:50:00.400000000Z reply web-b\n"
+    )
+    replies = timed_replies(log)
+    assert [r.pod for r in replies] == ["web-a", "", "web-b"]
+    assert replies[0].at == datetime(2026, 12, 7, 4, 50, 0, 200000, tzinfo=UTC)
+    assert env_from_log("WEB_SERVICE_HOST=10.0.0.9\nreply web-a\n") == {"WEB_SERVICE_HOST": "10.0.0.9"}
+    assert describe_replies(replies) == "3 replies; the last 3 from: (no answer) x1, web-a x1, web-b x1"
+    assert describe_replies([]) == "no reply logged yet"
+
+
+def replies_from(*pods: str, start: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> list[Reply]:
+    return [Reply(start + timedelta(seconds=i / 10), pod) for i, pod in enumerate(pods)]
+
+
+def test_answered_by_needs_every_pod_after_since() -> None:
+    replies = replies_from("a", "a", "b")
+    assert answered_by(replies, {"a", "b"})
+    assert not answered_by(replies, {"a", "b", "c"})
+    assert not answered_by(replies, {"a", "b"}, since=replies[1].at), "a answered only before"
+
+
+def test_settled_run_wants_the_last_replies_all_from_the_pods_and_after_since() -> None:
+    replies = replies_from("a", "b", "a", "a", "a")
+    assert settled_run(replies, {"a"}, 3, since=replies[1].at) == replies[2:]
+    assert settled_run(replies, {"a"}, 4, since=replies[0].at) == [], "b is among the last four"
+    assert settled_run(replies, {"a"}, 3, since=replies[2].at) == [], "one of them came before since"
+    assert settled_run(replies[:2], {"a", "b"}, 3, since=replies[0].at) == [], "not enough replies yet"
+    assert settled_run(replies_from("a", ""), {"a"}, 1, since=replies[0].at) == [], "no answer is no pod"
 
 
 def test_serving_port_reads_the_servers_own_arguments() -> None:

@@ -13,15 +13,23 @@ server in the pod listens on, which its command line says, not its declared ``co
 ``set_pod_ready`` writes a pod's Ready condition through the status subresource, which is
 how a lab simulates a container that stops passing its readiness probe (``wait.holds_for``
 then shows that nothing reverts it).
+
+Where containers run, ``client_pod`` sends requests through a Service for as long as it lives, and
+``wait_for_replies`` reads its timestamped log until the traffic itself shows what a lab asserts:
+the data plane follows the EndpointSlice with a lag, and that lag is measured, not assumed away.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from threeplanes.errors import WaitTimeout
+from threeplanes.kit.pods import pod_log
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, wait_for
 
@@ -190,26 +198,97 @@ def is_headless(service: Any) -> bool:
 
 
 # --- Real HTTP requests (only where containers run) --------------------------------------------
+#
+# The EndpointSlice is the control plane's answer; the packets follow only once kube-proxy on the
+# node has rewritten its rules from it, on its own schedule. So a lab never judges traffic by the
+# slice: a client pod sends a request over a new connection every few tenths of a second for as
+# long as it lives, and its log, read with the kubelet's timestamps, is the record of where each
+# request really went and when.
+
+CLIENT_INTERVAL_S = 0.1
 
 
-def http_client_job(name: str, url: str, requests: int, image: str) -> dict[str, Any]:
-    """A Job that prints its Service variables, then GETs ``url`` ``requests`` times, one connection each."""
+def client_pod(name: str, url: str, image: str, interval: float = CLIENT_INTERVAL_S) -> dict[str, Any]:
+    """A pod that prints its Service variables, then GETs ``url`` every ``interval`` s, one connection each.
+
+    Each request writes one line, ``reply <answer>`` (an empty answer when none came within two
+    seconds). The shell ignores SIGTERM as a container's first process, so the grace period is one
+    second: deleting the pod or its namespace takes no longer.
+    """
     script = (
         "env | grep _SERVICE_ | sort; "
-        f'for i in $(seq {requests}); do echo "{REPLY_PREFIX}$(timeout 2 wget -qO- {url})"; done'
+        f'while true; do echo "{REPLY_PREFIX}$(timeout 2 wget -qO- {url})"; sleep {interval:g}; done'
     )
     container = {"name": "client", "image": image, "command": ["sh", "-c", script]}
     return {
-        "apiVersion": "batch/v1",
-        "kind": "Job",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": {"name": name},
-        "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": [container]}}},
+        "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 1, "containers": [container]},
     }
 
 
-def reply_counts(log: str) -> Counter[str]:
-    """How many replies each pod gave, from the log of ``http_client_job``."""
-    return Counter(line[len(REPLY_PREFIX) :].strip() for line in log.splitlines() if line.startswith(REPLY_PREFIX))
+@dataclass(frozen=True)
+class Reply:
+    """One request of ``client_pod``: when the kubelet logged it, and which pod answered ("" for none)."""
+
+    at: datetime
+    pod: str
+
+
+def timed_replies(log: str) -> list[Reply]:
+    """The replies in a ``client_pod`` log read with timestamps (``<RFC 3339 time> reply <pod>`` lines)."""
+    replies = []
+    for line in log.splitlines():
+        stamp, _, text = line.partition(" ")
+        if text.startswith(REPLY_PREFIX):
+            replies.append(Reply(datetime.fromisoformat(stamp), text[len(REPLY_PREFIX) :].strip()))
+    return replies
+
+
+def describe_replies(replies: list[Reply], last: int = 20) -> str:
+    """``12 replies; the last 20 from: web-a x12, web-b x8``, for a deadline's message."""
+    if not replies:
+        return "no reply logged yet"
+    counts = Counter(r.pod or "(no answer)" for r in replies[-last:])
+    shown = ", ".join(f"{pod} x{n}" for pod, n in sorted(counts.items()))
+    return f"{len(replies)} replies; the last {min(last, len(replies))} from: {shown}"
+
+
+def answered_by(replies: list[Reply], pods: set[str], since: datetime | None = None) -> bool:
+    """True when every pod of ``pods`` has answered at least once (after ``since``, when given)."""
+    return pods <= {r.pod for r in replies if since is None or r.at > since}
+
+
+def settled_run(replies: list[Reply], pods: set[str], count: int, since: datetime) -> list[Reply]:
+    """The last ``count`` replies if each came after ``since`` from one of ``pods``; else []."""
+    tail = replies[-count:]
+    if len(tail) == count and all(r.at > since and r.pod in pods for r in tail):
+        return tail
+    return []
+
+
+def wait_for_replies(
+    cluster: Any,
+    namespace: str,
+    pod: str,
+    condition: Callable[[list[Reply]], bool],
+    what: str,
+    timeout: float = 60,
+) -> list[Reply]:
+    """Read the ``client_pod`` log until ``condition(replies)`` holds; return the replies.
+
+    A log has no watch: it is read again every half second, up to the deadline, whose message
+    names ``what`` was awaited and where the last replies came from.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        replies = timed_replies(pod_log(cluster, namespace, pod, timestamps=True))
+        if condition(replies):
+            return replies
+        if time.monotonic() > deadline:
+            raise WaitTimeout(f"{what}: not seen after {timeout:g} s; {describe_replies(replies)}")
+        time.sleep(0.5)
 
 
 def env_from_log(log: str) -> dict[str, str]:

@@ -86,8 +86,9 @@ def cluster_scoped(cluster: Any, selector: str) -> list[Owned]:
     return found
 
 
-def delete_owned(cluster: Any, selector: str, timeout: float = 60) -> list[str]:
-    """Delete every cluster-scoped object (not namespaces) matching ``selector``; wait until all are gone."""
+def delete_owned(cluster: Any, selector: str, timeout: float = 60, wait: bool = True) -> list[str]:
+    """Delete every cluster-scoped object (not namespaces) matching ``selector``; unless told not to
+    ``wait``, wait until all are gone."""
     from threeplanes.kit.nodes import delete_node
 
     def left() -> list[Owned]:
@@ -96,6 +97,8 @@ def delete_owned(cluster: Any, selector: str, timeout: float = 60) -> list[str]:
     owned = left()
     for obj in owned:
         _delete(cluster, obj, delete_node)
+    if not wait:
+        return [str(o) for o in owned]
     # Discovery-listed kinds have no typed watch here, so this one wait polls.
     deadline = time.monotonic() + timeout
     while remaining := left():
@@ -139,7 +142,8 @@ def delete_at_exit(cluster: Any, selector: str) -> None:
 
 
 def _delete_quietly(cluster: Any, selector: str) -> None:
+    # No wait at exit: see ``kit.namespaces._delete_quietly``.
     try:
-        delete_owned(cluster, selector, timeout=20)
+        delete_owned(cluster, selector, wait=False)
     except Exception:  # the process is exiting: nothing useful can be said any more
         pass

@@ -87,8 +87,10 @@ class NodePool:
         )
 
     def _delete_quietly(self, cluster: Any) -> None:
+        # No wait at exit: see ``kit.namespaces._delete_quietly``.
         try:
-            self.delete(cluster, timeout=20)
+            for node in self.nodes(cluster):
+                delete_node(cluster, node.metadata.name, wait=False)
         except Exception:  # the process is exiting: nothing useful can be said any more
             pass
 

@@ -16,8 +16,14 @@ def live(pods: list[Any]) -> list[Any]:
     return [p for p in pods if not p.metadata.deletion_timestamp]
 
 
-def pod_log(cluster: Any, namespace: str, pod: str, container: str | None = None) -> str:
-    """The log of ``pod`` (of ``container``, when it has several), as the kubelet serves it."""
-    options = {"container": container} if container else {}
+def pod_log(cluster: Any, namespace: str, pod: str, container: str | None = None, timestamps: bool = False) -> str:
+    """The log of ``pod`` (of ``container``, when it has several), as the kubelet serves it.
+
+    With ``timestamps``, each line starts with the time the container runtime logged it (RFC 3339,
+    nanoseconds), then a space.
+    """
+    options: dict[str, Any] = {"container": container} if container else {}
+    if timestamps:
+        options["timestamps"] = True
     response = cluster.core.read_namespaced_pod_log(pod, namespace, _preload_content=False, **options)
     return response.data.decode()
