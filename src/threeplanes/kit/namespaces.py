@@ -93,8 +93,14 @@ def delete_namespace(cluster: Cluster, name: str, timeout: float = 120) -> None:
 
 
 def _delete_quietly(cluster: Cluster, name: str) -> None:
-    """At process exit: delete the namespace if the run did not, and give it a moment to go."""
+    """At process exit: ask for the namespace's deletion if the run did not delete it.
+
+    It does not wait: a notebook kernel that is told to shut down is killed a few seconds later
+    (jupyter_client's ``shutdown_wait_time``), and every other at-exit deletion must be asked
+    for before that. The API server finishes the deletion on its own.
+    """
     try:
-        delete_namespace(cluster, name, timeout=20)
+        with ignore_missing():
+            cluster.core.delete_namespace(name)
     except Exception:  # the process is exiting: nothing useful can be said any more
         pass
