@@ -19,6 +19,7 @@ The module-level functions act on the book's cluster (``component_flags``, ``pro
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -29,13 +30,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 import psutil
 import yaml
+from filelock import FileLock, Timeout
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import binaries, paths, realnode
@@ -308,7 +310,7 @@ class Local(ControlPlane):
         self.own_folder().mkdir(parents=True, exist_ok=True)
         log_path = self.create_log()
         try:
-            with open(log_path, "w") as log_file:
+            with create_lock(timeout), open(log_path, "w") as log_file:
                 result = process_control.run(
                     self.create_command(found, timeout),
                     env=self.env(),
@@ -436,6 +438,8 @@ class Local(ControlPlane):
         return self._process(name) is not None
 
     def stop_component(self, name: str) -> bool:
+        """Stop one component; True when it was running. Its ports are free while it is stopped: a cluster
+        created meanwhile may take them."""
         process = self._process(name)
         if process is None:
             return False
@@ -523,6 +527,25 @@ class SecondApiserver:
     @property
     def running(self) -> bool:
         return any(p.running for p in process_control.recorded(self.folder))
+
+
+@contextlib.contextmanager
+def create_lock(timeout: float) -> Iterator[None]:
+    """Held by one ``kwokctl create cluster`` at a time on this machine, whatever its cluster.
+
+    kwokctl gives every port left at 0 the first one below 32767 that nobody listens on at that moment
+    (pkg/utils/net GetUnusedPort), so two clusters created at once pick the same ports, and one API
+    server can end up on the other's etcd. One at a time, each finds the ports of those before it taken.
+    """
+    paths.cache_root().mkdir(parents=True, exist_ok=True)
+    waited = 2 * (timeout + KWOKCTL_MARGIN_S)
+    try:
+        with FileLock(paths.cache_root() / "kwokctl-create.lock", timeout=waited):
+            yield
+    except Timeout:
+        raise ProvisioningError(
+            f"another `kwokctl create cluster` on this machine did not finish within {waited:g} s; try again."
+        ) from None
 
 
 def _ready(server: str, pki: Path) -> bool:
