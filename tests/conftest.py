@@ -17,9 +17,11 @@ import os
 import uuid
 from pathlib import Path
 
+import psutil
 import pytest
 
 from threeplanes.errors import NotOnThisCluster
+from threeplanes.kit import programs
 from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS
@@ -74,22 +76,38 @@ def live_cluster(request: pytest.FixtureRequest) -> Cluster:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In the controlling process: if this run started the cluster, check for leftovers, then stop it."""
-    if hasattr(session.config, "workerinput") or not _started_marker().exists():
+    """In the controlling process: check that the runs left no program behind, and, if this run
+    started the cluster, that they left nothing in it; then stop it."""
+    if hasattr(session.config, "workerinput"):
         return
+    started_the_cluster = _started_marker().exists()
     try:
-        left = leftovers(connect(_started_marker().read_text().strip()), OURS)
+        left = left_programs()
+        if started_the_cluster:
+            left += leftovers(connect(_started_marker().read_text().strip()), OURS)
         if left:
             print(f"\nThe test run left these behind: {', '.join(left)}")
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
     finally:
-        _started_marker().unlink(missing_ok=True)
-        book_cluster.down()
+        if started_the_cluster:
+            _started_marker().unlink(missing_ok=True)
+            book_cluster.down()
 
 
 def leftovers(cluster: Cluster, selector: str) -> list[str]:
     """Namespaces and cluster-scoped objects of every kind the API serves that match ``selector``."""
     return sorted(str(o) for o in cluster_scoped(cluster, selector))
+
+
+def left_programs() -> list[str]:
+    """What the runs of this session that are over left of the reader's programs: processes still
+    running, the ports they listen on, the runs' folders; cleared once named, for the next session.
+
+    A run began in this session if it started after this, the controlling process.
+    """
+    left = programs.left_by_gone_runs(started_after=psutil.Process().create_time())
+    programs.clear_gone_runs()
+    return left
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from threeplanes.errors import LabError
 from threeplanes.kit import programs
 from threeplanes.kit.namespaces import this_run
 from threeplanes.kit.programs import run_reader_code
-from threeplanes.provision import processes
+from threeplanes.provision import paths, processes
 
 # A program that starts a child listening on a port, says so, and then hangs (as both do).
 HANGS_WITH_A_CHILD = """
@@ -221,38 +222,50 @@ def test_bad_input_gets_a_specific_message(write, kubeconfig, tmp_path) -> None:
         program.wait(timeout=-1)
 
 
-# A run in a process of its own: it starts HANGS_WITH_A_CHILD, says what it started, then ends as told.
+# A run in a process of its own: it starts a program (HANGS_WITH_A_CHILD or one like it), says what it
+# started, then ends as told; exiting, it says how long its programs took to stop.
 OWNER = """
-import os, signal, sys
+import atexit, os, signal, sys, time
+atexit.register(lambda: print(f"{time.monotonic() - ending:.2f}", flush=True))  # runs last
 from threeplanes.kit.programs import run_reader_code
 program = run_reader_code(sys.argv[1], kubeconfig=sys.argv[2])
 _, child, _, port = program.wait_for_line(r"^child \\d+ port \\d+$", timeout=30).split()
 print(program.pid, child, port, program.log.parent, flush=True)
 if sys.argv[3] == "killed":
     os.kill(os.getpid(), signal.SIGKILL)
+ending = time.monotonic()
 """
 
 
-def run_owner(write, kubeconfig: Path, ending: str) -> tuple[int, int, int, Path]:
+def run_owner(program: Path, kubeconfig: Path, ending: str) -> tuple[int, int, int, Path, float | None]:
     owner = subprocess.run(
-        [sys.executable, "-c", OWNER, str(write("hangs", HANGS_WITH_A_CHILD)), str(kubeconfig), ending],
+        [sys.executable, "-c", OWNER, str(program), str(kubeconfig), ending],
         capture_output=True,
         text=True,
         timeout=60,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
-    assert owner.stdout, owner.stderr
-    program, child, port, folder = owner.stdout.split()
-    return int(program), int(child), int(port), Path(folder)
+    said = owner.stdout.splitlines()
+    assert said, owner.stderr
+    pid, child, port, folder = said[0].split()
+    return int(pid), int(child), int(port), Path(folder), float(said[1]) if len(said) > 1 else None
 
 
 def test_a_run_that_exits_stops_its_programs_and_removes_its_folder(write, kubeconfig) -> None:
-    program, child, _, folder = run_owner(write, kubeconfig, "exits")
+    program, child, _, folder, _ = run_owner(write("hangs", HANGS_WITH_A_CHILD), kubeconfig, "exits")
     assert not running(program) and not running(child) and not folder.exists()
 
 
+def test_programs_that_ignore_sigterm_are_killed_at_exit_without_delaying_it(write, kubeconfig) -> None:
+    # A kernel told to shut down is killed a few seconds later: its other clean-ups must get their turn.
+    stubborn = write("stubborn", "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n" + HANGS_WITH_A_CHILD)
+    program, child, _, folder, took = run_owner(stubborn, kubeconfig, "exits")
+    assert not running(program) and not running(child) and not folder.exists()
+    assert took is not None and 0.9 < took < 4  # SIGTERM ignored, so SIGKILL after EXIT_GRACE (1 s)
+
+
 def test_what_a_killed_run_left_is_reported_then_cleared_by_the_next_run(write, kubeconfig) -> None:
-    program, child, port, folder = run_owner(write, kubeconfig, "killed")
+    program, child, port, folder, _ = run_owner(write("hangs", HANGS_WITH_A_CHILD), kubeconfig, "killed")
     # The kernel ends the program when its run dies; the child it started lives on, in its session.
     eventually(lambda: not running(program), f"program {program} ended with its run")
     assert running(child) and folder.exists()
@@ -289,3 +302,24 @@ def test_a_folder_is_named_after_its_run_and_read_back() -> None:
     run = f"{socket.gethostname()}-with-dashes/4242/1700000000"
     assert programs.owner_of(programs.run_folder(run)) == run
     assert re.fullmatch(r".*/programs/.+-\d+-\d+", str(programs.run_folder(this_run())))
+
+
+def test_the_test_sessions_leftover_check_names_what_a_killed_run_left(write, kubeconfig, tmp_path) -> None:
+    shutil.copy(paths.REPO_ROOT / "tests" / "conftest.py", tmp_path / "conftest.py")
+    owner = [sys.executable, "-c", OWNER, str(write("hangs", HANGS_WITH_A_CHILD)), str(kubeconfig), "killed"]
+    said = tmp_path / "owner-said.txt"
+    (tmp_path / "test_leaves_a_program.py").write_text(
+        "import subprocess\n\n"
+        "def test_a_run_starts_a_program_then_is_killed():\n"
+        f"    with open({str(said)!r}, 'w') as said:\n"
+        f"        subprocess.run({owner!r}, stdout=said, timeout=60)\n"
+    )
+    args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-q", str(tmp_path)]
+    session = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert session.returncode == pytest.ExitCode.TESTS_FAILED and "1 passed" in session.stdout, session.stdout
+    program, child, port, folder = said.read_text().split()  # killed: no second line
+    # The program itself may not have ended yet from the signal its run's death sends it.
+    left = rf"(process {program} \(hangs\), )?process {child} \(hangs\), port {port} \(held by hangs\), folder "
+    left += re.escape(folder)
+    assert re.search(rf"The test run left these behind: {left}\n", session.stdout), session.stdout
+    assert not running(int(child)) and not Path(folder).exists()  # and cleared
