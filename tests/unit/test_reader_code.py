@@ -113,6 +113,15 @@ def test_a_crash_is_reported_with_the_last_lines_of_its_traceback(write, kubecon
     assert program.wait(timeout=30, check=False) == 1
 
 
+def test_a_syntax_error_is_reported_with_the_line_it_is_on(write, kubeconfig) -> None:
+    program = run_reader_code(write("typo", "def schedule(pod)\n    pass\n"), kubeconfig=kubeconfig)
+    with pytest.raises(LabError) as raised:
+        program.wait(timeout=30)
+    message = str(raised.value)
+    assert message.startswith(f"typo ({program.path}) exited with code 1. The last lines of its log")
+    assert "    def schedule(pod)" in message and message.endswith("    SyntaxError: expected ':'")
+
+
 def test_a_traceback_printed_by_a_program_that_exits_0_is_reported(write, kubeconfig) -> None:
     source = "import threading\ndef watch():\n    raise RuntimeError('the watch broke')\n"
     path = write("thread_dies", source + "t = threading.Thread(target=watch)\nt.start()\nt.join()\n")

@@ -4,14 +4,21 @@
 set to the lab's cluster and its output kept in a log, and returns a ``ReaderProgram``.
 ``wait_for_line`` waits until it prints a line (a scheduler saying it is ready), ``wait`` until
 it ends; a program that crashes, prints a traceback or does not finish in time is reported in
-one message with the last lines of its log, never as a hang.
+one message with the last lines of its log, never as a hang::
 
-A program is stopped with every process it started: by ``stop()``, at its deadline, when the
-run that started it exits (``atexit``; the kernel signals it too if the run is killed), and
-else by the next run that starts one: as ``lab_namespace`` deletes the namespaces of runs that
-are gone, ``run_reader_code`` first stops the programs of gone runs and removes their folders.
-A run's programs are recorded in a folder of its own, ``<cache>/programs/<host>-<pid>-<start
-time>`` (the run as ``namespaces.this_run`` names it): a record and a log per program.
+    scheduler = run_reader_code("my_scheduler.py", kubeconfig=cluster.kubeconfig, deadline=600)
+    scheduler.wait_for_line("ready", timeout=30)
+    ...
+    scheduler.stop()
+
+A program is stopped with every process it started: by ``stop()`` (or at the end of a ``with``
+block), at its deadline, when the run that started it exits (``atexit``; Linux sends it SIGTERM
+too if the run is killed), and else by the next run that starts one: as ``lab_namespace``
+deletes the namespaces of runs that are gone, ``run_reader_code`` first stops the programs of
+gone runs and removes their folders (``clear_gone_runs``; ``left_by_gone_runs`` names what they
+left, for a leftover check). A run's programs are recorded in a folder of its own,
+``<cache>/programs/<host>-<pid>-<start time>`` (the run as ``namespaces.this_run`` names it):
+a record and a log per program.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from threeplanes.errors import LabError
@@ -226,7 +233,7 @@ def run_reader_code(
     path: str | os.PathLike,
     *,
     kubeconfig: str | os.PathLike,
-    args: tuple[str, ...] | list[str] = (),
+    args: Sequence[object] = (),
     deadline: float | None = None,
     name: str | None = None,
 ) -> ReaderProgram:
