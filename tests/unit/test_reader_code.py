@@ -171,6 +171,14 @@ def test_a_line_the_program_prints_is_waited_for(write, kubeconfig) -> None:
     assert program.alive
 
 
+def test_a_line_is_matched_whole_even_when_printed_in_pieces(write, kubeconfig) -> None:
+    pieces = "('rea', 'dy\\n', 'bye')"
+    source = f"import sys, time\nfor piece in {pieces}:\n    sys.stdout.write(piece)\n    time.sleep(0.3)\n"
+    program = run_reader_code(write("pieces", source), kubeconfig=kubeconfig)
+    assert program.wait_for_line("rea", timeout=30) == "ready"
+    assert program.wait_for_line("^bye$", timeout=30) == "bye"  # the last line, with no newline, once it ended
+
+
 def test_a_program_that_ends_before_the_line_is_reported_at_once(write, kubeconfig) -> None:
     program = run_reader_code(write("quits", "print('no config')\nraise SystemExit(3)\n"), kubeconfig=kubeconfig)
     began = time.monotonic()

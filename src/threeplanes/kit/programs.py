@@ -70,7 +70,10 @@ class ReaderProgram:
         assert started.popen is not None
         self.name, self.path, self.log, self.deadline = started.name, path, started.log, deadline
         self.pid = started.pid
-        self._started, self._popen, self._log_offset = started, started.popen, log_offset
+        self._started, self._popen = started, started.popen
+        with open(self.log, "rb") as log:  # past the blank line and the "==> ... $ command" line start writes first
+            log.seek(log_offset)
+            self._output_start = log_offset + len(log.readline()) + len(log.readline())
         self._record = started.log.with_suffix(".json")
         self._stopped_by: str | None = None  # "stop", "deadline" or "timeout" once the kit stopped it
         self._lock = threading.Lock()
@@ -92,15 +95,16 @@ class ReaderProgram:
 
     def output(self) -> str:
         """Everything the program printed so far (standard output and error, in order)."""
+        return self._printed_from(0).decode(errors="replace")
+
+    def _printed_from(self, start: int) -> bytes:
+        """What the program printed from byte ``start`` of its output on."""
         try:
             with open(self.log, "rb") as log:
-                log.seek(self._log_offset)
-                text = log.read().decode(errors="replace")
+                log.seek(self._output_start + start)
+                return log.read()
         except FileNotFoundError:
-            return ""
-        if text.startswith("\n==> "):  # the line ``processes.start`` writes before the program's own
-            text = text.split("\n", 2)[2] if text.count("\n") >= 2 else ""
-        return text
+            return b""
 
     def log_tail(self, lines: int = processes.LAST_LINES) -> str:
         """The last ``lines`` non-blank lines the program printed."""
@@ -124,9 +128,14 @@ class ReaderProgram:
                 f"{pattern!r} is not a regular expression ({error}); re.escape(text) waits for the text as it is."
             ) from None
         deadline = time.monotonic() + timeout
+        searched = 0  # bytes of output whose lines were searched
         while True:
             running = self.alive  # read before the log, so a line printed just before the end is seen
-            for line in self.output().splitlines():
+            printed = self._printed_from(searched)
+            # While it runs, whole lines only: the rest of the last one may be on its way.
+            lines = printed[: printed.rfind(b"\n") + 1] if running else printed
+            searched += len(lines)
+            for line in lines.decode(errors="replace").splitlines():
                 if wanted.search(line):
                     return line
             if not running:
