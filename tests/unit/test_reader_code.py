@@ -21,7 +21,7 @@ import pytest
 from threeplanes.errors import LabError
 from threeplanes.kit import programs
 from threeplanes.kit.namespaces import this_run
-from threeplanes.kit.programs import run_reader_code
+from threeplanes.kit.programs import ProgramFailed, run_reader_code
 from threeplanes.provision import paths, processes
 
 # A program that starts a child listening on a port, says so, and then hangs (as both do).
@@ -104,7 +104,7 @@ def test_a_program_runs_against_the_kubeconfig_given_and_its_output_is_kept(writ
 def test_a_crash_is_reported_with_the_last_lines_of_its_traceback(write, kubeconfig) -> None:
     path = write("crashes", "print('scheduling pod web-1')\n1 / 0\n")
     program = run_reader_code(path, kubeconfig=kubeconfig)
-    with pytest.raises(LabError) as raised:
+    with pytest.raises(ProgramFailed) as raised:
         program.wait(timeout=30)
     message = str(raised.value)
     assert message.startswith(f"crashes ({path}) exited with code 1 after printing a traceback.")
@@ -115,7 +115,7 @@ def test_a_crash_is_reported_with_the_last_lines_of_its_traceback(write, kubecon
 
 def test_a_syntax_error_is_reported_with_the_line_it_is_on(write, kubeconfig) -> None:
     program = run_reader_code(write("typo", "def schedule(pod)\n    pass\n"), kubeconfig=kubeconfig)
-    with pytest.raises(LabError) as raised:
+    with pytest.raises(ProgramFailed) as raised:
         program.wait(timeout=30)
     message = str(raised.value)
     assert message.startswith(f"typo ({program.path}) exited with code 1. The last lines of its log")
@@ -126,7 +126,7 @@ def test_a_traceback_printed_by_a_program_that_exits_0_is_reported(write, kubeco
     source = "import threading\ndef watch():\n    raise RuntimeError('the watch broke')\n"
     path = write("thread_dies", source + "t = threading.Thread(target=watch)\nt.start()\nt.join()\n")
     program = run_reader_code(path, kubeconfig=kubeconfig)
-    with pytest.raises(LabError, match=r"(?s)exited with code 0 after printing a traceback\. .*the watch broke$"):
+    with pytest.raises(ProgramFailed, match=r"(?s)exited with code 0 after printing a traceback\. .*the watch broke$"):
         program.wait(timeout=30)
     assert program.printed_traceback and program.wait(timeout=30, check=False) == 0
 
@@ -134,7 +134,7 @@ def test_a_traceback_printed_by_a_program_that_exits_0_is_reported(write, kubeco
 def test_a_program_that_hangs_past_its_deadline_is_stopped_with_its_children(write, kubeconfig) -> None:
     program = run_reader_code(write("hangs", HANGS_WITH_A_CHILD), kubeconfig=kubeconfig, deadline=2)
     child, _ = child_and_port(program)
-    with pytest.raises(LabError) as raised:
+    with pytest.raises(ProgramFailed) as raised:
         program.wait()
     assert str(raised.value).startswith(
         f"hangs ({program.path}) did not finish within its deadline of 2 s; it and all it started were stopped."
@@ -147,7 +147,7 @@ def test_a_program_that_hangs_past_its_deadline_is_stopped_with_its_children(wri
 def test_waiting_longer_than_asked_stops_the_program(write, kubeconfig) -> None:
     program = run_reader_code(write("sleeps", "import time\ntime.sleep(600)\n"), kubeconfig=kubeconfig)
     with pytest.raises(
-        LabError, match=r"^sleeps \(.*\) did not finish within 0.5 s; it and all it started were stopped"
+        ProgramFailed, match=r"^sleeps \(.*\) did not finish within 0.5 s; it and all it started were stopped"
     ):
         program.wait(timeout=0.5)
     assert not running(program.pid)
@@ -182,7 +182,7 @@ def test_a_line_is_matched_whole_even_when_printed_in_pieces(write, kubeconfig) 
 def test_a_program_that_ends_before_the_line_is_reported_at_once(write, kubeconfig) -> None:
     program = run_reader_code(write("quits", "print('no config')\nraise SystemExit(3)\n"), kubeconfig=kubeconfig)
     began = time.monotonic()
-    with pytest.raises(LabError) as raised:
+    with pytest.raises(ProgramFailed) as raised:
         program.wait_for_line("ready", timeout=60)
     assert time.monotonic() - began < 30
     assert str(raised.value) == (
@@ -193,7 +193,7 @@ def test_a_program_that_ends_before_the_line_is_reported_at_once(write, kubeconf
 
 def test_a_line_never_printed_is_reported_with_the_program_still_running(write, kubeconfig) -> None:
     program = run_reader_code(write("silent", "import time\ntime.sleep(600)\n"), kubeconfig=kubeconfig)
-    with pytest.raises(LabError) as raised:
+    with pytest.raises(ProgramFailed) as raised:
         program.wait_for_line("ready", timeout=0.5)
     assert str(raised.value) == (
         f"silent ({program.path}) printed no line matching 'ready' within 0.5 s; it is still running."

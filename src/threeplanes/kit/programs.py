@@ -48,6 +48,10 @@ GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a program is stopped
 EXIT_GRACE = 1.0
 
 
+class ProgramFailed(LabError):
+    """The reader's program crashed, printed a traceback, or did not finish (or say what was awaited) in time."""
+
+
 def programs_root() -> Path:
     """Where every run's folder of programs lies."""
     return paths.cache_root() / "programs"
@@ -119,7 +123,7 @@ class ReaderProgram:
         """Wait until the program prints a line matching ``pattern`` (a regular expression); return the line.
 
         A program that ends first, or prints no such line within ``timeout`` seconds, raises
-        ``LabError`` with the last lines of its log; in the second case it keeps running.
+        ``ProgramFailed`` with the last lines of its log; in the second case it keeps running.
         """
         try:
             wanted = re.compile(pattern)
@@ -139,11 +143,12 @@ class ReaderProgram:
                 if wanted.search(line):
                     return line
             if not running:
-                raise LabError(self._report(f"{self._ending()} before printing a line matching {wanted.pattern!r}"))
+                ended = f"{self._ending()} before printing a line matching {wanted.pattern!r}"
+                raise ProgramFailed(self._report(ended))
             left = deadline - time.monotonic()
             if left <= 0:
                 still = f"printed no line matching {wanted.pattern!r} within {timeout:g} s; it is still running"
-                raise LabError(self._report(still))
+                raise ProgramFailed(self._report(still))
             # The pause between two reads of the log ends at once if the program exits.
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._popen.wait(min(0.1, left))
@@ -152,7 +157,7 @@ class ReaderProgram:
         """Wait until the program ends and return its exit code; a program still running after ``timeout``
         seconds (by default, its deadline) is stopped with all it started.
 
-        ``LabError`` says, with the last lines of its log, that it did not finish in time, or (unless
+        ``ProgramFailed`` says, with the last lines of its log, that it did not finish in time, or (unless
         ``check`` is False) that it exited with a non-zero code or printed a traceback.
         """
         if timeout is None and self.deadline is None:
@@ -172,9 +177,9 @@ class ReaderProgram:
         with self._lock:  # a stop that ended it (the deadline's) goes on with what it started: let it finish
             pass
         if self._stopped_by == "timeout":
-            raise LabError(self._report(f"did not finish within {limit:g} s; it and all it started were stopped"))
+            raise ProgramFailed(self._report(f"did not finish within {limit:g} s; it and all it started were stopped"))
         if self._stopped_by == "deadline" or (check and (code != 0 or self.printed_traceback)):
-            raise LabError(self._report(self._ending()))
+            raise ProgramFailed(self._report(self._ending()))
         return code
 
     def stop(self, grace: float = GRACE) -> int | None:
