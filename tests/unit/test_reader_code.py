@@ -101,15 +101,22 @@ def test_a_program_runs_against_the_kubeconfig_given_and_its_output_is_kept(writ
     assert program.log.parent == cache / "programs" / this_run().replace("/", "-")
 
 
-def test_a_crash_is_reported_with_the_last_lines_of_its_traceback(write, kubeconfig) -> None:
-    path = write("crashes", "print('scheduling pod web-1')\n1 / 0\n")
+def test_a_crash_is_reported_with_its_line_and_the_last_lines_of_its_traceback(write, kubeconfig) -> None:
+    # The library's frames come last in the traceback; the reader's own line is named first.
+    path = write("crashes", "import json\nprint('reading the config')\nconfig = json.loads('{')\n")
     program = run_reader_code(path, kubeconfig=kubeconfig)
     with pytest.raises(ProgramFailed) as raised:
         program.wait(timeout=30)
     message = str(raised.value)
-    assert message.startswith(f"crashes ({path}) exited with code 1 after printing a traceback.")
-    assert f"The last lines of its log ({program.log}):" in message
-    assert "    1 / 0" in message and message.endswith("    ZeroDivisionError: division by zero")
+    assert message.startswith(
+        f"crashes ({path}) exited with code 1 after printing a traceback."
+        " Its last traceback points at line 3 of crashes.py: `config = json.loads('{')`."
+        f" The last lines of its log ({program.log}):\n"
+    )
+    assert message.endswith(
+        "    json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    )
+    assert program.where_it_failed() == "line 3 of crashes.py: `config = json.loads('{')`"
     assert program.wait(timeout=30, check=False) == 1
 
 
@@ -119,6 +126,7 @@ def test_a_syntax_error_is_reported_with_the_line_it_is_on(write, kubeconfig) ->
         program.wait(timeout=30)
     message = str(raised.value)
     assert message.startswith(f"typo ({program.path}) exited with code 1. The last lines of its log")
+    assert program.where_it_failed() is None  # Python prints no traceback for a file it cannot read
     assert "    def schedule(pod)" in message and message.endswith("    SyntaxError: expected ':'")
 
 
@@ -128,6 +136,7 @@ def test_a_traceback_printed_by_a_program_that_exits_0_is_reported(write, kubeco
     program = run_reader_code(path, kubeconfig=kubeconfig)
     with pytest.raises(ProgramFailed, match=r"(?s)exited with code 0 after printing a traceback\. .*the watch broke$"):
         program.wait(timeout=30)
+    assert program.where_it_failed() == "line 3 of thread_dies.py: `raise RuntimeError('the watch broke')`"
     assert program.printed_traceback and program.wait(timeout=30, check=False) == 0
 
 

@@ -41,6 +41,7 @@ from threeplanes.kit.namespaces import run_is_gone, this_run
 from threeplanes.provision import paths, processes
 
 TRACEBACK = "Traceback (most recent call last):"
+FRAME = re.compile(r'^  File "(.+)", line (\d+), in .*\n(?:    (.*)\n)?', re.MULTILINE)  # and the line's code
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a program is stopped
 # At exit, much less: a notebook kernel told to shut down is killed a few seconds later
@@ -220,15 +221,33 @@ class ReaderProgram:
         ended = f"exited with code {code}"
         return f"{ended} after printing a traceback" if self.printed_traceback else ended
 
+    def where_it_failed(self) -> str | None:
+        """The line of the reader's file that its last traceback points at, with that line's code, if any.
+
+        A library's frames come last in a traceback (and its error's details may fill the log's
+        last lines); this is the reader's own line that led there.
+        """
+        output = self.output()
+        start = output.rfind(TRACEBACK)
+        if start < 0:
+            return None
+        mine = [(line, code) for file, line, code in FRAME.findall(output[start:]) if Path(file) == self.path.resolve()]
+        if not mine:
+            return None
+        line, code = mine[-1]
+        return f"line {line} of {self.path.name}" + (f": `{code.strip()}`" if code.strip() else "")
+
     def _report(self, what_happened: str) -> str:
-        """One message: what happened to the program, then the last lines of its log."""
+        """One message: what happened to the program, where its last traceback points, the last lines of its log."""
+        where = self.where_it_failed()
+        pointed = f" Its last traceback points at {where}." if where else ""
         tail = self.log_tail()
         said = (
             f"The last lines of its log ({self.log}):\n" + "\n".join(f"    {line}" for line in tail.splitlines())
             if tail
             else f"It printed nothing (its log: {self.log})."
         )
-        return f"{self.name} ({self.path}) {what_happened}. {said}"
+        return f"{self.name} ({self.path}) {what_happened}.{pointed} {said}"
 
     def __enter__(self) -> ReaderProgram:
         return self
