@@ -75,7 +75,7 @@ class ReaderProgram:
         assert started.popen is not None
         self.name, self.path, self.log, self.deadline = started.name, path, started.log, deadline
         self.pid = started.pid
-        self._started, self._popen = started, started.popen
+        self._started, self._popen, self._file = started, started.popen, path.resolve()  # as its tracebacks name it
         with open(self.log, "rb") as log:  # past the blank line and the "==> ... $ command" line start writes first
             log.seek(log_offset)
             self._output_start = log_offset + len(log.readline()) + len(log.readline())
@@ -231,7 +231,7 @@ class ReaderProgram:
         start = output.rfind(TRACEBACK)
         if start < 0:
             return None
-        mine = [(line, code) for file, line, code in FRAME.findall(output[start:]) if Path(file) == self.path.resolve()]
+        mine = [(line, code) for file, line, code in FRAME.findall(output[start:]) if Path(file) == self._file]
         if not mine:
             return None
         line, code = mine[-1]
