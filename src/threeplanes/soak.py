@@ -36,6 +36,7 @@ import argparse
 import json
 import random
 import re
+import shlex
 import sys
 import time
 import xml.etree.ElementTree as ElementTree
@@ -154,6 +155,11 @@ def describe(test: str) -> str:
     return f"{parameter}: {words}" if parameter else words
 
 
+def in_page_order(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The labs, then the exercise cases, each in the order of their test ids."""
+    return sorted(cases, key=lambda case: (not case["test"].startswith(LABS), case["test"]))
+
+
 def rate_text(case: dict[str, Any]) -> str:
     rate = pass_rate(case)
     return "skipped" if rate is None else f"{100 * rate:.0f} %"
@@ -163,7 +169,7 @@ def report(soak: dict[str, Any]) -> str:
     """The summary printed at the end of a soak: every case, then the verdict."""
     width = max(len(describe(case["test"])) for case in soak["cases"])
     lines = [f"{'case':{width}s} {'passed':>9s} {'rate':>7s}"]
-    for case in soak["cases"]:
+    for case in in_page_order(soak["cases"]):
         passed = f"{case['passed']}/{case['runs']}"
         lines.append(f"{describe(case['test']):{width}s} {passed:>9s} {rate_text(case):>7s}")
         lines += [f"    {times}× {line}" for line, times in case["failures"].items()]
@@ -219,11 +225,8 @@ def soak_table(soak: dict[str, Any]) -> Any:
     """One row per lab, then per exercise case: runs passed, pass rate, and each distinct failure's first line."""
     from threeplanes.kit.tables import Table
 
-    cases = sorted(soak["cases"], key=lambda case: case["test"])
-    labs = [case for case in cases if case["test"].startswith(LABS)]
-    others = [case for case in cases if not case["test"].startswith(LABS)]
     rows = []
-    for case in [*labs, *others]:
+    for case in in_page_order(soak["cases"]):
         failures = "; ".join(f"{times}× {line}" for line, times in case["failures"].items())
         rows.append([describe(case["test"]), f"{case['passed']} of {case['runs']}", rate_text(case), failures])
     return Table(["lab or exercise case", "runs passed", "pass rate", "failures (first line)"], rows)
@@ -246,7 +249,8 @@ def soak(count: int, workers: int, only: str | None, seed: int) -> tuple[dict[st
     """Run the soak; its record (None when pytest ran no case) and pytest's exit status."""
     JUNIT.unlink(missing_ok=True)
     command = soak_command(count, workers, seed, only)
-    print(f"[soak] {' '.join(command[1:])}", file=sys.stderr, flush=True)
+    print(f"[soak] {shlex.join(command[1:])}", file=sys.stderr, flush=True)
+    machine = bench.machine()  # the soak's start, and the commit it runs
     started = time.monotonic()
     # A whole round of the labs and exercises takes about 12 minutes on two cores; every test has
     # its own deadline, so this bound is only reached by a run gone wrong in pytest itself.
@@ -258,7 +262,7 @@ def soak(count: int, workers: int, only: str | None, seed: int) -> tuple[dict[st
     if not cases:
         return None, result.returncode
     record = {
-        "machine": bench.machine(),
+        "machine": machine,
         "count": count,
         "workers": workers,
         "selection": only,

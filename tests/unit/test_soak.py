@@ -63,7 +63,15 @@ def sample_junit(tmp_path_factory) -> Path:
 
 
 def record(cases: list[dict], selection: str | None = None) -> dict:
-    return {"machine": MACHINE, "count": 2, "workers": 4, "selection": selection, "seed": 7, "cases": cases}
+    return {
+        "machine": MACHINE,
+        "count": 2,
+        "workers": 4,
+        "selection": selection,
+        "seed": 7,
+        "took_s": 600.0,
+        "cases": cases,
+    }
 
 
 def case(test: str, passed: int, runs: int = 2, failures: dict | None = None) -> dict:
@@ -213,7 +221,7 @@ def test_the_page_shows_the_last_soak_else_the_reference_runs(results_files, cap
     exec(soak_cell(), {})
     out = capsys.readouterr().out
     assert "Measured by the reference run kept with the book (bench/reference.json)" in out
-    assert "2 runs of each case, 4 at a time; 2 of 3 passed every run." in out
+    assert "2 runs of each case, 4 at a time, 10 minutes in all; 2 of 3 passed every run." in out
     [table] = shown
     assert table.header == ["lab or exercise case", "runs passed", "pass rate", "failures (first line)"]
     assert table.rows == [
@@ -225,4 +233,4 @@ def test_the_page_shows_the_last_soak_else_the_reference_runs(results_files, cap
     exec(soak_cell(), {})
     out = capsys.readouterr().out
     assert "Measured by this machine's last `make soak` (bench/results.json)" in out
-    assert "only the cases `-k 'f3-rollouts'` selects; 1 of 1 passed every run." in out
+    assert "in all,\nonly the cases that `-k 'f3-rollouts'` selects; 1 of 1 passed every run." in out
