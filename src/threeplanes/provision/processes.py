@@ -31,9 +31,10 @@ import psutil
 
 from threeplanes.errors import ProvisioningError
 
-# For callers that send a program's output elsewhere (``stderr=processes.STDOUT``) or annotate its result.
+# For callers that send a program's output elsewhere (``stderr=processes.STDOUT``), annotate its result, or
+# wait for a started server with a deadline (``Started.popen.wait(timeout)`` raises ``TimeoutExpired``).
 PIPE, STDOUT, DEVNULL = subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL
-CompletedProcess = subprocess.CompletedProcess
+CompletedProcess, TimeoutExpired = subprocess.CompletedProcess, subprocess.TimeoutExpired
 LAST_LINES = 10  # of a failed program's output, quoted in its error
 
 
