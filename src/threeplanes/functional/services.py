@@ -21,14 +21,15 @@ the data plane follows the EndpointSlice with a lag, and that lag is measured, n
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from threeplanes.errors import WaitTimeout
+from kubernetes.client import ApiException
+
+from threeplanes.kit.effects import poll_until
 from threeplanes.kit.pods import pod_log
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, wait_for
@@ -281,14 +282,24 @@ def wait_for_replies(
     A log has no watch: it is read again every half second, up to the deadline, whose message
     names ``what`` was awaited and where the last replies came from.
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        replies = timed_replies(pod_log(cluster, namespace, pod, timestamps=True))
-        if condition(replies):
-            return replies
-        if time.monotonic() > deadline:
-            raise WaitTimeout(f"{what}: not seen after {timeout:g} s; {describe_replies(replies)}")
-        time.sleep(0.5)
+    return poll_until(
+        lambda: timed_replies(_log_so_far(cluster, namespace, pod)),
+        condition,
+        what=what,
+        describe=describe_replies,
+        timeout=timeout,
+        every=0.5,
+    ).seen
+
+
+def _log_so_far(cluster: Any, namespace: str, pod: str) -> str:
+    """The pod's log with timestamps; empty while its container has not started (the API answers 400)."""
+    try:
+        return pod_log(cluster, namespace, pod, timestamps=True)
+    except ApiException as error:
+        if error.status == 400 and "waiting to start" in str(error.body):
+            return ""
+        raise
 
 
 def env_from_log(log: str) -> dict[str, str]:
