@@ -29,7 +29,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -151,7 +150,7 @@ class ReaderProgram:
                 still = f"printed no line matching {wanted.pattern!r} within {timeout:g} s; it is still running"
                 raise ProgramFailed(self._report(still))
             # The pause between two reads of the log ends at once if the program exits.
-            with contextlib.suppress(subprocess.TimeoutExpired):
+            with contextlib.suppress(processes.TimeoutExpired):
                 self._popen.wait(min(0.1, left))
 
     def wait(self, timeout: float | None = None, *, check: bool = True) -> int:
@@ -172,7 +171,7 @@ class ReaderProgram:
             limit = timeout
         try:
             code = self._popen.wait(limit)
-        except subprocess.TimeoutExpired:
+        except processes.TimeoutExpired:
             self._stop("timeout")
             code = self._popen.wait()
         with self._lock:  # a stop that ended it (the deadline's) goes on with what it started: let it finish
@@ -201,7 +200,7 @@ class ReaderProgram:
             processes.stop(others, grace)
             try:
                 self._popen.wait(grace)
-            except subprocess.TimeoutExpired:
+            except processes.TimeoutExpired:
                 self._popen.kill()
                 self._popen.wait()
             self._record.unlink(missing_ok=True)
