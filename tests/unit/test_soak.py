@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from threeplanes import bench, soak
+from threeplanes.errors import ProvisioningError
 
 ROOT = Path(__file__).resolve().parents[2]
 MACHINE = {"when": "2026-01-01T00:00:00Z", "cpus": 2, "platform": "Linux", "kubernetes": "1.36.4", "commit": "abc"}
@@ -165,6 +167,26 @@ def test_the_soak_fails_when_any_case_is_under_full_marks(results_files, monkeyp
         capsys.readouterr().err.strip()
         == "error: the soak ran no case selected by -k 'no-such-lab' (pytest exited with 5)"
     )
+
+
+def test_a_soak_with_failures_is_summarised_not_taken_for_a_broken_run(
+    sample_junit, results_files, monkeypatch
+) -> None:
+    """pytest exits with 1 when a run failed: the soak reads its report all the same."""
+
+    def pytest_run(command: list[str], *, timeout: float, check: bool = True, **popen) -> subprocess.CompletedProcess:
+        shutil.copy(sample_junit, soak.JUNIT)
+        if check:
+            raise ProvisioningError(f"`{command[0]}` exited with 1")
+        return subprocess.CompletedProcess(command, 1)
+
+    monkeypatch.setattr(soak, "JUNIT", results_files.parent / "soak.xml")
+    monkeypatch.setattr(soak.processes, "run", pytest_run)
+    results_files.parent.mkdir()
+    assert soak.main(["--count", "2", "--seed", "3"]) == 1
+    saved = json.loads(results_files.read_text())["soak"]
+    assert (saved["count"], saved["seed"], saved["machine"]) == (2, 3, MACHINE)
+    assert len(saved["cases"]) == 4 and len(soak.under_full(saved["cases"])) == 2
 
 
 def test_a_count_below_one_is_refused_in_one_sentence(capsys) -> None:
