@@ -135,14 +135,13 @@ def stop(processes: Iterable[psutil.Process], grace: float = 10.0) -> list[psuti
             continue
         except psutil.AccessDenied:
             targets.append(process)
-    _, alive = psutil.wait_procs(targets, timeout=grace)
+    alive = wait_until_ended(targets, grace)
     for process in alive:
         try:
             process.kill()
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             continue
-    _, alive = psutil.wait_procs(alive, timeout=grace)
-    return alive
+    return wait_until_ended(alive, grace)
 
 
 def from_pid_file(pid_file: Path, program_prefix: Path) -> psutil.Process | None:
@@ -330,3 +329,28 @@ def listening_ports(processes: Iterable[psutil.Process]) -> list[int]:
         with contextlib.suppress(psutil.Error):
             ports |= {c.laddr.port for c in process.net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN}
     return sorted(ports)
+
+
+def wait_until_ended(processes: Iterable[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait up to ``timeout`` s for ``processes`` to end; return those still running.
+
+    One that ended and that nobody has reaped yet (a zombie whose parent ended too, where init is
+    slow to reap or never does, as in some containers) has ended: ``psutil.wait_procs`` alone would
+    wait the whole timeout for it.
+    """
+    deadline = time.monotonic() + timeout
+    alive = list(processes)
+    while True:
+        _, alive = psutil.wait_procs(alive, timeout=max(0.0, min(0.1, deadline - time.monotonic())))
+        alive = [process for process in alive if not _ended(process)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+
+
+def _ended(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.AccessDenied:
+        return False
