@@ -112,7 +112,8 @@ def down() -> None:
 
 
 def _down() -> None:
-    stopping = plane(running_backend() or recorded_backend() or local.Local.backend)
+    backend = running_backend() or recorded_backend()
+    stopping = plane(backend if backend in BACKENDS[1:] else local.Local.backend)
     for done in stopping.down():
         print(f"[cluster] {done}")
     left = stopping.left_running()
