@@ -14,8 +14,9 @@ How, and why this way:
   cluster are loaded as ``make test`` loads them, from the first run to the last. Separate rounds
   of the suite would leave the machine half idle at the tail of every round and would never put
   two copies of a case beside each other; in one shuffled session each copy runs beside different
-  neighbours, sometimes itself (as ``make test`` already runs lab 00 beside its notebook download).
-  The seed is chosen here and printed, so that ``--randomly-seed`` replays the same order.
+  neighbours, sometimes itself (as ``make test`` may run lab 00 beside its notebook download).
+  The seed is chosen here and printed: ``--randomly-seed`` replays the same shuffle (which worker
+  takes which test still depends on timing).
 - The outcomes come from pytest's own JUnit report, which xdist merges from every worker. A run
   is one test id with its repeat suffix (``[f4-batch-3-10]``); a case is the id without it. A run
   that failed both in its body and in its teardown has two entries in the report, counted once.
@@ -178,7 +179,7 @@ def report(soak: dict[str, Any]) -> str:
         lines.append(f"{len(failing)} of {len(soak['cases'])} cases under 100 %, each a defect to fix at its root:")
         lines += [f"  {case['test']}" for case in failing]
     else:
-        lines.append(f"every one of {len(soak['cases'])} cases passed all its runs")
+        lines.append(f"every case passed all its runs ({len(soak['cases'])} cases)")
     return "\n".join(lines)
 
 

@@ -159,7 +159,7 @@ def test_the_soak_fails_when_any_case_is_under_full_marks(results_files, monkeyp
     assert re.search(r"lab f4-batch +1/2 +50 %\n +1× WaitTimeout: the Job pi did not complete", out)
     assert f"1 of 2 cases under 100 %, each a defect to fix at its root:\n  {LAB}[f4-batch]" in out
     assert soak.main(["--count", "2"]) == 0
-    assert "every one of 1 cases passed all its runs" in capsys.readouterr().out
+    assert "every case passed all its runs (1 cases)" in capsys.readouterr().out
     assert soak.main(["--count", "2"]) == 1  # every case passed, yet pytest failed (a leftover, say)
     assert "but pytest exited with 1" in capsys.readouterr().err
     assert soak.main(["--count", "2", "-k", "no-such-lab"]) == 2
