@@ -220,11 +220,14 @@ def test_stop_leaves_no_process_and_no_record(write, kubeconfig) -> None:
     assert program.stop() == -15  # stopping again changes nothing
 
 
-def test_a_second_run_of_a_name_shows_only_its_own_output(write, kubeconfig) -> None:
-    path = write("echo", "import sys\nprint(sys.argv[1])\n")
-    assert run_reader_code(path, kubeconfig=kubeconfig, args=["first"]).wait(timeout=30) == 0
-    again = run_reader_code(path, kubeconfig=kubeconfig, args=["second"])
-    assert again.wait(timeout=30) == 0 and again.output() == "second\n"
+def test_a_second_run_of_a_name_has_its_own_output_and_record(write, kubeconfig) -> None:
+    path = write("echo", "import sys, time\nprint(sys.argv[1], flush=True)\ntime.sleep(float(sys.argv[2]))\n")
+    first = run_reader_code(path, kubeconfig=kubeconfig, args=["first", 0])
+    assert first.wait(timeout=30) == 0
+    again = run_reader_code(path, kubeconfig=kubeconfig, args=["second", 600])
+    assert again.wait_for_line("second", timeout=30) and again.output() == "second\n"
+    first.stop()  # its record was replaced by the second one's, which stays
+    assert [(r.name, r.pid) for r in processes.recorded(again.log.parent)] == [("echo", again.pid)]
 
 
 def test_bad_input_gets_a_specific_message(write, kubeconfig, tmp_path) -> None:

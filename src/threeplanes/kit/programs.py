@@ -78,7 +78,6 @@ class ReaderProgram:
         with open(self.log, "rb") as log:  # past the blank line and the "==> ... $ command" line start writes first
             log.seek(log_offset)
             self._output_start = log_offset + len(log.readline()) + len(log.readline())
-        self._record = started.log.with_suffix(".json")
         self._stopped_by: str | None = None  # "stop", "deadline" or "timeout" once the kit stopped it
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
@@ -203,7 +202,9 @@ class ReaderProgram:
             except processes.TimeoutExpired:
                 self._popen.kill()
                 self._popen.wait()
-            self._record.unlink(missing_ok=True)
+            # Its record goes, unless a later program of the same name has taken its place.
+            if any(r.name == self.name and r.pid == self.pid for r in processes.recorded(self.log.parent)):
+                (self.log.parent / f"{self.name}.json").unlink(missing_ok=True)
 
     def _ending(self) -> str:
         """How the program ended, in words."""
