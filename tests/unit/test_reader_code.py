@@ -226,6 +226,7 @@ def test_a_second_run_of_a_name_has_its_own_output_and_record(write, kubeconfig)
     assert first.wait(timeout=30) == 0
     again = run_reader_code(path, kubeconfig=kubeconfig, args=["second", 600])
     assert again.wait_for_line("second", timeout=30) and again.output() == "second\n"
+    assert first.output() == "first\n" and first.log == again.log
     first.stop()  # its record was replaced by the second one's, which stays
     assert [(r.name, r.pid) for r in processes.recorded(again.log.parent)] == [("echo", again.pid)]
 

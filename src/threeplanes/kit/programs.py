@@ -78,6 +78,7 @@ class ReaderProgram:
         with open(self.log, "rb") as log:  # past the blank line and the "==> ... $ command" line start writes first
             log.seek(log_offset)
             self._output_start = log_offset + len(log.readline()) + len(log.readline())
+        self._output_end: int | None = None  # set when a later program of the same name appends to the log
         self._stopped_by: str | None = None  # "stop", "deadline" or "timeout" once the kit stopped it
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
@@ -105,7 +106,7 @@ class ReaderProgram:
         try:
             with open(self.log, "rb") as log:
                 log.seek(self._output_start + start)
-                return log.read()
+                return log.read() if self._output_end is None else log.read(max(0, self._output_end - log.tell()))
         except FileNotFoundError:
             return b""
 
@@ -296,6 +297,9 @@ def run_reader_code(
     folder = run_folder(this_run())
     log = folder / f"{name}.log"
     offset = log.stat().st_size if log.exists() else 0
+    for earlier in _this_runs_programs:
+        if earlier.log == log and earlier._output_end is None:
+            earlier._output_end = offset
     command = [sys.executable, str(program_file.resolve()), *map(str, args)]
     environment = {"KUBECONFIG": str(config.resolve()), "PYTHONUNBUFFERED": "1"}
     started = processes.start(name, command, folder, folder, env=environment, die_with_parent=True)
