@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -64,7 +63,13 @@ def run_logged(name: str, command: list[str], timeout: float, env: dict[str, str
     with open(log_path, "w") as log_file:
         started = time.monotonic()
         result = processes.run(
-            command, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout, env=env or dict(os.environ)
+            command,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=processes.STDOUT,
+            timeout=timeout,
+            env=env or dict(os.environ),
+            check=False,
         )
         elapsed = round(time.monotonic() - started, 2)
     if result.returncode != 0:
