@@ -14,6 +14,7 @@ the default ``auto`` and ``existing`` likewise); the ``BACKEND`` environment var
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest
 
 from threeplanes.errors import NotOnThisCluster
 from threeplanes.kit import programs
-from threeplanes.kit.cleanup import cluster_scoped
+from threeplanes.kit.cleanup import cluster_scoped, delete_stale, ignore_missing
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS
 from threeplanes.kit.namespaces import lab_namespaces, owner_is_gone
@@ -30,6 +31,7 @@ from threeplanes.provision import cluster as book_cluster
 from threeplanes.provision import paths
 
 RUN_ENV = "THREEPLANES_TEST_RUN"  # one id for the controlling process and its workers
+CALL_FAILED = pytest.StashKey[bool]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,6 +56,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--context", default=os.environ.get("CONTEXT"), help="with --backend existing: your cluster's context"
     )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Remember whether the test itself failed, for fixtures that act on it in their teardown."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -111,13 +122,18 @@ def left_programs() -> list[str]:
 
 
 @pytest.fixture
-def owned_by(live_cluster: Cluster):
+def owned_by(live_cluster: Cluster, request: pytest.FixtureRequest):
     """Check that what a lab labels ``threeplanes.io/lab=<owner>`` during the test is gone after it.
 
     Labs label their namespace and any cluster-scoped object with their file's stem. Scoping the
     check by owner, and to what did not exist before the test, lets several labs share a cluster.
     The same lab may run in another test at the same time (its notebook download): what belongs to
     a namespace whose owning process still runs is that run's, since this test's kernel has exited.
+
+    A lab that failed half-way never reached its clean-up cell: its kernel asked, as it exited, for
+    the deletion of its namespace and of what it made outside it. Then this waits for that deletion
+    to finish and reports nothing more, so that the failure is reported once; what the lab's exit
+    did not remove is removed here, and named.
     """
     owners: dict[str, set[str]] = {}
 
@@ -125,12 +141,41 @@ def owned_by(live_cluster: Cluster):
         owners[owner] = set(leftovers(live_cluster, f"{LAB_LABEL}={owner}"))
 
     yield own
+    failed = request.node.stash.get(CALL_FAILED, False)
     for owner, before in owners.items():
-        selector = f"{LAB_LABEL}={owner}"
-        running = {ns.metadata.name for ns in lab_namespaces(live_cluster, owner) if not owner_is_gone(ns)}
-        left = sorted(
-            str(o)
-            for o in cluster_scoped(live_cluster, selector)
-            if str(o) not in before and o.name not in running and o.labels.get(FOR_NAMESPACE) not in running
-        )
+        if failed:
+            removed = clean_up_failed_run(live_cluster, owner, before)
+            if removed:
+                print(f"\n{owner} failed, and its exit left these, removed now: {', '.join(removed)}")
+            continue
+        left = left_by(live_cluster, owner, before)
         assert not left, f"{owner} left these behind: {left}"
+
+
+def left_by(cluster: Cluster, owner: str, before: set[str]) -> list[str]:
+    """What ``owner`` made since ``before`` that is still there, leaving aside live runs' objects."""
+    selector = f"{LAB_LABEL}={owner}"
+    running = {ns.metadata.name for ns in lab_namespaces(cluster, owner) if not owner_is_gone(ns)}
+    return sorted(
+        str(o)
+        for o in cluster_scoped(cluster, selector)
+        if str(o) not in before and o.name not in running and o.labels.get(FOR_NAMESPACE) not in running
+    )
+
+
+def clean_up_failed_run(cluster: Cluster, owner: str, before: set[str], timeout: float = 120) -> list[str]:
+    """Wait for a failed run's own clean-up; delete what it did not ask to delete; return that."""
+    deadline = time.monotonic() + timeout
+    removed: set[str] = set()
+    while left := left_by(cluster, owner, before):
+        gone_runs = {ns.metadata.name for ns in lab_namespaces(cluster, owner) if owner_is_gone(ns)}
+        for name in gone_runs & {o.removeprefix("namespace/") for o in left}:
+            with ignore_missing():
+                if cluster.core.read_namespace(name).metadata.deletion_timestamp is None:
+                    cluster.core.delete_namespace(name)
+                    removed.add(f"namespace/{name}")
+        removed.update(delete_stale(cluster, owner))
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{owner} failed, and {left} were still there {timeout:g} s later")
+        time.sleep(1)
+    return sorted(removed)
