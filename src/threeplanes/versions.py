@@ -1,4 +1,4 @@
-"""The pinned versions of every cluster component, read from ``versions.toml``."""
+"""The pinned versions of every cluster component, read from ``versions.toml`` here and nowhere else."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ class Versions:
     metrics_server: str
     kind: str
     kind_node_image: str
+    containerd: str  # the real worker node's runtime and tools ([real-node])
+    cri_tools: str
+    coredns: str
     images: dict[str, str]
 
 
@@ -34,5 +37,8 @@ def pinned() -> Versions:
         metrics_server=data["metrics-server"]["version"],
         kind=data["kind"]["version"],
         kind_node_image=data["kind"]["node-image"],
+        containerd=data["real-node"]["containerd"],
+        cri_tools=data["real-node"]["cri-tools"],
+        coredns=data["real-node"]["coredns"],
         images=dict(data["images"]),
     )
