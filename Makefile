@@ -56,9 +56,14 @@ lab: cluster
 	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.root_dir=$(CURDIR) \
 		--LabApp.app_settings_dir=$(CURDIR)/scripts/jupyterlab $(ALLOW_ROOT) labs/00-meet-your-cluster.md
 
+# Every page with code cells (each lab, and the book's pages that compute what they show) runs afresh
+# against the cluster, WORKERS at a time (each lab in a namespace of its own), into the execution cache;
+# a page that fails stops the build here, its cell and traceback printed. The build then reads every
+# page again from that cache (--all) and, like the tests, fails on any warning.
 book: cluster
 	rm -rf _build/.jupyter_cache
-	$(VENV)/bin/jupyter-book build --keep-going .
+	$(PY) -m threeplanes.book --workers $(WORKERS)
+	$(VENV)/bin/jupyter-book build --all -W --keep-going .
 	@echo "The book is in _build/html/index.html"
 
 serve: book
