@@ -23,8 +23,9 @@ import pytest
 
 from threeplanes.errors import NotOnThisCluster
 from threeplanes.kit import programs
-from threeplanes.kit.cleanup import cluster_scoped, delete_stale, ignore_missing
+from threeplanes.kit.cleanup import cluster_scoped, delete_stale
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
+from threeplanes.kit.deleting import ignore_missing
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS
 from threeplanes.kit.namespaces import lab_namespaces, owner_is_gone
 from threeplanes.provision import cluster as book_cluster

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from threeplanes.kit import cleanup, namespaces
-from threeplanes.kit.cleanup import Kind, Owned
+from threeplanes.kit.cleanup import Owned, ServedKind
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, RUN_OWNER, selector_string
 from threeplanes.kit.namespaces import run_is_gone, this_run
 
@@ -72,8 +72,8 @@ def test_only_the_namespaces_of_gone_runs_are_deleted(monkeypatch) -> None:
 
 
 def test_stale_cluster_scoped_objects_are_those_whose_namespace_is_gone(monkeypatch) -> None:
-    volume = Kind("v1", "persistentvolumes", "PersistentVolume", namespaced=False)
-    node = Kind("v1", "nodes", "Node", namespaced=False)
+    volume = ServedKind("v1", "persistentvolumes", "PersistentVolume", namespaced=False)
+    node = ServedKind("v1", "nodes", "Node", namespaced=False)
     owned = [
         Owned(volume, "live-data", {FOR_NAMESPACE: "lab-live"}),
         Owned(volume, "old-data", {FOR_NAMESPACE: "lab-old"}),
@@ -81,7 +81,7 @@ def test_stale_cluster_scoped_objects_are_those_whose_namespace_is_gone(monkeypa
     ]
     monkeypatch.setattr(cleanup, "cluster_scoped", lambda cluster, selector: owned)
     deleted: list[str] = []
-    monkeypatch.setattr(cleanup, "_delete", lambda cluster, obj, delete_node: deleted.append(str(obj)))
+    monkeypatch.setattr(cleanup, "_delete", lambda cluster, obj: deleted.append(str(obj)))
     listing = [namespace("lab-live", None), namespace("lab-going", None, phase="Terminating")]
     cluster = SimpleNamespace(core=SimpleNamespace(list_namespace=lambda: SimpleNamespace(items=listing)))
     assert cleanup.delete_stale(cluster, "lab") == ["persistentvolume/old-data", "node/going-a"]

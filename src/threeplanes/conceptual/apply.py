@@ -18,7 +18,7 @@ import yaml
 from kubernetes import client
 
 from threeplanes.errors import LabError
-from threeplanes.kit.cleanup import Kind, kinds
+from threeplanes.kit.cleanup import ServedKind, kinds
 from threeplanes.kit.tables import Table
 
 APPLY_PATCH = "application/apply-patch+yaml"
@@ -29,7 +29,7 @@ def documents(text: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d]
 
 
-def kind_of(cluster: Any, document: dict[str, Any]) -> Kind:
+def kind_of(cluster: Any, document: dict[str, Any]) -> ServedKind:
     """The resource that serves ``document``'s apiVersion and kind, from API discovery."""
     version, kind = document.get("apiVersion"), document.get("kind")
     for found in kinds(cluster.api_client):

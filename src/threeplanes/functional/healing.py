@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from threeplanes.kit.tables import Table, table
-from threeplanes.kit.wait import Objects, named, wait_for
+from threeplanes.kit.wait import Objects, named, node_ready_condition, pod_ready_condition, wait_for
 
 UNREACHABLE = "node.kubernetes.io/unreachable"
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
@@ -52,9 +52,9 @@ def evicted_at(pod: Any) -> datetime:
     return pod.metadata.deletion_timestamp - timedelta(seconds=pod.metadata.deletion_grace_period_seconds or 0)
 
 
-def ready_since(obj: Any) -> datetime | None:
-    """When the object's Ready condition last changed."""
-    return next((c.last_transition_time for c in obj.status.conditions or [] if c.type == "Ready"), None)
+def _changed_at(condition: Any) -> datetime | None:
+    """When ``condition`` last changed; None for a condition not reported yet."""
+    return condition.last_transition_time if condition is not None else None
 
 
 def failure_timeline(lease: Any, node: Any, evicted: Objects, replacements: Objects) -> list[Step]:
@@ -63,11 +63,11 @@ def failure_timeline(lease: Any, node: Any, evicted: Objects, replacements: Obje
     unreachable = taint(node, UNREACHABLE, "NoExecute")
     moments = [
         (start, "last heartbeat: the lease is renewed for the last time"),
-        (ready_since(node), "node controller: Ready turns Unknown"),
+        (_changed_at(node_ready_condition(node)), "node controller: Ready turns Unknown"),
         (unreachable.time_added if unreachable else None, f"node controller: taint {UNREACHABLE}:NoExecute"),
         (min(map(evicted_at, evicted)), f"taint eviction: {len(evicted)} pod(s) marked for deletion"),
         (min(p.metadata.creation_timestamp for p in replacements), "ReplicaSet: replacement pods created"),
-        (max(ready_since(p) for p in replacements), "replacements Ready on the healthy node"),
+        (max(_changed_at(pod_ready_condition(p)) for p in replacements), "replacements Ready on the healthy node"),
     ]
     return [(round((at - start).total_seconds(), 1), what) for at, what in moments if at is not None]
 

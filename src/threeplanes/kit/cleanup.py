@@ -9,10 +9,7 @@ hand-kept list of kinds can miss one.
 
 from __future__ import annotations
 
-import atexit
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -20,22 +17,14 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.errors import WaitTimeout
+from threeplanes.kit.deleting import at_exit
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL
+from threeplanes.kit.nodes import delete_node
 from threeplanes.provision.existing import KubernetesApi, resource_paths
 
 
-@contextmanager
-def ignore_missing() -> Iterator[None]:
-    """Let a 404 pass: deleting what is already gone is not an error."""
-    try:
-        yield
-    except client.ApiException as error:
-        if error.status != 404:
-            raise
-
-
 @dataclass(frozen=True)
-class Kind:
+class ServedKind:
     """A listable, deletable kind the API serves, as discovery describes it."""
 
     group_version: str  # "v1" or "storage.k8s.io/v1"
@@ -56,17 +45,17 @@ def api_of(api_client: client.ApiClient) -> KubernetesApi:
 
 
 @cache
-def kinds(api_client: client.ApiClient) -> list[Kind]:
+def kinds(api_client: client.ApiClient) -> list[ServedKind]:
     """Every kind the API serves that can be listed and deleted, at each group's preferred version."""
     return [
-        Kind(base.removeprefix("/apis/").removeprefix("/api/"), r["name"], r["kind"], r["namespaced"])
+        ServedKind(base.removeprefix("/apis/").removeprefix("/api/"), r["name"], r["kind"], r["namespaced"])
         for base, r in resource_paths(api_of(api_client))
     ]
 
 
 @dataclass(frozen=True)
 class Owned:
-    kind: Kind
+    kind: ServedKind
     name: str
     labels: dict[str, str]
 
@@ -89,14 +78,13 @@ def cluster_scoped(cluster: Any, selector: str) -> list[Owned]:
 def delete_owned(cluster: Any, selector: str, timeout: float = 60, wait: bool = True) -> list[str]:
     """Delete every cluster-scoped object (not namespaces) matching ``selector``; unless told not to
     ``wait``, wait until all are gone."""
-    from threeplanes.kit.nodes import delete_node
 
     def left() -> list[Owned]:
         return [o for o in cluster_scoped(cluster, selector) if o.kind.kind != "Namespace"]
 
     owned = left()
     for obj in owned:
-        _delete(cluster, obj, delete_node)
+        _delete(cluster, obj)
     if not wait:
         return [str(o) for o in owned]
     # Discovery-listed kinds have no typed watch here, so this one wait polls.
@@ -109,7 +97,7 @@ def delete_owned(cluster: Any, selector: str, timeout: float = 60, wait: bool = 
     return [str(o) for o in owned]
 
 
-def _delete(cluster: Any, obj: Owned, delete_node: Any) -> None:
+def _delete(cluster: Any, obj: Owned) -> None:
     if obj.kind.kind == "Node":
         delete_node(cluster, obj.name, wait=False)
     else:
@@ -122,8 +110,6 @@ def delete_stale(cluster: Any, owner: str) -> list[str]:
     An object made for one run carries ``FOR_NAMESPACE: <namespace>``; once that namespace is
     deleted or being deleted, the run is over and the object is a leftover.
     """
-    from threeplanes.kit.nodes import delete_node
-
     # Objects first, namespaces second: a run makes its namespace before its objects, so every
     # live run's object listed here has its namespace in the listing that follows.
     candidates = [
@@ -132,18 +118,10 @@ def delete_stale(cluster: Any, owner: str) -> list[str]:
     live = {ns.metadata.name for ns in cluster.core.list_namespace().items if ns.status.phase != "Terminating"}
     stale = [o for o in candidates if o.labels[FOR_NAMESPACE] not in live]
     for obj in stale:
-        _delete(cluster, obj, delete_node)
+        _delete(cluster, obj)
     return [str(o) for o in stale]
 
 
 def delete_at_exit(cluster: Any, selector: str) -> None:
     """Delete what ``selector`` matches when the process (a notebook's kernel) ends, if the run did not."""
-    atexit.register(_delete_quietly, cluster, selector)
-
-
-def _delete_quietly(cluster: Any, selector: str) -> None:
-    # No wait at exit: see ``kit.namespaces._delete_quietly``.
-    try:
-        delete_owned(cluster, selector, wait=False)
-    except Exception:  # the process is exiting: nothing useful can be said any more
-        pass
+    at_exit(delete_owned, cluster, selector, wait=False)

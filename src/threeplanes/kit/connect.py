@@ -19,7 +19,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from threeplanes.errors import ClusterUnavailable, NotOnThisCluster
 from threeplanes.provision.control_plane import ControlPlane
-from threeplanes.provision.nodes import is_simulated
+from threeplanes.provision.nodes import is_simulated, node_is_ready
 from threeplanes.provision.paths import backend_file, kubeconfig_path
 from threeplanes.provision.realnode.configs import NODE_LABEL as REAL_NODE_LABEL
 
@@ -104,8 +104,7 @@ class Cluster:
         real = [
             n.metadata.name
             for n in self.core.list_node(label_selector=f"{REAL_NODE_LABEL[0]}={REAL_NODE_LABEL[1]}").items
-            if not is_simulated(n.metadata.labels)
-            and any(c.type == "Ready" and c.status == "True" for c in (n.status.conditions or []))
+            if not is_simulated(n.metadata.labels) and node_is_ready(n)
         ]
         if real:
             return True

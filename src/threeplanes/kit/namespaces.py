@@ -11,7 +11,6 @@ nothing behind.
 
 from __future__ import annotations
 
-import atexit
 import os
 import secrets
 import socket
@@ -20,8 +19,9 @@ from typing import Any
 import psutil
 from kubernetes import client
 
-from threeplanes.kit.cleanup import delete_stale, ignore_missing
+from threeplanes.kit.cleanup import delete_stale
 from threeplanes.kit.connect import Cluster
+from threeplanes.kit.deleting import at_exit, ignore_missing
 from threeplanes.kit.labels import LAB_LABEL, RUN_OWNER, owned_labels
 from threeplanes.kit.wait import wait_for_namespace_gone
 
@@ -81,7 +81,7 @@ def lab_namespace(cluster: Cluster, lab: str) -> str:
     name = f"{lab}-{secrets.token_hex(3)}"
     metadata = client.V1ObjectMeta(name=name, labels=owned_labels(lab), annotations={RUN_OWNER: this_run()})
     cluster.core.create_namespace(client.V1Namespace(metadata=metadata))
-    atexit.register(_delete_quietly, cluster, name)
+    at_exit(cluster.core.delete_namespace, name)
     return name
 
 
@@ -90,17 +90,3 @@ def delete_namespace(cluster: Cluster, name: str, timeout: float = 120) -> None:
     with ignore_missing():
         cluster.core.delete_namespace(name)
     wait_for_namespace_gone(cluster, name, timeout=timeout)
-
-
-def _delete_quietly(cluster: Cluster, name: str) -> None:
-    """At process exit: ask for the namespace's deletion if the run did not delete it.
-
-    It does not wait: a notebook kernel that is told to shut down is killed a few seconds later
-    (jupyter_client's ``shutdown_wait_time``), and every other at-exit deletion must be asked
-    for before that. The API server finishes the deletion on its own.
-    """
-    try:
-        with ignore_missing():
-            cluster.core.delete_namespace(name)
-    except Exception:  # the process is exiting: nothing useful can be said any more
-        pass

@@ -11,15 +11,14 @@ name and pool, so two runs (two readers, two tests) never share a node.
 
 from __future__ import annotations
 
-import atexit
 from dataclasses import dataclass
 from typing import Any
 
-from threeplanes.kit.cleanup import ignore_missing
+from threeplanes.kit.deleting import at_exit, ignore_missing
 from threeplanes.kit.labels import FOR_NAMESPACE, POOL, owned_labels
 from threeplanes.kit.pods import live
 from threeplanes.kit.wait import Objects, wait_for, wait_for_gone
-from threeplanes.provision.nodes import Node
+from threeplanes.provision.nodes import Node, node_is_ready, placement
 
 NOT_READY_TAINTS = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}
 
@@ -42,17 +41,20 @@ class NodePool:
         """A label selector for exactly these nodes."""
         return f"{FOR_NAMESPACE}={self.name},{POOL}={self.pool_value}"
 
+    @property
+    def taint(self) -> dict[str, str]:
+        """The taint that keeps every other pod off these nodes."""
+        return {"key": POOL, "value": self.pool_value, "effect": "NoSchedule"}
+
     def body(self, suffix: str, cpu: str = "2", memory: str = "4Gi") -> dict[str, Any]:
         """The Node object of ``<name>-<suffix>``, as the API takes it."""
         labels = owned_labels(self.owner, **{POOL: self.pool_value, FOR_NAMESPACE: self.name})
-        taint = {"key": POOL, "value": self.pool_value, "effect": "NoSchedule"}
-        node = Node(f"{self.name}-{suffix}", zone=self.zone, cpu=cpu, memory=memory, labels=labels, taints=(taint,))
-        return node.body()
+        name = f"{self.name}-{suffix}"
+        return Node(name, zone=self.zone, cpu=cpu, memory=memory, labels=labels, taints=(self.taint,)).body()
 
     def placement(self) -> dict[str, Any]:
         """What a pod spec needs to run on these nodes (camelCase, as in a manifest)."""
-        toleration = {"key": POOL, "operator": "Equal", "value": self.pool_value, "effect": "NoSchedule"}
-        return {"nodeSelector": {POOL: self.pool_value}, "tolerations": [toleration]}
+        return placement({POOL: self.pool_value}, self.taint)
 
     def create(
         self, cluster: Any, *suffixes: str, cpu: str = "2", memory: str = "4Gi", remove_at_exit: bool = True
@@ -66,17 +68,20 @@ class NodePool:
         for suffix in suffixes:
             cluster.core.create_node(self.body(suffix, cpu, memory))
         if remove_at_exit:
-            atexit.register(self._delete_quietly, cluster)
+            at_exit(self.delete, cluster, wait=False)
         count = len(self.nodes(cluster))
         return wait_for_schedulable(cluster, self.selector, count)
 
     def nodes(self, cluster: Any) -> Objects:
         return sorted(cluster.core.list_node(label_selector=self.selector).items, key=lambda n: n.metadata.name)
 
-    def delete(self, cluster: Any, timeout: float = 60) -> None:
-        """Delete every node of the pool (pods still bound to them first) and wait until they are gone."""
+    def delete(self, cluster: Any, timeout: float = 60, wait: bool = True) -> None:
+        """Delete every node of the pool (pods still bound to them first); wait until they are gone unless
+        ``wait`` is False."""
         for node in self.nodes(cluster):
             delete_node(cluster, node.metadata.name, wait=False)
+        if not wait:
+            return
         wait_for(
             cluster.core.list_node,
             lambda nodes: not nodes,
@@ -86,19 +91,10 @@ class NodePool:
             label_selector=self.selector,
         )
 
-    def _delete_quietly(self, cluster: Any) -> None:
-        # No wait at exit: see ``kit.namespaces._delete_quietly``.
-        try:
-            for node in self.nodes(cluster):
-                delete_node(cluster, node.metadata.name, wait=False)
-        except Exception:  # the process is exiting: nothing useful can be said any more
-            pass
-
 
 def schedulable(node: Any) -> bool:
     """Ready, and rid of the taints the node controller puts on a node that is not (yet) ready."""
-    ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
-    return ready and not {t.key for t in node.spec.taints or []} & NOT_READY_TAINTS
+    return node_is_ready(node) and not {t.key for t in node.spec.taints or []} & NOT_READY_TAINTS
 
 
 def wait_for_schedulable(cluster: Any, selector: str, count: int, timeout: float = 30) -> Objects:

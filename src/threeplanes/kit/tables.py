@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from threeplanes.kit.wait import is_ready, node_ready
+from threeplanes.kit.wait import is_ready
+from threeplanes.provision.nodes import node_ready
 
 
 @dataclass

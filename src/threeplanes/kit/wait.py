@@ -18,6 +18,10 @@ from threeplanes.kit.labels import selector_string
 from threeplanes.kit.pods import live
 from threeplanes.kit.watch import ListWatch, Objects
 
+# A node's Ready condition is read where provisioning reads it (the real node's start, the status table).
+from threeplanes.provision.nodes import node_ready as node_ready
+from threeplanes.provision.nodes import node_ready_condition as node_ready_condition
+
 
 def wait_for(
     list_fn: Callable[..., Any],
@@ -114,8 +118,16 @@ def wait_for_rollout(cluster: Any, namespace: str, name: str, timeout: float = 6
 # --- Pods, Jobs, nodes, namespaces -----------------------------------------------------------
 
 
+def pod_ready_condition(pod: Any) -> Any | None:
+    """The Ready condition of ``pod`` (its containers pass their readiness probes); None until the kubelet
+    reports one."""
+    return next((c for c in pod.status.conditions or [] if c.type == "Ready"), None)
+
+
 def is_ready(pod: Any) -> bool:
-    return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+    """True when ``pod`` is Ready: a Service sends it traffic."""
+    condition = pod_ready_condition(pod)
+    return condition is not None and condition.status == "True"
 
 
 def unschedulable_message(pod: Any) -> str | None:
@@ -195,10 +207,6 @@ def wait_for_job(cluster: Any, namespace: str, name: str, outcome: str = "Comple
         **named(name),
     )
     return found[0]
-
-
-def node_ready(node: Any) -> str:
-    return next((c.status for c in node.status.conditions or [] if c.type == "Ready"), "Unknown")
 
 
 def wait_for_node(cluster: Any, name: str, ready: str = "True", timeout: float = 60) -> Any:

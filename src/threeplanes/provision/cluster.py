@@ -19,7 +19,7 @@ from filelock import FileLock
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import existing, kind, kubectl, local, paths
 from threeplanes.provision.control_plane import ControlPlane
-from threeplanes.provision.nodes import is_simulated
+from threeplanes.provision.nodes import is_simulated, node_ready
 
 PLANES: tuple[type[ControlPlane], ...] = (local.Local, kind.Kind, existing.Existing)
 AUTO_ORDER: tuple[type[ControlPlane], ...] = (kind.Kind, local.Local)  # the first that can run here
@@ -145,7 +145,7 @@ def node_table(nodes: list[dict]) -> str:
     for node in nodes:
         meta, status = node["metadata"], node.get("status", {})
         kind = "simulated" if is_simulated(meta.get("labels")) else "real"
-        ready = next((c["status"] for c in status.get("conditions", []) if c["type"] == "Ready"), "Unknown")
+        ready = node_ready(node)
         zone = (meta.get("labels") or {}).get("topology.kubernetes.io/zone", "-")
         rows.append((meta["name"], kind, ready, zone, status.get("nodeInfo", {}).get("kubeletVersion", "-")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -9,7 +9,9 @@ of kwok's watch, and kwok forgets it as if its kubelet had died (the lab F6 does
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 KWOK_LABEL = "kwok.x-k8s.io/node"
 KWOK_MANAGED = "fake"  # the value kwok selects (cluster/kwokctl.yaml)
@@ -64,6 +66,35 @@ class Node:
 def is_simulated(node_labels: dict[str, str] | None) -> bool:
     """True for a node kwok simulates, or did until a lab stopped it; a real node has no kwok label."""
     return KWOK_LABEL in (node_labels or {})
+
+
+def node_ready_condition(node: Any) -> Any | None:
+    """The Ready condition of ``node`` (a ``V1Node``), which the kubelet or kwok reports; None until one does."""
+    return next((c for c in node.status.conditions or [] if c.type == "Ready"), None)
+
+
+def node_ready(node: Any) -> str:
+    """The status of ``node``'s Ready condition: ``True``, ``False`` or ``Unknown`` (also while it has none).
+
+    ``node`` is a ``V1Node`` or, as ``kubectl get -o json`` prints it, a dict.
+    """
+    if isinstance(node, Mapping):
+        conditions = (node.get("status") or {}).get("conditions") or []
+        return next((c["status"] for c in conditions if c["type"] == "Ready"), "Unknown")
+    condition = node_ready_condition(node)
+    return condition.status if condition is not None else "Unknown"
+
+
+def node_is_ready(node: Any) -> bool:
+    """True when ``node`` reports Ready."""
+    return node_ready(node) == "True"
+
+
+def placement(selector: Mapping[str, str], taint: Mapping[str, str]) -> dict[str, Any]:
+    """What a pod spec needs to land on the nodes labelled ``selector`` that carry ``taint`` (a NoSchedule
+    taint's key and value): a nodeSelector and a toleration, camelCase, as in a manifest."""
+    toleration = {"key": taint["key"], "operator": "Equal", "value": taint["value"], "effect": "NoSchedule"}
+    return {"nodeSelector": dict(selector), "tolerations": [toleration]}
 
 
 def default_nodes() -> list[Node]:
