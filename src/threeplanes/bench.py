@@ -1,7 +1,7 @@
 """Benchmarks: how long the book's machinery takes, written to ``bench/results.json``.
 
-Run with ``make bench`` (``python -m threeplanes.bench``; ``--only a,b`` runs some steps,
-``--list`` names them). Every step is timed on its own: a step that fails is recorded with
+Run with ``make bench`` (``threeplanes bench``; ``--only a,b`` runs some steps, ``--list``
+names them). Every step is timed on its own: a step that fails is recorded with
 its error in one line and the run goes on, and the file is rewritten after each step, so an
 interrupted run keeps what it measured. The page ``book/benchmarks.md`` draws the file.
 
@@ -12,7 +12,6 @@ binaries, in a working directory of its own, timed in the same run and deleted a
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from threeplanes.errors import ProvisioningError
+from threeplanes.errors import LabError, ProvisioningError
 from threeplanes.provision import binaries, local, paths, processes, realnode
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.versions import pinned
@@ -38,6 +37,10 @@ REFERENCE = ROOT / "bench" / "reference.json"  # a whole run on the book's own m
 LOGS = ROOT / "bench"
 
 Measured = float | dict[str, float]
+
+
+class UnknownStep(LabError):
+    """A step named with ``--only`` that the bench does not have."""
 
 
 @dataclass(frozen=True)
@@ -283,10 +286,13 @@ def make_test() -> float:
 
 
 def book_build(cold: bool) -> float:
+    """``make book`` from nothing (every page with code executed, several at a time, then built), or
+    the build alone on the execution cache that run left."""
     if cold:
         shutil.rmtree(ROOT / "_build", ignore_errors=True)
+        return run_logged("book_build_cold", ["make", "book"], timeout=3600)
     jupyter_book = str(Path(sys.executable).parent / "jupyter-book")
-    return run_logged(f"book_build_{'cold' if cold else 'cached'}", [jupyter_book, "build", "."], timeout=3600)
+    return run_logged("book_build_cached", [jupyter_book, "build", "--all", "-W", "--keep-going", "."], timeout=3600)
 
 
 STEPS = [
@@ -474,28 +480,23 @@ def results_chart(results: dict[str, Any]) -> Any:
     return figure
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m threeplanes.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="comma-separated step names (see --list); the last run's other figures are kept")
-    parser.add_argument("--list", action="store_true", help="name every step and stop")
-    args = parser.parse_args(argv)
-    if args.list:
-        print("\n".join(f"{s.name:28s} {s.label}" for s in STEPS))
-        return 0
+def step_list() -> str:
+    """Every step's name and what it measures, one a line (``threeplanes bench --list``)."""
+    return "\n".join(f"{s.name:28s} {s.label}" for s in STEPS)
+
+
+def measure_steps(only: str | None = None) -> int:
+    """Measure every step, or those named comma-separated in ``only`` (the last run's other figures are kept),
+    and print the report; 1 when a step failed."""
     chosen = STEPS
-    if args.only:
-        wanted = args.only.split(",")
+    if only:
+        wanted = only.split(",")
         unknown = sorted(set(wanted) - {s.name for s in STEPS})
         if unknown:
-            print(f"error: no bench step is called {', '.join(unknown)}; --list names them", file=sys.stderr)
-            return 2
+            raise UnknownStep(f"no bench step is called {', '.join(unknown)}; --list names them")
         chosen = [s for s in STEPS if s.name in wanted]
-    previous = load_results(RESULTS) if args.only else None
+    previous = load_results(RESULTS) if only else None
     results = run_steps(chosen, kept=previous["steps"] if previous else None)
     print(report(results))
     print(f"written to {RESULTS}")
     return 1 if any("error" in e for e in results["steps"].values()) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
