@@ -166,7 +166,7 @@ def real_node_ready() -> float:
     from threeplanes.kit.connect import connect
     from threeplanes.provision.realnode import NODE_NAME
 
-    apiserver = next((p for p in local.processes() if p.name == "kube-apiserver" and p.running), None)
+    apiserver = next((p for p in local.Local.book().processes() if p.name == "kube-apiserver" and p.running), None)
     if apiserver is None:
         raise ProvisioningError("the local cluster's kube-apiserver is not running")
     node = connect().core.read_node(NODE_NAME)
@@ -212,7 +212,7 @@ def control_plane_memory_mib() -> float:
     import psutil
 
     total = 0
-    for process in local.processes():
+    for process in local.Local.book().processes():
         if process.running:
             try:
                 total += psutil.Process(process.pid).memory_info().rss

@@ -12,7 +12,6 @@ import pytest
 from kubernetes import client
 
 from threeplanes.kit.control_plane import Local, Node, connect_to
-from threeplanes.provision import local as book_local
 from threeplanes.provision import processes
 
 pytestmark = pytest.mark.cluster
@@ -21,7 +20,7 @@ START_TIMEOUT_S = 90
 
 def book_processes() -> dict[str, int]:
     """The book's local cluster's running components (empty when it does not run here)."""
-    return {p.name: p.pid for p in book_local.processes() if p.running}
+    return {p.name: p.pid for p in Local.book().processes() if p.running}
 
 
 def listening(port: int) -> bool:

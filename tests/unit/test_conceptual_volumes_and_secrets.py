@@ -166,8 +166,8 @@ def test_etcd_requests_name_the_whole_prefix_and_refuse_to_delete_everything() -
 def test_second_apiserver_needs_a_local_cluster(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("THREEPLANES_CACHE", str(tmp_path))
     with pytest.raises(ProvisioningError, match="no local cluster was started"):
-        local.start_second_apiserver("x", {}, {})
-    assert local.component_flags("kube-apiserver") == {}
+        local.Local.book().start_second_apiserver("x", {}, {})
+    assert local.Local.book().component("kube-apiserver") is None
 
 
 def test_the_encrypting_apiserver_says_in_one_sentence_that_it_needs_the_local_cluster(tmp_path, monkeypatch) -> None:

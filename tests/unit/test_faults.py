@@ -232,9 +232,9 @@ def test_a_kwokctl_create_that_times_out_leaves_nothing_running(cache, tmp_path,
     found = {name: bin_dir / "kwokctl" for name in ["kwokctl", "kube-apiserver", "kube-controller-manager"]}
     found |= {name: bin_dir / "kwokctl" for name in ["kube-scheduler", "kwok", "etcd", "metrics-server"]}
     with pytest.raises(ProvisioningError, match="`kwokctl create cluster` .* did not finish within 2 s"):
-        local.book()._start(found, timeout=2)
-    assert processes.running_from(local.cluster_dir()) == []
-    assert not local.cluster_dir().exists()
+        local.Local.book()._start(found, timeout=2)
+    assert processes.running_from(local.Local.book().cluster_dir()) == []
+    assert not local.Local.book().cluster_dir().exists()
 
 
 # --- downloads: verified, atomic, and a 404 is not a reason to build -----------------------
@@ -386,7 +386,7 @@ def test_metrics_server_is_pinned_once(monkeypatch) -> None:
     assert "metricsServerVersion" not in (paths.CLUSTER_CONFIGS / "kwokctl.yaml").read_text().replace(
         "# metrics-server's version comes from versions.toml", ""
     )
-    assert local.book().env()["KWOK_METRICS_SERVER_VERSION"] == f"v{pinned().metrics_server}"
+    assert local.Local.book().env()["KWOK_METRICS_SERVER_VERSION"] == f"v{pinned().metrics_server}"
 
 
 # --- the lab kit's small faults ------------------------------------------------------------
@@ -528,21 +528,21 @@ def test_a_rate_limited_github_api_builds_instead_of_stopping(cache, monkeypatch
 
 def test_cluster_down_stops_its_processes_and_never_a_stranger(cache) -> None:
     """A pid file left behind names a PID now used by another process (here: this test's own)."""
-    bin_dir = local.cluster_dir() / "bin"
+    bin_dir = local.Local.book().cluster_dir() / "bin"
     bin_dir.mkdir(parents=True)
-    (local.cluster_dir() / "pids").mkdir()
+    (local.Local.book().cluster_dir() / "pids").mkdir()
     shutil.copy(shutil.which("sleep"), bin_dir / "kube-apiserver")
     recorded = subprocess.Popen([str(bin_dir / "kube-apiserver"), "300"])
     orphan = subprocess.Popen([str(bin_dir / "kube-apiserver"), "301"])  # started, pid file never written
     stranger = psutil.Process(os.getpid())
     try:
-        (local.cluster_dir() / "pids" / "kube-apiserver.pid").write_text(str(recorded.pid))
-        (local.cluster_dir() / "pids" / "etcd.pid").write_text(str(stranger.pid))
-        before = {p.name: p.running for p in local.processes()}
+        (local.Local.book().cluster_dir() / "pids" / "kube-apiserver.pid").write_text(str(recorded.pid))
+        (local.Local.book().cluster_dir() / "pids" / "etcd.pid").write_text(str(stranger.pid))
+        before = {p.name: p.running for p in local.Local.book().processes()}
         assert before["kube-apiserver"] and not before["etcd"]
-        local.down()
+        local.Local.book().down()
         assert recorded.wait(timeout=30) is not None and orphan.wait(timeout=30) is not None
-        assert stranger.is_running() and not local.cluster_dir().exists()
+        assert stranger.is_running() and not local.Local.book().cluster_dir().exists()
     finally:
         for process in (recorded, orphan):
             process.kill()
@@ -551,7 +551,7 @@ def test_cluster_down_stops_its_processes_and_never_a_stranger(cache) -> None:
 def test_a_slow_api_server_that_is_alive_is_not_taken_for_a_dead_one(tmp_path, monkeypatch) -> None:
     """A busy machine's kube-apiserver may miss one /readyz deadline; its cluster must not be removed."""
     monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path))
-    local.kubeconfig_path().write_text("kubeconfig")
+    local.Local.book().kubeconfig.write_text("kubeconfig")
     answers = iter(["timeout", "timeout", "ok"])
 
     def readyz(args, timeout, stdin=None):
@@ -564,10 +564,10 @@ def test_a_slow_api_server_that_is_alive_is_not_taken_for_a_dead_one(tmp_path, m
     monkeypatch.setattr(local.time, "sleep", lambda seconds: None)
     apiserver = [local.ProcessInfo("kube-apiserver", 1, True)]
     monkeypatch.setattr(local.Local, "processes", lambda self: apiserver)
-    assert local.is_running() is True
+    assert local.Local.book().is_running() is True
     answers = iter(["timeout", "ok"])
     apiserver[0] = local.ProcessInfo("kube-apiserver", 1, False)  # the process is gone: no second chance
-    assert local.is_running() is False and next(answers) == "ok"  # asked once, not again
+    assert local.Local.book().is_running() is False and next(answers) == "ok"  # asked once, not again
 
 
 def test_a_cluster_started_with_another_configuration_is_started_afresh(cache, monkeypatch, capsys) -> None:
@@ -576,15 +576,15 @@ def test_a_cluster_started_with_another_configuration_is_started_afresh(cache, m
     monkeypatch.setattr(cluster, "running_backend", lambda: None if "down" in calls else "local")
     monkeypatch.setattr(cluster, "_down", lambda: calls.append("down"))
     monkeypatch.setattr(local.Local, "start_real_node", lambda self: calls.append("real node"))
-    monkeypatch.setattr(local.Local, "up", lambda self: calls.append("start") or local.kubeconfig_path())
-    local.cluster_dir().mkdir(parents=True)
+    monkeypatch.setattr(local.Local, "up", lambda self: calls.append("start") or local.Local.book().kubeconfig)
+    local.Local.book().cluster_dir().mkdir(parents=True)
 
-    local.started_config().write_text("an older configuration\n")
+    local.Local.book().started_config().write_text("an older configuration\n")
     assert cluster.up()[1] is True
     assert calls == ["down", "start"]
     assert "runs with an older kwokctl.yaml than the book's; starting it afresh" in capsys.readouterr().out
 
     calls.clear()
-    shutil.copyfile(local.CONFIG, local.started_config())
+    shutil.copyfile(local.KWOKCTL_CONFIG, local.Local.book().started_config())
     assert cluster.up()[1] is False
     assert calls == ["real node"]  # the same configuration: the running cluster is kept

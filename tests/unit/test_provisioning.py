@@ -129,6 +129,6 @@ def test_kind_without_docker_says_how_to_use_the_default(monkeypatch, tmp_path) 
     assert "Cannot connect to the Docker daemon" in kind.docker_engine_problem()
     assert cluster.choose("auto") == "local"
     with pytest.raises(binaries.ProvisioningError, match="BACKEND=local"):
-        kind.up()
+        kind.Kind.book().up()
     with pytest.raises(binaries.ProvisioningError, match="unknown backend"):
         cluster.choose("minikube")

@@ -34,10 +34,10 @@ from kubernetes import client
 from threeplanes.errors import LabError, NotOnThisCluster, WaitTimeout
 from threeplanes.kit.control_plane import (
     Etcd,
+    Local,
     SecondApiserver,
-    component_flags,
+    flags_of,
     from_apiserver_flags,
-    start_second_apiserver,
 )
 from threeplanes.provision import processes
 
@@ -96,7 +96,7 @@ def local_etcd(cluster: Any) -> Etcd | None:
     kwokctl records every component's command line; the kube-apiserver's flags say where its
     etcd listens and with which certificates.
     """
-    flags = component_flags("kube-apiserver")
+    flags = flags_of(Local.book().component("kube-apiserver") or {})
     if not flags or urllib.parse.urlsplit(cluster.server).port != int(flags.get("secure-port", "0")):
         return None
     return from_apiserver_flags(flags)
@@ -147,7 +147,7 @@ def start_encrypting_apiserver(cluster: Any, name: str, key_name: str = "lab-key
     config = encryption_config(key_name, secrets.token_bytes(32))
     # Priority and fairness off: a server for a handful of requests needs no request queues, and starts faster.
     flags = {"encryption-provider-config": "{folder}/encryption-config.yaml", "enable-priority-and-fairness": "false"}
-    server = start_second_apiserver(name, {"encryption-config.yaml": config}, flags)
+    server = Local.book().start_second_apiserver(name, {"encryption-config.yaml": config}, flags)
     configuration = copy.copy(cluster.api_client.configuration)
     configuration.host = server.server
     return server, client.CoreV1Api(client.ApiClient(configuration))

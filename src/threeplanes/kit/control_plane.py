@@ -9,8 +9,8 @@ control plane, carrying it, so that a checker judges that one.
 
 What the labs also take from provisioning comes through here: ``on_real_node`` and
 ``REAL_NODE_NAME`` (pods on the real node), ``kubectl_binary`` (the pinned kubectl), the local
-cluster's etcd (``Etcd``, ``from_apiserver_flags``) and its second API server
-(``start_second_apiserver``, ``component_flags``).
+cluster's etcd (``Etcd``, ``from_apiserver_flags``, ``flags_of`` a component's record) and its
+second API server (``Local.start_second_apiserver``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.etcd import Etcd, from_apiserver_flags
 from threeplanes.provision.existing import Existing
 from threeplanes.provision.kind import Kind
-from threeplanes.provision.local import Local, SecondApiserver, component_flags, start_second_apiserver
+from threeplanes.provision.local import Local, SecondApiserver, flags_of
 from threeplanes.provision.nodes import Node
 from threeplanes.provision.paths import kubectl_binary
 from threeplanes.provision.realnode import NODE_NAME as REAL_NODE_NAME
@@ -38,12 +38,11 @@ __all__ = [
     "Node",
     "SecondApiserver",
     "book",
-    "component_flags",
     "connect_to",
+    "flags_of",
     "from_apiserver_flags",
     "kubectl_binary",
     "on_real_node",
-    "start_second_apiserver",
 ]
 
 

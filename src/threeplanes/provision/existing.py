@@ -11,7 +11,6 @@ a hand-kept list of kinds. ``Existing`` is such a cluster as a value: the contex
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +19,9 @@ from typing import Any, Protocol
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import kubectl, paths
 from threeplanes.provision.control_plane import ControlPlane
+from threeplanes.provision.say import log
 
 PART_OF_SELECTOR = "app.kubernetes.io/part-of=threeplanes"
-
-
-def log(message: str) -> None:
-    print(f"[cluster] {message}", file=sys.stderr, flush=True)
 
 
 class Api(Protocol):
@@ -56,7 +52,7 @@ def labelled_objects(api: Api, selector: str = PART_OF_SELECTOR) -> list[tuple[s
         try:
             listing = api.get(f"{base}/{resource['name']}", {"labelSelector": selector})
         except ProvisioningError as error:  # e.g. forbidden to this user: say so and go on
-            log(f"skipped {resource['name']} in {base}: {error}")
+            log("cluster", f"skipped {resource['name']} in {base}: {error}")
             continue
         for item in listing.get("items", []):
             meta = item["metadata"]
@@ -183,7 +179,7 @@ class Existing(ControlPlane):
         if not self.is_running():
             target.unlink(missing_ok=True)
             raise ProvisioningError(f"the API server of context {context!r} did not answer within 10 s.")
-        log(f"using your cluster (context {context}); kubeconfig: {target}")
+        log("cluster", f"using your cluster (context {context}); kubeconfig: {target}")
         return target
 
     def delete_labelled(self, api: Api | None = None) -> list[str]:
@@ -202,15 +198,3 @@ class Existing(ControlPlane):
     def down(self) -> list[str]:
         deleted = self.delete_labelled()
         return [f"deleted {len(deleted)} object(s) the labs made: {', '.join(deleted) or 'none'}"]
-
-
-# --- the book's view of a cluster of the reader's own, for the callers that know only that one -----
-
-
-def up(context: str | None) -> Path:
-    return Existing.book(context).up()
-
-
-def down(api: Api | None = None) -> list[str]:
-    """Delete what the labs made on the reader's cluster; return what was deleted."""
-    return Existing.book().delete_labelled(api)

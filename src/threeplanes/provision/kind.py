@@ -14,7 +14,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import functools
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +24,11 @@ import psutil
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import binaries, kubectl, paths, processes
 from threeplanes.provision.control_plane import ControlPlane
-from threeplanes.provision.paths import kubectl_binary
+from threeplanes.provision.paths import CLUSTER_NAME, kubectl_binary
+from threeplanes.provision.say import log
 from threeplanes.versions import pinned
 
-CLUSTER_NAME = "threeplanes"
-CONFIG = paths.CLUSTER_CONFIGS / "kind.yaml"
+KIND_CONFIG = paths.CLUSTER_CONFIGS / "kind.yaml"
 CREATE_TIMEOUT_S = 600.0  # pulling the node image on a slow line takes minutes
 DELETE_TIMEOUT_S = 300.0
 NO_DOCKER = (
@@ -41,10 +40,6 @@ if TYPE_CHECKING:
     from pytest_kind import KindCluster
 
 T = TypeVar("T")
-
-
-def log(message: str) -> None:
-    print(f"[cluster] {message}", file=sys.stderr, flush=True)
 
 
 def docker_engine_problem() -> str | None:
@@ -118,7 +113,7 @@ class Kind(ControlPlane):
     @classmethod
     def book(cls, context: str | None = None) -> Kind:
         """The book's kind cluster, whose kubeconfig goes where the local cluster's does."""
-        return cls(CLUSTER_NAME, CONFIG, paths.kubeconfig_path())
+        return cls(CLUSTER_NAME, KIND_CONFIG, paths.kubeconfig_path())
 
     @classmethod
     def problem(cls) -> str | None:
@@ -166,9 +161,9 @@ class Kind(ControlPlane):
             processes.run(
                 [str(kind_binary()), *export], capture_output=True, timeout=60, what="`kind export kubeconfig`"
             )
-            log(f"the kind cluster is already running; kubeconfig: {self.kubeconfig}")
+            log("cluster", f"the kind cluster is already running; kubeconfig: {self.kubeconfig}")
             return self.kubeconfig
-        log(f"creating the kind cluster ({pinned().kind_node_image}, config {self.config})")
+        log("cluster", f"creating the kind cluster ({pinned().kind_node_image}, config {self.config})")
         cluster = self.handle()
         try:
             create = functools.partial(cluster.create, config_file=self.config)
@@ -189,26 +184,3 @@ class Kind(ControlPlane):
             deleted.append(f"deleted the kind cluster {self.name}")
         self.kubeconfig.unlink(missing_ok=True)
         return deleted
-
-
-# --- the book's kind cluster, for the callers that know only that one ------------------------------
-
-
-def kubeconfig_path() -> Path:
-    return paths.kubeconfig_path()
-
-
-def kind_cluster() -> KindCluster:
-    return Kind.book().handle()
-
-
-def is_running() -> bool:
-    return Kind.book().is_running()
-
-
-def up(timeout: float = CREATE_TIMEOUT_S) -> Path:
-    return Kind.book().up(timeout)
-
-
-def down() -> list[str]:
-    return Kind.book().down()

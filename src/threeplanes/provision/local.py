@@ -12,9 +12,6 @@ it. The book's cluster is ``Local.book()``; the bench's bare cluster, a test's p
 planes and a lab's second API server are the same code with other arguments, and never touch
 the book's files, ports or processes. Its components can be stopped, started and restarted one
 by one, their flags and logs read back from kwokctl's record of the cluster.
-
-The module-level functions act on the book's cluster (``component_flags``, ``processes``,
-``start_second_apiserver``, ...), for the callers that know only that one.
 """
 
 from __future__ import annotations
@@ -26,7 +23,6 @@ import os
 import shutil
 import socket
 import ssl
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -46,21 +42,16 @@ from threeplanes.provision import processes as process_control
 from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.etcd import Etcd, from_apiserver_flags
 from threeplanes.provision.nodes import Node, default_nodes, node_manifest
-from threeplanes.provision.paths import kubectl_binary
+from threeplanes.provision.paths import CLUSTER_NAME, kubectl_binary
+from threeplanes.provision.say import log
 from threeplanes.versions import pinned
 
 __all__ = ["Local", "SecondApiserver", "ProcessInfo", "kubectl_binary"]
 
-CLUSTER_NAME = "threeplanes"
-
-CONFIG = paths.CLUSTER_CONFIGS / "kwokctl.yaml"
+KWOKCTL_CONFIG = paths.CLUSTER_CONFIGS / "kwokctl.yaml"
 KWOKCTL_MARGIN_S = 60  # kwokctl's own --wait, plus this, bounds a `kwokctl create cluster`
 REAL_NODE_ADDRESS_TYPES = "kubelet-preferred-address-types=InternalIP,Hostname"
 SECOND_PREFIX = "/threeplanes-second"  # under which every second API server keeps its objects
-
-
-def log(message: str) -> None:
-    print(f"[cluster] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -109,7 +100,7 @@ class Local(ControlPlane):
         return cls(
             CLUSTER_NAME,
             paths.kwok_workdir(),
-            CONFIG,
+            KWOKCTL_CONFIG,
             real_node=True,
             nodes=tuple(default_nodes()),
             metrics_server=True,
@@ -229,11 +220,11 @@ class Local(ControlPlane):
     def up(self, timeout: float = 120.0) -> Path:
         """Start the cluster unless it already runs; return its kubeconfig path."""
         if self.is_running():
-            log(f"the local cluster {self.name} is already running; kubeconfig: {self.kubeconfig}")
+            log("cluster", f"the local cluster {self.name} is already running; kubeconfig: {self.kubeconfig}")
             self.complete()
             return self.kubeconfig
         if self.cluster_dir().exists():
-            log(f"a stopped local cluster {self.name} was left behind; removing it first")
+            log("cluster", f"a stopped local cluster {self.name} was left behind; removing it first")
             self.down()
 
         found = binaries.ensure_all()
@@ -244,7 +235,7 @@ class Local(ControlPlane):
         except ProvisioningError as error:
             # A component that lost the race with a starting kube-apiserver exits and is not
             # restarted by kwokctl (metrics-server does this on a loaded machine): start once more.
-            log(f"the cluster did not come up ({error}); stopping it and starting again")
+            log("cluster", f"the cluster did not come up ({error}); stopping it and starting again")
             self.down()
             path = self._start(found, timeout)
         self.complete()
@@ -260,9 +251,10 @@ class Local(ControlPlane):
             return
         components = self.cluster_dir() / "kwok.yaml"
         if components.is_file() and REAL_NODE_ADDRESS_TYPES not in components.read_text():
-            realnode.log(
+            log(
+                "real-node",
                 "no real node: the running control plane was started without the API server flags the real node "
-                f"needs (see {components}); `make cluster-down && make cluster` starts one with them"
+                f"needs (see {components}); `make cluster-down && make cluster` starts one with them",
             )
             return
         realnode.start_if_possible(self.kubeconfig, self.cluster_dir() / "pki")
@@ -304,8 +296,9 @@ class Local(ControlPlane):
     def _start(self, found: dict[str, Path], timeout: float) -> Path:
         started = time.monotonic()
         log(
+            "cluster",
             f"starting the control plane {self.name}: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, "
-            f"kwok{' and metrics-server' if self.metrics_server else ''}"
+            f"kwok{' and metrics-server' if self.metrics_server else ''}",
         )
         self.own_folder().mkdir(parents=True, exist_ok=True)
         log_path = self.create_log()
@@ -329,7 +322,7 @@ class Local(ControlPlane):
             raise ProvisioningError(
                 f"kwokctl could not start the cluster {self.name} (exit {result.returncode}); log: {log_path}\n{tail}"
             )
-        log(f"control plane up in {time.monotonic() - started:.1f} s")
+        log("cluster", f"control plane up in {time.monotonic() - started:.1f} s")
         if self.config is not None:
             shutil.copyfile(self.config, self.started_config())
 
@@ -341,7 +334,8 @@ class Local(ControlPlane):
             # Until metrics-server answers, namespace deletion stalls on the unavailable metrics API.
             available = ["wait", "--for=condition=Available", "apiservice/v1beta1.metrics.k8s.io", "--timeout=60s"]
             self._kubectl(available, timeout=70)
-        log(f"cluster {self.name} ready in {time.monotonic() - started:.1f} s; kubeconfig: {self.kubeconfig}")
+        seconds = time.monotonic() - started
+        log("cluster", f"cluster {self.name} ready in {seconds:.1f} s; kubeconfig: {self.kubeconfig}")
         return self.kubeconfig
 
     def _seed_metrics_server_manifest(self) -> None:
@@ -375,7 +369,7 @@ class Local(ControlPlane):
             try:
                 process_control.run(delete, env=self.env(), capture_output=True, timeout=120)
             except ProvisioningError as error:
-                log(f"{error} Stopping the processes one by one.")
+                log("cluster", f"{error} Stopping the processes one by one.")
         left = process_control.stop(self._component_processes().values())
         if left:
             raise ProvisioningError(
@@ -562,71 +556,3 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-# --- the book's cluster, for the callers that know only that one ------------------------------------
-
-
-def book() -> Local:
-    return Local.book()
-
-
-def kwok_workdir() -> Path:
-    return paths.kwok_workdir()
-
-
-def cluster_dir() -> Path:
-    return book().cluster_dir()
-
-
-def kubeconfig_path() -> Path:
-    """The kubeconfig of the book's local cluster; written by ``up``, never into ``~/.kube/config``."""
-    return book().kubeconfig
-
-
-def processes() -> list[ProcessInfo]:
-    """The component processes of the book's local cluster, with whether each still runs."""
-    return book().processes()
-
-
-def started_config() -> Path:
-    return book().started_config()
-
-
-def started_with_this_config() -> bool:
-    return book().started_with_this_config()
-
-
-def is_running(patience: float = 60) -> bool:
-    return book().is_running(patience)
-
-
-def up(nodes: list[Node] | None = None, timeout: float = 120.0) -> Path:
-    """Start the book's local cluster unless it already runs (with ``nodes`` instead of the default three)."""
-    plane = book() if nodes is None else dataclasses.replace(book(), nodes=tuple(nodes))
-    return plane.up(timeout)
-
-
-def down() -> list[str]:
-    return book().down()
-
-
-def component(name: str) -> dict | None:
-    """kwokctl's record of one component of the book's local cluster, or None."""
-    return book().component(name)
-
-
-def component_flags(name: str) -> dict[str, str]:
-    """``{flag: value}`` of a component of the book's local cluster, as kwokctl started it; empty if none."""
-    return flags_of(component(name) or {})
-
-
-def second_apiservers_dir() -> Path:
-    return book().second_apiservers_dir()
-
-
-def start_second_apiserver(
-    name: str, files: dict[str, str], flags: dict[str, str], timeout: float = 60
-) -> SecondApiserver:
-    """A second kube-apiserver beside the book's local cluster's (see ``Local.start_second_apiserver``)."""
-    return book().start_second_apiserver(name, files, flags, timeout)

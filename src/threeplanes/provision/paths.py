@@ -10,6 +10,7 @@ from pathlib import Path
 CACHE_ENV = "THREEPLANES_CACHE"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CLUSTER_CONFIGS = REPO_ROOT / "cluster"
+CLUSTER_NAME = "threeplanes"  # the book's cluster, on every backend that names one
 
 
 def cache_root() -> Path:
