@@ -10,12 +10,12 @@ import pytest
 from kubernetes import client
 
 from threeplanes.functional.configuration import (
+    config_references,
     decode,
     env_wiring,
     last_change,
     mounted_files,
     reader_job,
-    references,
     volume_wiring,
     wiring_graph,
 )
@@ -71,7 +71,7 @@ def test_volume_wiring_and_mounted_files() -> None:
 
 
 def test_references_list_every_configmap_and_secret() -> None:
-    found = references(pod_spec())
+    found = config_references(pod_spec())
     assert ("ConfigMap", "cfg", "env LOG_LEVEL ← key LOG_LEVEL") in found
     assert ("ConfigMap", "extra", "env ← every key") in found
     assert ("Secret", "db", "files in /etc/secrets") in found

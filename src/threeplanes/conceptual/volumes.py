@@ -54,7 +54,7 @@ def projected_sources(volume: Any) -> list[str]:
     return found
 
 
-def volume_source(volume: Any) -> str:
+def source_summary(volume: Any) -> str:
     kind = volume_type(volume)
     if kind == "configMap":
         return f"ConfigMap {volume.config_map.name}"
@@ -80,7 +80,7 @@ def pod_volumes_table(pod: Any) -> Table:
         {
             "VOLUME": lambda v: v.name,
             "TYPE": volume_type,
-            "SOURCE": volume_source,
+            "SOURCE": source_summary,
             "MOUNTED AT": lambda v: mounts.get(v.name, "(not mounted)"),
             "LIVES AS LONG AS": lambda v: LIFETIME.get(volume_type(v), ""),
         },

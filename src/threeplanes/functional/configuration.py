@@ -57,7 +57,7 @@ def env_wiring(spec: Any) -> Table:
     return table(rows, {"CONTAINER": lambda r: r[0], "VARIABLE": lambda r: r[1], "FROM": lambda r: r[2]})
 
 
-def volume_source(volume: Any) -> tuple[str, str] | None:
+def projected_object(volume: Any) -> tuple[str, str] | None:
     """``(kind, name)`` of the ConfigMap or Secret a volume projects, or None for other volumes."""
     if volume.config_map is not None:
         return ("ConfigMap", volume.config_map.name)
@@ -85,7 +85,7 @@ def volume_wiring(spec: Any) -> Table:
             "CONTAINER": lambda r: r[0].name,
             "MOUNTED AT": lambda r: r[1].mount_path + (f" (subPath {r[1].sub_path})" if r[1].sub_path else ""),
             "VOLUME": lambda r: r[2].name,
-            "FROM": lambda r: " ".join(volume_source(r[2]) or ("other",)),
+            "FROM": lambda r: " ".join(projected_object(r[2]) or ("other",)),
             "FILE MODE": lambda r: _mode(r[2]),
             "READ-ONLY": lambda r: "yes" if r[1].read_only else "no",
         },
@@ -96,7 +96,7 @@ def mounted_files(spec: Any, keys_of: dict[tuple[str, str], list[str]]) -> Table
     """The files each container sees: one per key of the projected object (or per listed item)."""
     rows = []
     for container, mount, volume in _mounts(spec):
-        source = volume_source(volume)
+        source = projected_object(volume)
         if source is None or mount.sub_path:
             continue
         items = (volume.config_map or volume.secret).items
@@ -120,7 +120,7 @@ def last_change(obj: Any) -> datetime:
     return max(times, default=obj.metadata.creation_timestamp)
 
 
-def references(spec: Any) -> list[tuple[str, str, str]]:
+def config_references(spec: Any) -> list[tuple[str, str, str]]:
     """``(kind, name, how)`` for every ConfigMap or Secret a pod spec uses, ``how`` saying through what."""
     found = []
     for c in spec.containers:
@@ -133,7 +133,7 @@ def references(spec: Any) -> list[tuple[str, str, str]]:
             kind, ref = ("ConfigMap", item.config_map_ref) if item.config_map_ref else ("Secret", item.secret_ref)
             found.append((kind, ref.name, "env ← every key"))
     for _, mount, volume in _mounts(spec):
-        if (source := volume_source(volume)) is not None:
+        if (source := projected_object(volume)) is not None:
             found.append((*source, f"files in {mount.mount_path}"))
     return found
 
@@ -148,7 +148,7 @@ def wiring_graph(deployment: Any) -> graphviz.Digraph:
     template = f"pod template of\nDeployment {deployment.metadata.name}"
     graph.node("template", template, shape="box3d", fillcolor="#dbeafe")
     colours = {"ConfigMap": "#e0f2fe", "Secret": "#fee2e2"}
-    for kind, name, how in references(deployment.spec.template.spec):
+    for kind, name, how in config_references(deployment.spec.template.spec):
         graph.node(f"{kind}/{name}", f"{kind}\n{name}", shape="folder", fillcolor=colours[kind])
         graph.edge(f"{kind}/{name}", "template", label=how)
     return graph

@@ -22,7 +22,7 @@ from threeplanes.kit.wait import Objects, named, node_ready_condition, pod_ready
 UNREACHABLE = "node.kubernetes.io/unreachable"
 OUT_OF_SERVICE = "node.kubernetes.io/out-of-service"
 
-Step = tuple[float, str]
+Moment = tuple[float, str]
 
 
 def taint(node: Any, key: str, effect: str) -> Any | None:
@@ -57,7 +57,7 @@ def _changed_at(condition: Any) -> datetime | None:
     return condition.last_transition_time if condition is not None else None
 
 
-def failure_timeline(lease: Any, node: Any, evicted: Objects, replacements: Objects) -> list[Step]:
+def failure_timeline(lease: Any, node: Any, evicted: Objects, replacements: Objects) -> list[Moment]:
     """Seconds after the node's last heartbeat at which each step of the recovery happened."""
     start = lease.spec.renew_time
     unreachable = taint(node, UNREACHABLE, "NoExecute")
@@ -72,11 +72,11 @@ def failure_timeline(lease: Any, node: Any, evicted: Objects, replacements: Obje
     return [(round((at - start).total_seconds(), 1), what) for at, what in moments if at is not None]
 
 
-def timeline_table(steps: list[Step]) -> Table:
+def timeline_table(steps: list[Moment]) -> Table:
     return table(steps, {"SECONDS": lambda s: f"{s[0]:.1f}", "WHAT HAPPENED": lambda s: s[1]})
 
 
-def timeline_chart(steps: list[Step], grace: float, toleration: float) -> Any:
+def timeline_chart(steps: list[Moment], grace: float, toleration: float) -> Any:
     """The steps on a time axis, with the grace period and the pods' toleration drawn as spans."""
     import matplotlib.pyplot as plt
 

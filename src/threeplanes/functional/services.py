@@ -29,13 +29,13 @@ from typing import Any
 
 from kubernetes.client import ApiException
 
+from threeplanes.kit.control_plane import CLUSTER_DOMAIN
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.pods import pod_log
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, wait_for
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-CLUSTER_DOMAIN = "cluster.local"
 REPLY_PREFIX = "reply "
 
 

@@ -8,9 +8,10 @@ and never touches the book's. ``connect_to(plane)`` gives the lab kit's ``Cluste
 control plane, carrying it, so that a checker judges that one.
 
 What the labs also take from provisioning comes through here: ``on_real_node`` and
-``REAL_NODE_NAME`` (pods on the real node), ``kubectl_binary`` (the pinned kubectl), the local
-cluster's etcd (``Etcd``, ``from_apiserver_flags``, ``flags_of`` a component's record) and its
-second API server (``Local.start_second_apiserver``).
+``REAL_NODE_NAME`` (pods on the real node), ``CLUSTER_DOMAIN`` (the suffix of the cluster's DNS
+names), ``kubectl_binary`` (the pinned kubectl), the local cluster's etcd (``Etcd``,
+``from_apiserver_flags``, ``flags_of`` a component's record) and its second API server
+(``Local.start_second_apiserver``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from threeplanes.provision.nodes import Node
 from threeplanes.provision.paths import kubectl_binary
 from threeplanes.provision.realnode import NODE_NAME as REAL_NODE_NAME
 from threeplanes.provision.realnode import on_real_node
+from threeplanes.provision.realnode.configs import CLUSTER_DOMAIN
 
 __all__ = [
+    "CLUSTER_DOMAIN",
     "REAL_NODE_NAME",
     "ControlPlane",
     "Etcd",
@@ -48,7 +51,7 @@ __all__ = [
 
 def book() -> ControlPlane:
     """The book's cluster that runs now, as a value; ``ClusterUnavailable`` when none runs."""
-    running = book_cluster.book()
+    running = book_cluster.running_plane()
     if running is None:
         raise ClusterUnavailable("The book's cluster is not running. Start it with `make cluster`, then try again.")
     return running

@@ -3,7 +3,7 @@
 ``control_plane`` is the one interface of a control plane as a value; ``local`` (processes
 started by kwokctl, with the real node of ``realnode`` as an option), ``kind`` and ``existing``
 implement it, and ``cluster`` picks the book's value for the backend asked for. A new backend is
-one more ``ControlPlane`` in a module of its own, listed in ``cluster.PLANES``. ``processes``
+one more ``ControlPlane`` in a module of its own, listed in ``cluster.CONTROL_PLANES``. ``processes``
 runs and starts every program; ``kubectl`` is the one kubectl runner; ``binaries`` finds,
 downloads or builds what they run.
 """

@@ -1,7 +1,7 @@
 """One cluster for the book, on the backend that fits the machine.
 
 Each backend is a value of one interface (``threeplanes.provision.control_plane.ControlPlane``):
-``PLANES`` lists the kinds, and the book's cluster on a backend is ``plane(backend)``. ``auto``
+``CONTROL_PLANES`` lists the kinds, and the book's cluster on a backend is ``plane(backend)``. ``auto``
 picks kind where a Docker engine answers and the local control plane elsewhere; ``existing``
 (a cluster of the reader's own, named by its context) is never picked by ``auto``. The chosen
 backend is remembered beside the kubeconfig so ``down`` and ``status`` act on the cluster that
@@ -21,14 +21,14 @@ from threeplanes.provision import existing, kind, kubectl, local, paths
 from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.nodes import is_simulated, node_ready
 
-PLANES: tuple[type[ControlPlane], ...] = (local.Local, kind.Kind, existing.Existing)
+CONTROL_PLANES: tuple[type[ControlPlane], ...] = (local.Local, kind.Kind, existing.Existing)
 AUTO_ORDER: tuple[type[ControlPlane], ...] = (kind.Kind, local.Local)  # the first that can run here
-BACKENDS = ("auto", *(p.backend for p in PLANES))
+BACKENDS = ("auto", *(p.backend for p in CONTROL_PLANES))
 
 
 def plane(backend: str, context: str | None = None) -> ControlPlane:
     """The book's cluster on ``backend`` (``context``: the reader's own cluster, for ``existing``)."""
-    for kind_of_plane in PLANES:
+    for kind_of_plane in CONTROL_PLANES:
         if kind_of_plane.backend == backend:
             return kind_of_plane.book(context)
     raise ProvisioningError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}.")
@@ -60,7 +60,7 @@ def running_backend() -> str | None:
     return recorded if plane(recorded).is_running() else None
 
 
-def book() -> ControlPlane | None:
+def running_plane() -> ControlPlane | None:
     """The book's cluster that is running now, as a value; None when none runs."""
     backend = running_backend()
     return plane(backend) if backend else None
