@@ -251,15 +251,15 @@ def test_every_exercise_passing_has_no_next(exercises) -> None:
 def test_a_second_run_says_what_changed(tmp_path: Path, exercises) -> None:
     path = tmp_path / "progress.json"
     first = mixed_scorecard(exercises)
-    previous, note = progress.load(path)
+    previous, note = progress.load_progress(path)
     assert note is None and str(progress.compare(previous, first)).startswith("First assessment")
-    progress.save(path, first)
+    progress.save_progress(path, first)
     assert json.loads(path.read_text())["version"] == progress.VERSION
 
     cluster = fake_cluster(namespace("f1-service-discovery"), namespace("my-spread", {EXERCISE_LABEL: "f4-batch"}))
     attempts = find_attempts(cluster.core.list_namespace().items, [e.id for e in exercises])
     second = run_checks(cluster, exercises, attempts, fake_loader({"f4-batch": "six parts"}), order=ORDER)
-    changes = progress.compare(progress.load(path)[0], second)
+    changes = progress.compare(progress.load_progress(path)[0], second)
     assert changes.newly_passing == ["f1-service-discovery"]
     assert changes.newly_failing == ["f4-batch", "spread-over-zones"]
     assert "newly passing: f1-service-discovery" in str(changes)
@@ -276,7 +276,7 @@ def test_a_second_run_says_what_changed(tmp_path: Path, exercises) -> None:
 def test_a_bad_progress_file_is_set_aside_not_lost(tmp_path: Path, content: str, words: str) -> None:
     path = tmp_path / "progress.json"
     path.write_text(content)
-    loaded, note = progress.load(path, now=datetime(2026, 11, 27, 7, 30, tzinfo=UTC))
+    loaded, note = progress.load_progress(path, now=datetime(2026, 11, 27, 7, 30, tzinfo=UTC))
     aside = tmp_path / "progress.json.bad-20261127T073000"
     assert loaded == progress.Progress() and not path.exists()
     assert aside.read_text() == content

@@ -42,9 +42,9 @@ def assess_command(args: argparse.Namespace) -> int:
     order = syllabus_order(exercises_dir.parent / "syllabus.yml")
     scorecard = assess(connect(), exercises, args.selector, check_all=args.all, order=order)
     progress_path = cache_root() / PROGRESS_FILE
-    previous, set_aside = progress.load(progress_path)
+    previous, set_aside = progress.load_progress(progress_path)
     changes = progress.compare(previous, scorecard)
-    progress.save(progress_path, scorecard)
+    progress.save_progress(progress_path, scorecard)
     page = report.write(cache_root() / REPORT_FILE, scorecard, changes)
     print(scorecard)
     print()

@@ -52,7 +52,7 @@ class Changes:
         return f"Since the last run ({self.previous}): {'; '.join(parts)}."
 
 
-def load(path: Path, now: datetime | None = None) -> tuple[Progress, str | None]:
+def load_progress(path: Path, now: datetime | None = None) -> tuple[Progress, str | None]:
     """The saved progress, and a sentence when the file had to be set aside (corrupt or another version)."""
     if not path.exists():
         return Progress(), None
@@ -87,7 +87,7 @@ def compare(previous: Progress, scorecard: Scorecard) -> Changes:
     return Changes(newly_passing, newly_failing, previous.checked_at)
 
 
-def save(path: Path, scorecard: Scorecard) -> None:
+def save_progress(path: Path, scorecard: Scorecard) -> None:
     """Write the scorecard's statuses, atomically (a crash mid-write leaves the old file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {

@@ -22,7 +22,7 @@ import graphviz
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.kit.cleanup import api_of, kinds
-from threeplanes.kit.graph import NamespaceObjects, build_graph, kinds_of, references, require_dot
+from threeplanes.kit.graph import NamespaceObjects, build_graph, kinds_of, read_namespace, references, require_dot
 from threeplanes.kit.tables import Table
 
 IN_EVERY_NAMESPACE = {("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "default")}
@@ -30,22 +30,7 @@ IN_EVERY_NAMESPACE = {("ConfigMap", "kube-root-ca.crt"), ("ServiceAccount", "def
 
 def read_all(cluster: Any, namespace: str) -> NamespaceObjects:
     """Every object of ``namespace`` the graph can draw, read from the cluster."""
-    objects = NamespaceObjects(
-        namespace=namespace,
-        deployments=cluster.apps.list_namespaced_deployment(namespace).items,
-        replicasets=cluster.apps.list_namespaced_replica_set(namespace).items,
-        pods=cluster.core.list_namespaced_pod(namespace).items,
-        services=cluster.core.list_namespaced_service(namespace).items,
-        endpointslices=cluster.discovery.list_namespaced_endpoint_slice(namespace).items,
-        jobs=cluster.batch.list_namespaced_job(namespace).items,
-        statefulsets=cluster.apps.list_namespaced_stateful_set(namespace).items,
-        daemonsets=cluster.apps.list_namespaced_daemon_set(namespace).items,
-        cronjobs=cluster.batch.list_namespaced_cron_job(namespace).items,
-        configmaps=cluster.core.list_namespaced_config_map(namespace).items,
-        secrets=cluster.core.list_namespaced_secret(namespace).items,
-        claims=cluster.core.list_namespaced_persistent_volume_claim(namespace).items,
-        serviceaccounts=cluster.core.list_namespaced_service_account(namespace).items,
-    )
+    objects = read_namespace(cluster, namespace, every_kind=True)
     named = {ref for pod in objects.pods for ref in references(pod)}
     objects.configmaps = _drop_defaults("ConfigMap", objects.configmaps, named)
     objects.serviceaccounts = _drop_defaults("ServiceAccount", objects.serviceaccounts, named)

@@ -98,9 +98,10 @@ class NamespaceObjects:
     serviceaccounts: list[Any] = field(default_factory=list)
 
 
-def read_namespace(cluster: Any, namespace: str) -> NamespaceObjects:
-    """Read, from the cluster, every object the graph can show."""
-    return NamespaceObjects(
+def read_namespace(cluster: Any, namespace: str, every_kind: bool = False) -> NamespaceObjects:
+    """Read from the cluster the Deployments, ReplicaSets, pods, Services, EndpointSlices and Jobs of
+    ``namespace``; with ``every_kind``, every other kind the graph can show too."""
+    objects = NamespaceObjects(
         namespace=namespace,
         deployments=cluster.apps.list_namespaced_deployment(namespace).items,
         replicasets=cluster.apps.list_namespaced_replica_set(namespace).items,
@@ -109,6 +110,15 @@ def read_namespace(cluster: Any, namespace: str) -> NamespaceObjects:
         endpointslices=cluster.discovery.list_namespaced_endpoint_slice(namespace).items,
         jobs=cluster.batch.list_namespaced_job(namespace).items,
     )
+    if every_kind:
+        objects.statefulsets = cluster.apps.list_namespaced_stateful_set(namespace).items
+        objects.daemonsets = cluster.apps.list_namespaced_daemon_set(namespace).items
+        objects.cronjobs = cluster.batch.list_namespaced_cron_job(namespace).items
+        objects.configmaps = cluster.core.list_namespaced_config_map(namespace).items
+        objects.secrets = cluster.core.list_namespaced_secret(namespace).items
+        objects.claims = cluster.core.list_namespaced_persistent_volume_claim(namespace).items
+        objects.serviceaccounts = cluster.core.list_namespaced_service_account(namespace).items
+    return objects
 
 
 def object_graph(cluster: Any, namespace: str) -> Diagram:
