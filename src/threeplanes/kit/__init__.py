@@ -7,6 +7,7 @@ at what no watch reports (a file in a container, a metrics figure) until it show
 ``timeline`` records what a watch saw; ``events``, ``tables`` and ``graph`` show what the
 cluster did, and ``explorer`` draws a whole namespace with its object counts; ``nodes`` adds
 simulated nodes of a run's own; ``resources`` reads quantities; ``cleanup`` deletes what a
-run made; ``kubectl`` runs the pinned kubectl beside the Python; ``programs`` runs the
-reader's own Python programs (a scheduler, a controller) as processes that a run owns.
+run made, and ``deleting`` asks at exit for what a run left; ``kubectl`` runs the pinned
+kubectl beside the Python; ``programs`` runs the reader's own Python programs (a scheduler, a
+controller) as processes that a run owns.
 """
