@@ -3,6 +3,7 @@ downloaded, built or started for real)."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import json
@@ -173,6 +174,19 @@ def test_kubectl_failures_name_the_command_without_the_kubeconfig(tmp_path) -> N
     assert str(raised.value).startswith("`kubectl get --raw /version` failed with exit status 1: ")
     assert str(missing) in str(raised.value) and "--kubeconfig" not in str(raised.value)
     assert raised.value.command[1:3] == ["--kubeconfig", str(missing)]
+
+
+def test_only_processes_runs_programs() -> None:
+    """Every other module runs a program through ``processes`` (``run``, ``start``) or ``kubectl.run``."""
+    package = Path(processes.__file__).parents[1]
+    importers = []
+    for module in sorted(package.rglob("*.py")):
+        tree = ast.parse(module.read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        if "subprocess" in imported and module != Path(processes.__file__):
+            importers.append(str(module.relative_to(package)))
+    assert importers == []
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
