@@ -164,13 +164,16 @@ def real_node_ready() -> float:
     import psutil
 
     from threeplanes.kit.connect import connect
+    from threeplanes.kit.wait import node_ready_condition
     from threeplanes.provision.realnode import NODE_NAME
 
     apiserver = next((p for p in local.Local.book().processes() if p.name == "kube-apiserver" and p.running), None)
     if apiserver is None:
         raise ProvisioningError("the local cluster's kube-apiserver is not running")
     node = connect().core.read_node(NODE_NAME)
-    ready = next(c for c in node.status.conditions if c.type == "Ready" and c.status == "True")
+    ready = node_ready_condition(node)
+    if ready is None or ready.status != "True":
+        raise ProvisioningError(f"{NODE_NAME} is not Ready")
     return round(ready.last_transition_time.timestamp() - psutil.Process(apiserver.pid).create_time(), 1)
 
 
