@@ -87,9 +87,9 @@ test-unit: $(VENV)/.installed
 assess: $(VENV)/.installed
 	$(PY) -m threeplanes assess
 
-# Every figure of book/benchmarks.md; ONLY=a,b runs some steps (`python -m threeplanes.bench --list`).
+# Every figure of book/benchmarks.md; ONLY=a,b runs some steps (`.venv/bin/threeplanes bench --list` names them).
 bench: cluster
-	$(PY) -m threeplanes.bench $(if $(ONLY),--only $(ONLY))
+	$(PY) -m threeplanes bench $(if $(ONLY),--only $(ONLY))
 
 # Every lab and every exercise case N times, WORKERS at a time in a random order on the book's cluster, with
 # each one's pass rate (into bench/results.json); any case under 100 % fails. ONLY=<pytest -k expression>
@@ -97,7 +97,7 @@ bench: cluster
 N ?= 10
 .PHONY: soak
 soak: cluster
-	$(PY) -m threeplanes.soak --count $(N) --workers $(WORKERS) $(if $(ONLY),-k '$(ONLY)')
+	$(PY) -m threeplanes soak --count $(N) --workers $(WORKERS) $(if $(ONLY),-k '$(ONLY)')
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/lint-imports

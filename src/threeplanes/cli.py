@@ -1,5 +1,5 @@
-"""The command line: ``threeplanes cluster up|down|status``, ``exercise setup|check|teardown``, ``binaries``,
-``env``, ``doctor``, ``assess``, ``reset``."""
+"""The command line, the package's one entry point: ``threeplanes cluster up|down|status``,
+``exercise setup|check|teardown|reset``, ``assess``, ``bench``, ``soak``, ``binaries``, ``env``, ``doctor``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from threeplanes.assessment.cli import add_assessment_commands
+from threeplanes import bench
+from threeplanes.assessment.cli import add_assessment_commands, reset_command
 from threeplanes.errors import LabError
 from threeplanes.provision import binaries, cluster, doctor, paths, realnode
 
@@ -49,6 +50,19 @@ def exercise_command(args: argparse.Namespace) -> int:
         print(report)
         return 0 if report.passed else 1
     return 0
+
+
+def bench_command(args: argparse.Namespace) -> int:
+    if args.list:
+        print(bench.step_list())
+        return 0
+    return bench.measure_steps(args.only)
+
+
+def soak_command(args: argparse.Namespace) -> int:
+    from threeplanes import soak  # it imports pytest, which no other command needs
+
+    return soak.soak_and_report(args.count, args.workers, args.only, args.seed)
 
 
 def binaries_command(args: argparse.Namespace) -> int:
@@ -101,12 +115,29 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--context", help="with --backend existing: the kubeconfig context of your own cluster")
     c.set_defaults(run=cluster_command)
 
-    e = sub.add_parser("exercise", help="set up, check or tear down an exercise in your namespace")
-    e.add_argument("action", choices=["setup", "check", "teardown"])
-    e.add_argument("id", help="the exercise's id, e.g. f5-bin-packing (the folder name under exercises/)")
-    e.add_argument("-n", "--namespace", required=True, help="the namespace your solution lives in")
-    e.add_argument("--exercises", help="the exercises folder (default: exercises/ of the book found from here)")
-    e.set_defaults(run=exercise_command)
+    e = sub.add_parser(
+        "exercise",
+        help="set up, check, tear down or reset an exercise in your namespace",
+        description="Each action takes the exercise's id, e.g. f5-bin-packing (its folder's name under exercises/).",
+    )
+    actions = e.add_subparsers(dest="action", required=True)
+    one_exercise = argparse.ArgumentParser(add_help=False)
+    one_exercise.add_argument("id", help="the exercise's id, e.g. f5-bin-packing (the folder name under exercises/)")
+    one_exercise.add_argument(
+        "--exercises", metavar="DIR", help="the exercises folder (default: exercises/ of the book found from here)"
+    )
+    for action, what in [
+        ("setup", "prepare the exercise for your namespace (nodes, volumes or a starting point, where it needs them)"),
+        ("check", "mark your solution"),
+        ("teardown", "remove what the setup made outside your namespace"),
+    ]:
+        a = actions.add_parser(action, parents=[one_exercise], help=what, description=f"{what[0].upper()}{what[1:]}.")
+        a.add_argument("-n", "--namespace", required=True, help="the namespace your solution lives in")
+        a.set_defaults(run=exercise_command)
+    what = "delete your attempt at the exercise (its namespace and what its setup made), so you can start again"
+    r = actions.add_parser("reset", parents=[one_exercise], help=what, description=f"{what[0].upper()}{what[1:]}.")
+    r.add_argument("-n", "--namespace", help="the namespace to delete (default: every one marked for the exercise)")
+    r.set_defaults(run=reset_command)
 
     b = sub.add_parser("binaries", help="find, download or build the cluster binaries, and print their paths")
     b.add_argument("--with-kind", action="store_true", help="also the kind binary")
@@ -122,6 +153,20 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(run=doctor_command)
 
     add_assessment_commands(sub)
+
+    m = sub.add_parser("bench", help="time the book's machinery into bench/results.json (make bench)")
+    m.add_argument("--only", metavar="A,B", help="these steps only (see --list); the last run's other figures are kept")
+    m.add_argument("--list", action="store_true", help="name every step and stop")
+    m.set_defaults(run=bench_command)
+
+    s = sub.add_parser(
+        "soak", help="run every lab and exercise case N times side by side and print each one's pass rate (make soak)"
+    )
+    s.add_argument("--count", type=int, default=10, help="runs of each case (default: %(default)s)")
+    s.add_argument("--workers", type=int, default=bench.WORKERS, help="tests at once (default: %(default)s)")
+    s.add_argument("-k", dest="only", metavar="EXPRESSION", help="only the cases this pytest -k expression selects")
+    s.add_argument("--seed", type=int, help="pytest-randomly's seed, to replay a shuffle (default: a new one)")
+    s.set_defaults(run=soak_command)
     return top
 
 
@@ -132,7 +177,3 @@ def main(argv: list[str] | None = None) -> int:
     except LabError as error:  # a program that failed or hung is one too (``processes.run`` raises it)
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """The soak: every lab and every exercise case run N times side by side, and the pass rate of each.
 
-Run with ``make soak`` (``python -m threeplanes.soak --count N [-k EXPRESSION]``). A lab or a
+Run with ``make soak`` (``threeplanes soak --count N [-k EXPRESSION]``). A lab or a
 checker that does not pass every time is a defect to fix at its root: the soak exits non-zero
 when any case passed fewer than all of its runs, and prints, for each case, its runs, its passes
 and the first line of each distinct failure. The figures go into ``bench/results.json`` under
@@ -33,7 +33,6 @@ How, and why this way:
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
@@ -48,7 +47,7 @@ from typing import Any
 import pytest
 
 from threeplanes import bench
-from threeplanes.errors import ProvisioningError
+from threeplanes.errors import LabError
 from threeplanes.provision import processes
 
 KEY = "soak"  # its entry in bench/results.json and bench/reference.json
@@ -59,6 +58,10 @@ TEST_DEADLINE_S = 900  # a lab's cells each have 300 s; a test past this has hun
 FAILURE_PROPERTY = "soak_failure"  # the JUnit property that carries a failure's first line
 ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*m")  # colour codes, raw or as pytest escapes them in XML
 LONGEST_LINE = 200
+
+
+class SoakError(LabError):
+    """A soak asked for with a count or workers below one, or one that ran no case."""
 
 
 # --- inside the pytest run (loaded with -p threeplanes.soak) -----------------------------------
@@ -233,10 +236,11 @@ def soak_table(soak: dict[str, Any]) -> Any:
     return Table(["lab or exercise case", "runs passed", "pass rate", "failures (first line)"], rows)
 
 
-# --- the entry point --------------------------------------------------------------------------
+# --- the run (threeplanes soak) ---------------------------------------------------------------
 
 
-def soak_command(count: int, workers: int, seed: int, only: str | None) -> list[str]:
+def session_command(count: int, workers: int, seed: int, only: str | None) -> list[str]:
+    """The one pytest session that runs every case ``count`` times (not named ``pytest_*``: this is a plugin)."""
     command = [sys.executable, "-m", "pytest", "-p", "threeplanes.soak", "-q", "--tb=line", f"--junitxml={JUNIT}"]
     command += [f"--timeout={TEST_DEADLINE_S}", "-m", "cluster", "--count", str(count), f"--randomly-seed={seed}"]
     if workers > 1:
@@ -249,7 +253,7 @@ def soak_command(count: int, workers: int, seed: int, only: str | None) -> list[
 def soak(count: int, workers: int, only: str | None, seed: int) -> tuple[dict[str, Any] | None, int]:
     """Run the soak; its record (None when pytest ran no case) and pytest's exit status."""
     JUNIT.unlink(missing_ok=True)
-    command = soak_command(count, workers, seed, only)
+    command = session_command(count, workers, seed, only)
     print(f"[soak] {shlex.join(command[1:])}", file=sys.stderr, flush=True)
     machine = bench.machine()  # the soak's start, and the commit it runs
     started = time.monotonic()
@@ -274,29 +278,19 @@ def soak(count: int, workers: int, only: str | None, seed: int) -> tuple[dict[st
     return record, result.returncode
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m threeplanes.soak", description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=10, help="runs of each case (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=bench.WORKERS, help="tests at once (default: %(default)s)")
-    parser.add_argument("-k", dest="only", help="soak only the cases this pytest -k expression selects")
-    parser.add_argument("--seed", type=int, help="pytest-randomly's seed (default: a new one)")
-    args = parser.parse_args(argv)
-    if args.count < 1 or args.workers < 1:
-        print("error: --count and --workers must be at least 1", file=sys.stderr)
-        return 2
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-    try:
-        record, status = soak(args.count, args.workers, args.only, seed)
-    except ProvisioningError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def soak_and_report(count: int, workers: int = bench.WORKERS, only: str | None = None, seed: int | None = None) -> int:
+    """Soak every case (or those ``only`` selects) ``count`` times, save and print each one's pass rate; 1 when
+    any case passed fewer than all its runs, or pytest failed for another reason."""
+    if count < 1 or workers < 1:
+        raise SoakError("--count and --workers must be at least 1")
+    seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
+    record, status = soak(count, workers, only, seed)
     if record is None:
-        selected = f" selected by -k {args.only!r}" if args.only else ""
-        print(f"error: the soak ran no case{selected} (pytest exited with {status})", file=sys.stderr)
-        return 2
+        selected = f" selected by -k {only!r}" if only else ""
+        raise SoakError(f"the soak ran no case{selected} (pytest exited with {status})")
     save(record)
     print(report(record))
-    print(f"{args.count} runs of each case, {args.workers} at a time, seed {seed}; written to {bench.RESULTS},")
+    print(f"{count} runs of each case, {workers} at a time, seed {seed}; written to {bench.RESULTS},")
     print(f"every run's report in {JUNIT}")
     if under_full(record["cases"]):
         return 1
@@ -304,7 +298,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: every case passed, but pytest exited with {status}; see its output above", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

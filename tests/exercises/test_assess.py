@@ -157,7 +157,7 @@ def test_reset_deletes_the_attempt_and_its_nodes_and_can_run_twice(live_cluster:
     live_cluster.core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=labels)))
     try:
         parts_of("f5-bin-packing").setup(live_cluster, name)
-        argv = ["reset", "f5-bin-packing", "-n", name, "--exercises", str(EXERCISES_DIR)]
+        argv = ["exercise", "reset", "f5-bin-packing", "-n", name, "--exercises", str(EXERCISES_DIR)]
         assert cli.main(argv) == 0
         assert f"Deleted namespace {name}, node {name}-a, node {name}-b." in capsys.readouterr().out
         assert not live_cluster.core.list_namespace(field_selector=f"metadata.name={name}").items

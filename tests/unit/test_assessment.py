@@ -306,7 +306,7 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_cli_unknown_exercise(capsys) -> None:
-    code, _, err = run_cli(capsys, "reset", "f5-bin-pakcing", "--exercises", str(EXERCISES))
+    code, _, err = run_cli(capsys, "exercise", "reset", "f5-bin-pakcing", "--exercises", str(EXERCISES))
     assert code == 2 and "No exercise named 'f5-bin-pakcing'. Did you mean f5-bin-packing" in err
 
 
@@ -321,7 +321,7 @@ def test_cli_no_cluster(capsys, tmp_path: Path, monkeypatch) -> None:
 def test_cli_namespace_of_another_exercise(capsys, monkeypatch) -> None:
     cluster = fake_cluster(namespace("my-ns", {EXERCISE_LABEL: "f6-self-healing"}))
     monkeypatch.setattr(assessment_cli, "connect", lambda: cluster)
-    code, _, err = run_cli(capsys, "reset", "f5-bin-packing", "-n", "my-ns", "--exercises", str(EXERCISES))
+    code, _, err = run_cli(capsys, "exercise", "reset", "f5-bin-packing", "-n", "my-ns", "--exercises", str(EXERCISES))
     assert code == 2 and "Namespace my-ns belongs to the exercise f6-self-healing" in err
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from threeplanes import bench
+from threeplanes import bench, cli
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,10 +70,10 @@ def test_each_labs_time_comes_from_the_junit_report(tmp_path) -> None:
 
 def test_only_measures_some_steps_again_and_keeps_the_others(results_file, monkeypatch) -> None:
     monkeypatch.setattr(bench, "STEPS", [bench.Step("a_s", "a", "s", broken), bench.Step("b_s", "b", "s", lambda: 2.0)])
-    bench.main([])
+    cli.main(["bench"])
     assert "error" in json.loads(results_file.read_text())["steps"]["a_s"]
     monkeypatch.setattr(bench, "STEPS", [bench.Step("a_s", "a", "s", lambda: 1.0), bench.STEPS[1]])
-    assert bench.main(["--only", "a_s"]) == 0
+    assert cli.main(["bench", "--only", "a_s"]) == 0
     steps = json.loads(results_file.read_text())["steps"]
     assert steps["a_s"]["value"] == 1.0 and steps["b_s"]["value"] == 2.0
     assert steps["a_s"]["commit"] == "abc" and "when" in steps["b_s"]
@@ -82,14 +82,21 @@ def test_only_measures_some_steps_again_and_keeps_the_others(results_file, monke
 def test_a_step_measured_alone_takes_its_place_among_the_others(results_file, monkeypatch) -> None:
     first, last = bench.Step("a_s", "a", "s", lambda: 1.0), bench.Step("c_s", "c", "s", lambda: 3.0)
     monkeypatch.setattr(bench, "STEPS", [first, last])
-    bench.main([])
+    cli.main(["bench"])
     monkeypatch.setattr(bench, "STEPS", [first, bench.Step("b_s", "b", "s", lambda: 2.0), last])
-    bench.main(["--only", "b_s"])
+    cli.main(["bench", "--only", "b_s"])
     assert list(json.loads(results_file.read_text())["steps"]) == ["a_s", "b_s", "c_s"]
 
 
+def test_list_names_every_step_and_measures_none(results_file, capsys) -> None:
+    assert cli.main(["bench", "--list"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names == [s.name for s in bench.STEPS]
+    assert not results_file.exists()
+
+
 def test_an_unknown_step_is_one_sentence(capsys) -> None:
-    assert bench.main(["--only", "cluster_start_s,warp_speed"]) == 2
+    assert cli.main(["bench", "--only", "cluster_start_s,warp_speed"]) == 2
     assert capsys.readouterr().err.strip() == "error: no bench step is called warp_speed; --list names them"
 
 

@@ -33,6 +33,15 @@ def test_versions_are_pinned_in_one_file() -> None:
     v = pinned()
     assert v.kubernetes.startswith("1.36.") and v.kubernetes_staging == "0." + v.kubernetes.split(".", 1)[1]
     assert v.etcd.startswith("3.6.") and v.kwok.startswith("0.8.")
+    assert v.containerd.startswith("2.") and v.cri_tools.startswith("1.36.") and v.coredns
+
+
+def test_the_pin_file_is_read_in_one_place_and_names_files_that_exist() -> None:
+    package = paths.REPO_ROOT / "src" / "threeplanes"
+    readers = [str(p.relative_to(package)) for p in sorted(package.rglob("*.py")) if "tomllib" in p.read_text()]
+    assert readers == ["versions.py"], f"only threeplanes.versions reads versions.toml, not {readers}"
+    named = re.findall(r"\bsrc/[\w./-]+", (paths.REPO_ROOT / "versions.toml").read_text())
+    assert not [path for path in named if not (paths.REPO_ROOT / path).exists()]
 
 
 def test_the_kind_node_image_is_pinned_by_digest_to_the_pinned_kubernetes() -> None:

@@ -123,9 +123,8 @@ def test_an_oci_archive_names_the_pinned_reference(tmp_path) -> None:
 
 def test_the_node_binaries_are_built_from_pinned_modules() -> None:
     plans = {c.name: binaries.go_build_plan(c) for c in binaries.node_components() if c.name != "kubernetes-node"}
-    pins = binaries.node_pins()
     assert plans["containerd"].module == "github.com/containerd/containerd/v2"
-    assert plans["containerd"].version == f"v{pins['containerd']}" and pins["containerd"].startswith("2.")
+    assert plans["containerd"].version == f"v{pinned().containerd}" and pinned().containerd.startswith("2.")
     assert "no_btrfs" in plans["containerd"].tags and "no_devmapper" in plans["containerd"].tags
     assert plans["cri-tools"].packages == {"crictl": "sigs.k8s.io/cri-tools/cmd/crictl"}
     assert plans["coredns"].module == "github.com/coredns/coredns"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from threeplanes import bench, soak
+from threeplanes import bench, cli, soak
 from threeplanes.errors import ProvisioningError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,15 +154,15 @@ def test_the_soak_fails_when_any_case_is_under_full_marks(results_files, monkeyp
     steady = case(f"{EXERCISES}::test_reference_solution_passes[f4-batch]", 2)
     outcomes = iter([(record([steady, flaky]), 1), (record([steady]), 0), (record([steady]), 1), (None, 5)])
     monkeypatch.setattr(soak, "soak", lambda *args: next(outcomes))
-    assert soak.main(["--count", "2"]) == 1
+    assert cli.main(["soak", "--count", "2"]) == 1
     out = capsys.readouterr().out
     assert re.search(r"lab f4-batch +1/2 +50 %\n +1× WaitTimeout: the Job pi did not complete", out)
     assert f"1 of 2 cases under 100 %, each a defect to fix at its root:\n  {LAB}[f4-batch]" in out
-    assert soak.main(["--count", "2"]) == 0
+    assert cli.main(["soak", "--count", "2"]) == 0
     assert "every case passed all its runs (1 cases)" in capsys.readouterr().out
-    assert soak.main(["--count", "2"]) == 1  # every case passed, yet pytest failed (a leftover, say)
+    assert cli.main(["soak", "--count", "2"]) == 1  # every case passed, yet pytest failed (a leftover, say)
     assert "but pytest exited with 1" in capsys.readouterr().err
-    assert soak.main(["--count", "2", "-k", "no-such-lab"]) == 2
+    assert cli.main(["soak", "--count", "2", "-k", "no-such-lab"]) == 2
     assert (
         capsys.readouterr().err.strip()
         == "error: the soak ran no case selected by -k 'no-such-lab' (pytest exited with 5)"
@@ -183,26 +183,26 @@ def test_a_soak_with_failures_is_summarised_not_taken_for_a_broken_run(
     monkeypatch.setattr(soak, "JUNIT", results_files.parent / "soak.xml")
     monkeypatch.setattr(soak.processes, "run", pytest_run)
     results_files.parent.mkdir()
-    assert soak.main(["--count", "2", "--seed", "3"]) == 1
+    assert cli.main(["soak", "--count", "2", "--seed", "3"]) == 1
     saved = json.loads(results_files.read_text())["soak"]
     assert (saved["count"], saved["seed"], saved["machine"]) == (2, 3, MACHINE)
     assert len(saved["cases"]) == 4 and len(soak.under_full(saved["cases"])) == 2
 
 
 def test_a_count_below_one_is_refused_in_one_sentence(capsys) -> None:
-    assert soak.main(["--count", "0"]) == 2
+    assert cli.main(["soak", "--count", "0"]) == 2
     assert capsys.readouterr().err.strip() == "error: --count and --workers must be at least 1"
 
 
 def test_the_soak_runs_as_make_test_does(monkeypatch) -> None:
-    command = soak.soak_command(count=10, workers=4, seed=42, only="00-meet or f4-batch")
+    command = soak.session_command(count=10, workers=4, seed=42, only="00-meet or f4-batch")
     text = " ".join(command)
     assert "-n 4 --dist worksteal" in text and "--count 10" in text and "--randomly-seed=42" in text
     assert "-p threeplanes.soak" in text and "-m cluster" in text and command[-2:] == [soak.LABS, soak.EXERCISES]
     assert command[command.index("-k") + 1] == "00-meet or f4-batch"
     for path in command[-2:]:
         assert (ROOT / path.split("::")[0]).exists(), path
-    assert "-n" not in soak.soak_command(count=2, workers=1, seed=1, only=None)
+    assert "-n" not in soak.session_command(count=2, workers=1, seed=1, only=None)
 
 
 def test_the_soak_and_the_bench_keep_each_others_figures(results_files) -> None:

@@ -1,9 +1,9 @@
-"""The commands ``threeplanes assess`` and ``threeplanes reset``, added to the main parser.
+"""The commands ``threeplanes assess``, added to the main parser, and ``threeplanes exercise reset``.
 
 ``assess`` finds the exercises folder from the current directory upwards (or ``--exercises``),
 checks every exercise the reader has a namespace for, prints the scorecard and what changed
 since the last run, saves the progress and writes the HTML report under the cache directory.
-``reset`` deletes the reader's attempt at one exercise.
+``exercise reset`` deletes the reader's attempt at one exercise.
 
 The exercises folder gives the pages (levels, planes, items) and the teardown scripts; the
 checkers are read from that folder too.
@@ -58,13 +58,14 @@ def assess_command(args: argparse.Namespace) -> int:
 
 
 def reset_command(args: argparse.Namespace) -> int:
-    exercise = find(_exercises_dir(args), args.exercise)
+    """``threeplanes exercise reset <id> [-n NAMESPACE]``: delete the reader's attempt at one exercise."""
+    exercise = find(_exercises_dir(args), args.id)
     print(reset(connect(), exercise, args.namespace))
     return 0
 
 
 def add_assessment_commands(subparsers: Any) -> None:
-    """Add ``assess`` and ``reset`` to the ``threeplanes`` command's sub-parsers."""
+    """Add ``assess`` to the ``threeplanes`` command's sub-parsers."""
     a = subparsers.add_parser("assess", help="check every exercise you attempted and show where you stand")
     a.add_argument("--all", action="store_true", help="run every checker, also for exercises you have not started")
     a.add_argument("--open", action="store_true", help="open the HTML report in a browser")
@@ -75,9 +76,3 @@ def add_assessment_commands(subparsers: Any) -> None:
         help=f"only namespaces matching this label selector (your attempts carry {EXERCISE_LABEL}=<exercise>)",
     )
     a.set_defaults(run=assess_command)
-
-    r = subparsers.add_parser("reset", help="delete your attempt at an exercise, so you can start it again")
-    r.add_argument("exercise", help="the exercise's id, e.g. f5-bin-packing")
-    r.add_argument("-n", "--namespace", help="the namespace to delete (default: every one marked for the exercise)")
-    r.add_argument("--exercises", metavar="DIR", help="the book's exercises folder (default: found from here up)")
-    r.set_defaults(run=reset_command)

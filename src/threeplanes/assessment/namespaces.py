@@ -74,7 +74,7 @@ def check_owner(namespace: Any, exercise: Exercise) -> None:
     if label is not None and label != exercise.id:
         raise AssessmentError(
             f"Namespace {name} belongs to the exercise {label} (label {EXERCISE_LABEL}={label}), not to {exercise.id}; "
-            f"run `threeplanes reset {label} -n {name}` if that is the one you mean."
+            f"run `threeplanes exercise reset {label} -n {name}` if that is the one you mean."
         )
     if label is None and name != exercise.id:
         raise AssessmentError(

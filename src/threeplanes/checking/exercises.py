@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import yaml
 
@@ -198,10 +197,3 @@ def _module(path: Path, name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def check(exercise_id: str, namespace: str, cluster: Any = None, exercises: Path | None = None) -> Report:
-    """Check the reader's work on ``exercise_id`` in ``namespace`` (from a notebook: the lab's "On your own")."""
-    from threeplanes.kit.connect import connect
-
-    return find(exercises or locate(), exercise_id).check(cluster or connect(), namespace)

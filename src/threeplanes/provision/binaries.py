@@ -26,7 +26,6 @@ import sys
 import tarfile
 import tempfile
 import time
-import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ from typing import IO, Any
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import paths, processes
-from threeplanes.versions import VERSIONS_FILE, Versions, pinned
+from threeplanes.versions import Versions, pinned
 
 __all__ = ["ProvisioningError", "Component", "components", "named", "ensure", "ensure_all"]
 
@@ -97,20 +96,14 @@ def named(name: str, versions: Versions | None = None) -> Component:
     raise ProvisioningError(f"no component is called {name!r}.")
 
 
-def node_pins() -> dict[str, str]:
-    """The versions of the real worker node's components (``[real-node]`` in ``versions.toml``)."""
-    return dict(tomllib.loads(VERSIONS_FILE.read_text())["real-node"])
-
-
 def node_components(versions: Versions | None = None) -> list[Component]:
     """The binaries of the real worker node, provisioned apart so the control plane never waits for them."""
     v = versions or pinned()
-    pins = node_pins()
     return [
         Component("kubernetes-node", v.kubernetes, ("kubelet", "kube-proxy")),
-        Component("containerd", pins["containerd"], ("containerd", "containerd-shim-runc-v2", "ctr")),
-        Component("cri-tools", pins["cri-tools"], ("crictl",)),
-        Component("coredns", pins["coredns"], ("coredns",)),
+        Component("containerd", v.containerd, ("containerd", "containerd-shim-runc-v2", "ctr")),
+        Component("cri-tools", v.cri_tools, ("crictl",)),
+        Component("coredns", v.coredns, ("coredns",)),
         # agnhost has no release binary: it is built from k8s.io/kubernetes at the control plane's pin.
         Component("agnhost", v.kubernetes, ("agnhost",)),
     ]
