@@ -14,7 +14,8 @@ from kubernetes import client
 from kubernetes.stream import stream
 
 from threeplanes.kit.namespaces import delete_namespace, lab_namespace
-from threeplanes.provision.realnode import NODE_NAME, is_ready, on_real_node
+from threeplanes.kit.wait import is_ready
+from threeplanes.provision.realnode import NODE_NAME, on_real_node, real_node_is_ready
 from threeplanes.versions import pinned
 
 pytestmark = pytest.mark.cluster
@@ -25,7 +26,7 @@ BUSYBOX = pinned().images["busybox"]
 
 @pytest.fixture(scope="module")
 def cluster(live_cluster):
-    if not is_ready(live_cluster.core):
+    if not real_node_is_ready(live_cluster.core):
         reason = f"the real node {NODE_NAME} is not Ready; `make cluster` prints why it did not start"
         if os.environ.get("CI", "").strip().lower() == "true":
             pytest.fail(reason)  # under CI nothing that needs real containers is skipped
@@ -66,10 +67,6 @@ def running(p: client.V1Pod) -> bool:
     return p.status.phase == "Running"
 
 
-def ready(p: client.V1Pod) -> bool:
-    return any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
-
-
 def run(cluster, namespace: str, name: str, command: list[str], container: str | None = None) -> str:
     return stream(
         cluster.core.connect_get_namespaced_pod_exec,
@@ -108,7 +105,7 @@ def test_a_service_name_is_answered_by_both_pods_behind_it(cluster, namespace) -
     client_pod = pod("client", [{"name": "client", "image": BUSYBOX, "command": ["sleep", "3600"]}])
     cluster.core.create_namespaced_pod(namespace, client_pod)
     for name in ("web-a", "web-b", "client"):
-        wait_pod(cluster, namespace, name, ready, what="Ready")
+        wait_pod(cluster, namespace, name, is_ready, what="Ready")
     url = f"http://web.{namespace}.svc.cluster.local/hostname"
     answers = set()
     deadline = time.monotonic() + 60
@@ -160,7 +157,7 @@ def test_a_failing_readiness_probe_takes_the_pod_out_of_the_endpoint_slice(clust
         "spec": {"selector": {"app": "flaky"}, "ports": [{"port": 80, "targetPort": 8080}]},
     }
     cluster.core.create_namespaced_service(namespace, service)
-    wait_pod(cluster, namespace, "flaky", ready, what="Ready")
+    wait_pod(cluster, namespace, "flaky", is_ready, what="Ready")
 
     def endpoint_ready() -> list[bool]:
         slices = cluster.discovery.list_namespaced_endpoint_slice(
@@ -173,7 +170,7 @@ def test_a_failing_readiness_probe_takes_the_pod_out_of_the_endpoint_slice(clust
         time.sleep(0.5)
     assert endpoint_ready() == [True]
     run(cluster, namespace, "flaky", ["rm", "/tmp/ready"])  # nothing else changes: only the probe now fails
-    wait_pod(cluster, namespace, "flaky", lambda p: not ready(p), timeout=30, what="not Ready")
+    wait_pod(cluster, namespace, "flaky", lambda p: not is_ready(p), timeout=30, what="not Ready")
     deadline = time.monotonic() + 30
     while endpoint_ready() != [False] and time.monotonic() < deadline:
         time.sleep(0.5)

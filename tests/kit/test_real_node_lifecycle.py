@@ -16,7 +16,7 @@ import pytest
 
 from threeplanes.kit.connect import connect
 from threeplanes.provision import paths
-from threeplanes.provision.realnode import configs, is_ready, network, on_real_node
+from threeplanes.provision.realnode import configs, network, on_real_node, real_node_is_ready
 from threeplanes.versions import pinned
 
 pytestmark = [pytest.mark.cluster, pytest.mark.lifecycle]
@@ -57,7 +57,7 @@ def test_two_up_down_cycles_leave_nothing_behind() -> None:
         up = cli("up", "--backend", "local")
         assert "no real node" not in up.stderr, up.stderr
         cluster = connect(paths.cache_root() / "kubeconfig")
-        assert is_ready(cluster.core), f"cycle {cycle}: the real node is not Ready"
+        assert real_node_is_ready(cluster.core), f"cycle {cycle}: the real node is not Ready"
         assert "real" in cli("status").stdout
         # A running pod gives the node a sandbox, a veth, a netns, mounts and CNI rules to remove.
         body = {

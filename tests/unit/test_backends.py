@@ -372,7 +372,7 @@ def test_a_control_plane_without_the_real_node_never_touches_it(tmp_path, monkey
     def touched(*args, **kwargs):
         pytest.fail("the real node was touched by a control plane that has none")
 
-    monkeypatch.setattr(local.realnode, "down", touched)
+    monkeypatch.setattr(local.realnode, "stop_node", touched)
     monkeypatch.setattr(local.realnode, "start_if_possible", touched)
     plane = local.Local("lab", tmp_path)
     plane.complete()

@@ -247,7 +247,7 @@ class Local(ControlPlane):
 
     def start_real_node(self) -> None:
         """Add the one real worker node where the machine allows; otherwise one line says why not."""
-        if realnode.is_running():
+        if realnode.node_running():
             return
         components = self.cluster_dir() / "kwok.yaml"
         if components.is_file() and REAL_NODE_ADDRESS_TYPES not in components.read_text():
@@ -358,7 +358,7 @@ class Local(ControlPlane):
         return what was stopped, one phrase each."""
         stopped: list[str] = []
         if self.real_node:
-            stopped += [f"stopped the real node's {name}" for name in realnode.down(self.kubeconfig).processes]
+            stopped += [f"stopped the real node's {name}" for name in realnode.stop_node(self.kubeconfig).processes]
         stopped += [f"stopped {p.name} (pid {p.pid})" for p in self.processes() if p.running]
         kwokctl = binaries.named("kwok").cache_dir / "kwokctl"
         named_dir = os.environ.get(binaries.BIN_DIR_ENV)

@@ -2,8 +2,8 @@
 
 The local backend starts it after kwokctl's control plane (``threeplanes cluster up``) wherever the
 machine allows: Linux, root, the binaries built or cached, runc, iptables and the CNI plugins
-installed, its ports free. Where it cannot, ``up`` says why in one line and the cluster goes on with
-the simulated nodes only. ``THREEPLANES_REAL_NODE=0`` turns it off.
+installed, its ports free. Where it cannot, ``start_if_possible`` says why in one line and the
+cluster goes on with the simulated nodes only. ``THREEPLANES_REAL_NODE=0`` turns it off.
 
 Its processes run on this host, started by threeplanes and stopped by PID; its state and logs live
 under ``<cache>/realnode/``. The node is labelled ``threeplanes.io/node=real`` and tainted
@@ -26,18 +26,26 @@ import yaml
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import binaries, kubectl, processes
+from threeplanes.provision.nodes import node_is_ready, placement
 from threeplanes.provision.realnode import configs, images, network, pki
 from threeplanes.provision.realnode.configs import NODE_LABEL, NODE_NAME, NODE_TAINT, Layout
+from threeplanes.provision.say import log
 
-__all__ = ["NODE_NAME", "NODE_LABEL", "NODE_TAINT", "on_real_node", "is_ready", "up", "down", "status", "why_not"]
+__all__ = [
+    "NODE_NAME",
+    "NODE_LABEL",
+    "NODE_TAINT",
+    "on_real_node",
+    "real_node_is_ready",
+    "start_node",
+    "stop_node",
+    "node_processes",
+    "why_not",
+]
 
 ENABLE_ENV = "THREEPLANES_REAL_NODE"
 START_ORDER = ("containerd", "kubelet", "kube-proxy", "coredns")
 READY_TIMEOUT = 120.0
-
-
-def log(message: str) -> None:
-    print(f"[real-node] {message}", file=sys.stderr, flush=True)
 
 
 # --- For the labs ------------------------------------------------------------------------------
@@ -50,16 +58,16 @@ def on_real_node(pod_spec: dict) -> dict:
     ``imagePullPolicy: IfNotPresent`` to every container (the images were imported, not pulled).
     """
     spec = copy.deepcopy(pod_spec)
-    spec["nodeSelector"] = {**(spec.get("nodeSelector") or {}), NODE_LABEL[0]: NODE_LABEL[1]}
-    toleration = {"key": NODE_TAINT["key"], "operator": "Equal", "value": NODE_TAINT["value"], "effect": "NoSchedule"}
-    spec["tolerations"] = [*(spec.get("tolerations") or []), toleration]
+    there = placement(dict([NODE_LABEL]), NODE_TAINT)
+    spec["nodeSelector"] = {**(spec.get("nodeSelector") or {}), **there["nodeSelector"]}
+    spec["tolerations"] = [*(spec.get("tolerations") or []), *there["tolerations"]]
     for key in ("containers", "initContainers"):
         for container in spec.get(key) or []:
             container["imagePullPolicy"] = "IfNotPresent"
     return spec
 
 
-def is_ready(core_api) -> bool:
+def real_node_is_ready(core_api) -> bool:
     """True when the real node is registered and Ready (``core_api`` is a ``kubernetes.client.CoreV1Api``)."""
     from kubernetes.client.exceptions import ApiException
 
@@ -67,7 +75,7 @@ def is_ready(core_api) -> bool:
         node = core_api.read_node(NODE_NAME, _request_timeout=10)
     except ApiException:
         return False
-    return any(c.type == "Ready" and c.status == "True" for c in (node.status.conditions or []))
+    return node_is_ready(node)
 
 
 # --- Can it run here? --------------------------------------------------------------------------
@@ -116,12 +124,14 @@ def why_not() -> str | None:
 
 
 @dataclass
-class Started:
+class NodeStarted:
+    """The real node, Ready ``seconds`` after its start began (0 when it was already running)."""
+
     node: str
     seconds: float
 
 
-def start_if_possible(admin_kubeconfig: Path, cluster_pki: Path) -> Started | None:
+def start_if_possible(admin_kubeconfig: Path, cluster_pki: Path) -> NodeStarted | None:
     """Start the real node, or print one line saying why not; never raises, so the simulated cluster stays up."""
     reason = why_not()
     if reason is None:
@@ -130,30 +140,30 @@ def start_if_possible(admin_kubeconfig: Path, cluster_pki: Path) -> Started | No
         except ProvisioningError as error:
             reason = f"a binary is missing and could not be built ({str(error).splitlines()[0]})"
     if reason is not None:
-        log(f"no real node: {reason}; going on with the simulated nodes only")
+        log("real-node", f"no real node: {reason}; going on with the simulated nodes only")
         return None
     try:
-        return up(found, admin_kubeconfig, cluster_pki)
+        return start_node(found, admin_kubeconfig, cluster_pki)
     except Exception as error:  # noqa: BLE001 - whatever fails here, the simulated cluster must still come up
         known = isinstance(error, ProvisioningError)  # its message names the cause; anything else is shown whole
         cause = str(error).splitlines()[0] if known else f"{type(error).__name__}: {error}"
-        log(f"no real node: {cause}; going on with the simulated nodes only")
+        log("real-node", f"no real node: {cause}; going on with the simulated nodes only")
         try:
-            down(admin_kubeconfig)
+            stop_node(admin_kubeconfig)
         except Exception as cleanup_error:  # noqa: BLE001 - the cluster must come up whatever the clean-up says
-            log(f"cleaning up the failed real node also failed: {cleanup_error}")
+            log("real-node", f"cleaning up the failed real node also failed: {cleanup_error}")
         return None
 
 
-def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path) -> Started:
+def start_node(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path) -> NodeStarted:
     """Start containerd, the kubelet, kube-proxy and CoreDNS, and wait for the node to be Ready."""
     layout = Layout.default()
-    if is_running():
-        log(f"the real node's processes are already running (state: {layout.root})")
-        return Started(NODE_NAME, 0.0)
+    if node_running():
+        log("real-node", f"the real node's processes are already running (state: {layout.root})")
+        return NodeStarted(NODE_NAME, 0.0)
     if processes.recorded(layout.pids) or layout.containerd.exists():
-        log("a stopped or half-started real node was left behind; removing it first")
-        down(admin_kubeconfig)
+        log("real-node", "a stopped or half-started real node was left behind; removing it first")
+        stop_node(admin_kubeconfig)
     started_at = time.monotonic()
     versions = binaries.pinned()
     _write_files(layout, admin_kubeconfig, cluster_pki, versions.images["pause"])
@@ -197,7 +207,7 @@ def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path) -> Sta
         env,
     )
     api = _core_api(admin_kubeconfig)
-    _wait(lambda: is_ready(api), READY_TIMEOUT, f"the kubelet did not register {NODE_NAME} as Ready", kubelet)
+    _wait(lambda: real_node_is_ready(api), READY_TIMEOUT, f"the kubelet did not register {NODE_NAME} as Ready", kubelet)
     ready_after = time.monotonic() - started_at
 
     kube_proxy = processes.start(
@@ -216,11 +226,12 @@ def up(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path) -> Sta
     _wait(lambda: _http_ok(f"http://127.0.0.1:{configs.COREDNS_READY_PORT}/ready"), 30, "CoreDNS is not ready", coredns)
     _apply(admin_kubeconfig, configs.kube_dns_objects())
     log(
+        "real-node",
         f"{NODE_NAME} Ready {ready_after:.1f} s after the control plane; kube-proxy and CoreDNS "
         f"({configs.CLUSTER_DNS} -> {configs.GATEWAY}) up in {time.monotonic() - started_at:.1f} s; "
-        f"logs in {layout.logs}"
+        f"logs in {layout.logs}",
     )
-    return Started(NODE_NAME, ready_after)
+    return NodeStarted(NODE_NAME, ready_after)
 
 
 def _write_files(layout: Layout, admin_kubeconfig: Path, cluster_pki: Path, pause_image: str) -> None:
@@ -346,7 +357,7 @@ class Stopped:
     chains: dict[str, list[str]]
 
 
-def down(admin_kubeconfig: Path | None = None) -> Stopped:
+def stop_node(admin_kubeconfig: Path | None = None) -> Stopped:
     """Stop every process the node started (by PID), its pods' containers, and remove its network state."""
     layout = Layout.default()
     recorded = {p.name: p for p in processes.recorded(layout.pids)}
@@ -459,12 +470,12 @@ def _delete_node_object(admin_kubeconfig: Path) -> None:
 # --- Status ------------------------------------------------------------------------------------
 
 
-def status() -> list[processes.Started]:
+def node_processes() -> list[processes.Started]:
     """The node's recorded processes, running or not."""
     return processes.recorded(Layout.default().pids)
 
 
-def is_running() -> bool:
+def node_running() -> bool:
     """True when every process of the real node runs."""
-    recorded = {p.name: p.running for p in status()}
+    recorded = {p.name: p.running for p in node_processes()}
     return all(recorded.get(name) for name in START_ORDER)
