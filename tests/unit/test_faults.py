@@ -274,7 +274,7 @@ def sha(data: bytes) -> str:
 
 def kubernetes_release(corrupt: str | None = None) -> dict[str, bytes]:
     files = {}
-    for binary, url in binaries.release_urls(binaries.named("kubernetes")).items():
+    for binary, url in binaries.release_urls(binaries.component_named("kubernetes")).items():
         body = f"#!/bin/sh\necho {binary}\n".encode()
         files[url] = body + (b"truncated" if binary == corrupt else b"")
         files[f"{url}.sha256"] = sha(body).encode()
@@ -284,19 +284,19 @@ def kubernetes_release(corrupt: str | None = None) -> dict[str, bytes]:
 def test_a_verified_download_lands_in_the_cache(cache, monkeypatch) -> None:
     monkeypatch.setattr(binaries.urllib.request, "urlopen", FakeReleases(kubernetes_release()))
     monkeypatch.setattr(binaries, "build", lambda c: pytest.fail("built despite a good download"))
-    found = binaries.ensure(binaries.named("kubernetes"))
+    found = binaries.ensure(binaries.component_named("kubernetes"))
     assert set(found) == {"kube-apiserver", "kube-controller-manager", "kube-scheduler"}
     assert all(os.access(p, os.X_OK) for p in found.values())
-    component = binaries.named("kubernetes")
+    component = binaries.component_named("kubernetes")
     assert [p.name for p in component.cache_dir.parent.iterdir()] == [component.cache_dir.name]  # no temp left
 
 
 def test_a_corrupt_download_is_refused_and_leaves_nothing(cache, monkeypatch) -> None:
     monkeypatch.setattr(binaries.urllib.request, "urlopen", FakeReleases(kubernetes_release(corrupt="kube-scheduler")))
     with pytest.raises(ProvisioningError, match="did not match its published sha256") as error:
-        binaries.ensure(binaries.named("kubernetes"))
+        binaries.ensure(binaries.component_named("kubernetes"))
     assert "\n" not in str(error.value)
-    component = binaries.named("kubernetes")
+    component = binaries.component_named("kubernetes")
     assert list(component.cache_dir.iterdir()) == []  # not even the two binaries that were fine
     assert [p.name for p in component.cache_dir.parent.iterdir()] == [component.cache_dir.name]
 
@@ -316,12 +316,12 @@ def test_only_an_unreachable_network_falls_back_to_the_build(cache, monkeypatch)
     monkeypatch.setattr(binaries.urllib.request, "urlopen", unreachable)
     monkeypatch.setattr(binaries, "build", built.append)
     with pytest.raises(ProvisioningError, match="missing from"):  # the fake build made nothing
-        binaries.ensure(binaries.named("etcd"))
+        binaries.ensure(binaries.component_named("etcd"))
     assert [c.name for c in built] == ["etcd"]
 
 
 def test_etcd_is_verified_against_its_sha256sums(cache, monkeypatch) -> None:
-    url = binaries.release_urls(binaries.named("etcd"))["etcd"]
+    url = binaries.release_urls(binaries.component_named("etcd"))["etcd"]
     archive = io.BytesIO()
     with tarfile.open(fileobj=archive, mode="w:gz") as tar:
         body = b"#!/bin/sh\necho etcd\n"
@@ -332,12 +332,12 @@ def test_etcd_is_verified_against_its_sha256sums(cache, monkeypatch) -> None:
     sums = f"{'0' * 64}  other.zip\n{sha(data)}  {url.rsplit('/', 1)[1]}\n".encode()
     files = {url: data, url.rsplit("/", 1)[0] + "/SHA256SUMS": sums}
     monkeypatch.setattr(binaries.urllib.request, "urlopen", FakeReleases(files))
-    found = binaries.ensure(binaries.named("etcd"))
+    found = binaries.ensure(binaries.component_named("etcd"))
     assert found["etcd"].read_bytes() == body
 
 
 def test_kwok_is_verified_against_the_digest_github_publishes(cache, monkeypatch) -> None:
-    kwok = binaries.named("kwok")
+    kwok = binaries.component_named("kwok")
     urls = binaries.release_urls(kwok)
     bodies = {u: f"#!/bin/sh\necho {b}\n".encode() for b, u in urls.items()}
     assets = [{"name": u.rsplit("/", 1)[1], "digest": f"sha256:{sha(body)}"} for u, body in bodies.items()]
@@ -349,7 +349,7 @@ def test_kwok_is_verified_against_the_digest_github_publishes(cache, monkeypatch
 
 
 def test_a_release_without_any_checksum_is_built_instead(cache, monkeypatch) -> None:
-    metrics = binaries.named("metrics-server")
+    metrics = binaries.component_named("metrics-server")
     url = binaries.release_urls(metrics)["metrics-server"]
     api = f"https://api.github.com/repos/kubernetes-sigs/metrics-server/releases/tags/v{metrics.version}"
     release = {"assets": [{"name": url.rsplit("/", 1)[1], "digest": None}]}
@@ -365,7 +365,7 @@ def test_a_release_without_any_checksum_is_built_instead(cache, monkeypatch) -> 
 def test_no_go_and_no_downloads_is_one_sentence(cache, monkeypatch) -> None:
     monkeypatch.setattr(binaries.shutil, "which", lambda name: None)
     with pytest.raises(ProvisioningError, match="Go is not installed") as error:
-        binaries.build(binaries.named("etcd"))
+        binaries.build(binaries.component_named("etcd"))
     assert "\n" not in str(error.value)
 
 
@@ -373,7 +373,7 @@ def test_too_little_disk_for_a_build_is_one_sentence(cache, monkeypatch) -> None
     monkeypatch.setattr(binaries.shutil, "which", lambda name: "/usr/bin/go")
     monkeypatch.setattr(binaries.shutil, "disk_usage", lambda path: SimpleNamespace(free=2 * 2**30))
     with pytest.raises(ProvisioningError, match=r"needs about 8 GiB free .* only 2.0 GiB is free"):
-        binaries.build(binaries.named("kubernetes"))
+        binaries.build(binaries.component_named("kubernetes"))
 
 
 def test_every_go_step_has_a_deadline(cache, monkeypatch) -> None:
@@ -390,10 +390,10 @@ def test_every_go_step_has_a_deadline(cache, monkeypatch) -> None:
 
 
 def test_components_are_found_by_name() -> None:
-    assert binaries.named("metrics-server").binaries == ("metrics-server",)
-    assert binaries.named("kind").version == pinned().kind
+    assert binaries.component_named("metrics-server").binaries == ("metrics-server",)
+    assert binaries.component_named("kind").version == pinned().kind
     with pytest.raises(ProvisioningError, match="no component is called 'kubelet'"):
-        binaries.named("kubelet")
+        binaries.component_named("kubelet")
 
 
 def test_metrics_server_is_pinned_once(monkeypatch) -> None:
@@ -524,7 +524,7 @@ def test_the_check_before_the_venv_runs_on_the_system_python() -> None:
 
 
 def test_a_rate_limited_github_api_builds_instead_of_stopping(cache, monkeypatch) -> None:
-    kwok = binaries.named("kwok")
+    kwok = binaries.component_named("kwok")
 
     def limited(url, timeout=0):
         if "api.github.com" in url:

@@ -61,19 +61,19 @@ def test_a_named_directory_comes_first(cache, tmp_path, monkeypatch) -> None:
     named = tmp_path / "mine"
     make_executable(named / "etcd")
     monkeypatch.setenv(binaries.BIN_DIR_ENV, str(named))
-    component = binaries.named("etcd")
+    component = binaries.component_named("etcd")
     assert binaries.ensure(component) == {"etcd": named / "etcd"}
 
 
 def test_the_cache_comes_before_any_download(cache, monkeypatch) -> None:
-    component = binaries.named("etcd")
+    component = binaries.component_named("etcd")
     make_executable(component.cache_dir / "etcd")
     monkeypatch.setattr(binaries, "download", lambda c: pytest.fail("downloaded despite the cache"))
     assert binaries.ensure(component) == {"etcd": component.cache_dir / "etcd"}
 
 
 def test_an_unreachable_download_falls_back_to_a_build(cache, monkeypatch) -> None:
-    component = binaries.named("kwok")
+    component = binaries.component_named("kwok")
 
     def unreachable(c):
         raise binaries.Unreachable("Name or service not known")
@@ -93,7 +93,7 @@ def test_a_failed_build_names_the_step_and_its_log(cache, tmp_path, monkeypatch)
     fake_go.write_text("#!/bin/sh\necho 'go: module lookup disabled' >&2\nexit 1\n")
     fake_go.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake_go.parent}{os.pathsep}{os.environ['PATH']}")
-    component = binaries.named("etcd")
+    component = binaries.component_named("etcd")
     with pytest.raises(binaries.ProvisioningError) as error:
         binaries.build(component)
     head, *tail = str(error.value).splitlines()
@@ -111,7 +111,7 @@ def test_release_addresses_follow_the_pins() -> None:
 
 def test_the_kubernetes_build_stamps_the_version_and_replaces_staging_modules(monkeypatch) -> None:
     monkeypatch.setattr(binaries, "_staging_modules", lambda version: ["k8s.io/api", "k8s.io/client-go"])
-    plan = binaries.go_build_plan(binaries.named("kubernetes"))
+    plan = binaries.go_build_plan(binaries.component_named("kubernetes"))
     v = pinned()
     assert f"-X k8s.io/component-base/version.gitVersion=v{v.kubernetes}" in plan.ldflags
     assert plan.replace == (

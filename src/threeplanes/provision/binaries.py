@@ -22,7 +22,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tarfile
 import tempfile
 import time
@@ -36,9 +35,10 @@ from typing import IO, Any
 
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import paths, processes
+from threeplanes.provision.say import log
 from threeplanes.versions import Versions, pinned
 
-__all__ = ["ProvisioningError", "Component", "components", "named", "ensure", "ensure_all"]
+__all__ = ["ProvisioningError", "Component", "components", "component_named", "ensure", "ensure_all"]
 
 BIN_DIR_ENV = "THREEPLANES_BIN_DIR"
 GOOS = "linux"
@@ -88,7 +88,7 @@ def components(versions: Versions | None = None) -> list[Component]:
     ]
 
 
-def named(name: str, versions: Versions | None = None) -> Component:
+def component_named(name: str, versions: Versions | None = None) -> Component:
     """The component called ``name`` (``kubernetes``, ``etcd``, ``kwok``, ``metrics-server``, ``kind``)."""
     for found in [*components(versions), kind_component(versions)]:
         if found.name == name:
@@ -117,10 +117,6 @@ def ensure_node(versions: Versions | None = None) -> dict[str, Path]:
     return found
 
 
-def log(message: str) -> None:
-    print(f"[binaries] {message}", file=sys.stderr, flush=True)
-
-
 def kind_component(versions: Versions | None = None) -> Component:
     """kind, needed only by the kind backend."""
     return Component("kind", (versions or pinned()).kind, ("kind",))
@@ -140,28 +136,31 @@ def ensure(component: Component) -> dict[str, Path]:
     if named:
         in_named = {b: Path(named) / b for b in component.binaries}
         if all(_is_executable(p) for p in in_named.values()):
-            log(f"{component.name} v{component.version}: using {named} (from ${BIN_DIR_ENV})")
+            log("binaries", f"{component.name} v{component.version}: using {named} (from ${BIN_DIR_ENV})")
             return in_named
         missing = [b for b, p in in_named.items() if not _is_executable(p)]
-        log(f"{component.name}: {named} lacks {', '.join(missing)}; looking further")
+        log("binaries", f"{component.name}: {named} lacks {', '.join(missing)}; looking further")
 
     cached = {b: component.cache_dir / b for b in component.binaries}
     if all(_is_executable(p) for p in cached.values()):
-        log(f"{component.name} v{component.version}: cached in {component.cache_dir}")
+        log("binaries", f"{component.name} v{component.version}: cached in {component.cache_dir}")
         return cached
 
     component.cache_dir.mkdir(parents=True, exist_ok=True)
     try:
         download(component)
-        log(f"{component.name} v{component.version}: downloaded and verified into {component.cache_dir}")
+        log("binaries", f"{component.name} v{component.version}: downloaded and verified into {component.cache_dir}")
     except NoReleaseDownload:
-        log(f"{component.name} v{component.version}: no release binary is published; building from source")
+        log("binaries", f"{component.name} v{component.version}: no release binary is published; building from source")
         build(component)
     except Unreachable as error:
-        log(f"{component.name} v{component.version}: release downloads unreachable ({error}); building from source")
+        log(
+            "binaries",
+            f"{component.name} v{component.version}: release downloads unreachable ({error}); building from source",
+        )
         build(component)
     except Unverifiable as error:
-        log(f"{component.name} v{component.version}: {error}; building from source instead")
+        log("binaries", f"{component.name} v{component.version}: {error}; building from source instead")
         build(component)
     missing = [b for b, p in cached.items() if not _is_executable(p)]
     if missing:
@@ -171,6 +170,21 @@ def ensure(component: Component) -> dict[str, Path]:
 
 def _is_executable(path: Path) -> bool:
     return path.is_file() and os.access(path, os.X_OK)
+
+
+def places(component: Component) -> list[Path]:
+    """Where ``component``'s binaries are looked for before any download, in order: the directory
+    ``$THREEPLANES_BIN_DIR`` names, then the cache."""
+    named = os.environ.get(BIN_DIR_ENV)
+    return [*([Path(named)] if named else []), component.cache_dir]
+
+
+def installed(binary: str) -> Path | None:
+    """Where ``binary`` (``kwokctl``, ``crictl``, ...) already is, without provisioning it; None when nowhere."""
+    for component in [*components(), *node_components(), kind_component()]:
+        if binary in component.binaries:
+            return next((p for folder in places(component) if _is_executable(p := folder / binary)), None)
+    return None
 
 
 # --- metrics-server's manifest ---------------------------------------------------------------
@@ -183,7 +197,7 @@ def metrics_server_manifest_url(version: str) -> str:
 
 def metrics_server_manifest(kubectl: str) -> Path:
     """metrics-server's release manifest, in the cache: downloaded, or built with kustomize from its source."""
-    metrics_server = named("metrics-server")
+    metrics_server = component_named("metrics-server")
     target = metrics_server.cache_dir / "components.yaml"
     if target.is_file():
         return target
@@ -304,7 +318,7 @@ def download(component: Component) -> None:
     with tempfile.TemporaryDirectory(dir=component.cache_dir.parent, prefix=f".{component.cache_dir.name}-") as tmp:
         staged = Path(tmp)
         for binary, url in release_urls(component).items():
-            log(f"downloading {url}")
+            log("binaries", f"downloading {url}")
             expected = published_sha256(component, url)
             part = staged / url.rsplit("/", 1)[1]
             digest = _download_to(url, part)
@@ -486,7 +500,7 @@ def build(component: Component) -> None:
     log_path = workdir / "build.log"
     out_dir = workdir / "out"
     out_dir.mkdir(exist_ok=True)
-    log(f"building {component.name} v{component.version} from source in {workdir} (log: {log_path})")
+    log("binaries", f"building {component.name} v{component.version} from source in {workdir} (log: {log_path})")
     with open(log_path, "a") as log_file:
         _step(
             f"resolve modules for {component.name}",
@@ -498,7 +512,7 @@ def build(component: Component) -> None:
         )
         for binary, package in plan.packages.items():
             started = time.monotonic()
-            log(f"  compiling {binary} ({package}); a cold build takes several minutes")
+            log("binaries", f"  compiling {binary} ({package}); a cold build takes several minutes")
             # Built beside the workspace and moved in whole: the cache never holds a half-written binary.
             args = ["build", "-mod=mod", "-trimpath", "-o", str(out_dir / binary)]
             if plan.ldflags:
@@ -507,7 +521,7 @@ def build(component: Component) -> None:
                 args += ["-tags", ",".join(plan.tags)]
             _step(f"compile {binary}", [*args, package], workdir, log_file, log_path, BUILD_TIMEOUT_S)
             (out_dir / binary).replace(component.cache_dir / binary)
-            log(f"  {binary} built in {time.monotonic() - started:.0f} s")
+            log("binaries", f"  {binary} built in {time.monotonic() - started:.0f} s")
 
 
 def _go_env() -> dict[str, str]:

@@ -77,9 +77,7 @@ def binaries_problem() -> "str | None":
 def _provided(component) -> bool:
     from threeplanes.provision import binaries
 
-    named = os.environ.get(binaries.BIN_DIR_ENV)
-    places = ([named] if named else []) + [str(component.cache_dir)]
-    return any(all(os.access(os.path.join(p, b), os.X_OK) for b in component.binaries) for p in places)
+    return any(all(os.access(place / b, os.X_OK) for b in component.binaries) for place in binaries.places(component))
 
 
 def port_problem(port: int, host: str = "127.0.0.1") -> "str | None":

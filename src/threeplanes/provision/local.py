@@ -344,7 +344,7 @@ class Local(ControlPlane):
         kwokctl keeps fetched manifests under ``<workdir>/cache/manifest/<sha256 of the URL>.yaml``.
         Seeding that file lets the cluster start where the release downloads are unreachable.
         """
-        version = binaries.named("metrics-server").version
+        version = binaries.component_named("metrics-server").version
         url = binaries.metrics_server_manifest_url(version)
         cached = self.workdir / "cache" / "manifest" / f"{hashlib.sha256(url.encode()).hexdigest()}.yaml"
         if not cached.exists():
@@ -360,11 +360,8 @@ class Local(ControlPlane):
         if self.real_node:
             stopped += [f"stopped the real node's {name}" for name in realnode.stop_node(self.kubeconfig).processes]
         stopped += [f"stopped {p.name} (pid {p.pid})" for p in self.processes() if p.running]
-        kwokctl = binaries.named("kwok").cache_dir / "kwokctl"
-        named_dir = os.environ.get(binaries.BIN_DIR_ENV)
-        if named_dir and (Path(named_dir) / "kwokctl").exists():
-            kwokctl = Path(named_dir) / "kwokctl"
-        if kwokctl.exists() and self.cluster_dir().exists():
+        kwokctl = binaries.installed("kwokctl")
+        if kwokctl is not None and self.cluster_dir().exists():
             delete = [str(kwokctl), "delete", "cluster", "--name", self.name, "--kubeconfig", str(self.kubeconfig)]
             try:
                 process_control.run(delete, env=self.env(), capture_output=True, timeout=120)

@@ -369,12 +369,12 @@ def stop_node(admin_kubeconfig: Path | None = None) -> Stopped:
     # The kubelet first, so it does not restart what is being removed.
     if "kubelet" in recorded and processes.stop_started(recorded["kubelet"]):
         stopped.append("kubelet")
-    crictl = _crictl()
-    if crictl and "containerd" in recorded and recorded["containerd"].running:
+    crictl = binaries.installed("crictl")
+    if crictl is not None and "containerd" in recorded and recorded["containerd"].running:
         endpoint = f"unix://{layout.containerd_socket}"
         # Removing the pod sandboxes stops their containers and runs CNI DEL for each; what a failure leaves,
         # the sweep of the node's cgroups below kills.
-        remove_pods = [crictl, "--runtime-endpoint", endpoint, "rmp", "--all", "--force"]
+        remove_pods = [str(crictl), "--runtime-endpoint", endpoint, "rmp", "--all", "--force"]
         processes.run(remove_pods, timeout=120, capture_output=True, check=False)
     for name in ("kube-proxy", "coredns", "containerd"):
         if name in recorded and processes.stop_started(recorded[name]):
@@ -386,10 +386,10 @@ def stop_node(admin_kubeconfig: Path | None = None) -> Stopped:
     _remove_pod_cgroups()
     mounts = network.unmount_all(layout.root)
     chains = network.owned_chains()
-    kube_proxy = _binary("kube-proxy")
-    if kube_proxy:
+    kube_proxy = binaries.installed("kube-proxy")
+    if kube_proxy is not None:
         # Whatever it fails to remove, the removal of the owned chains just below takes.
-        processes.run([kube_proxy, "--cleanup"], timeout=60, capture_output=True, check=False)
+        processes.run([str(kube_proxy), "--cleanup"], timeout=60, capture_output=True, check=False)
     network.remove_owned_chains()
     network.delete_bridge()
     network.restore_sysctls(layout.state_file)
@@ -400,20 +400,6 @@ def stop_node(admin_kubeconfig: Path | None = None) -> Stopped:
         if entry != layout.logs:
             shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
     return Stopped(stopped, mounts, chains)
-
-
-def _binary(name: str) -> str | None:
-    for component in binaries.node_components():
-        if name in component.binaries:
-            named = os.environ.get(binaries.BIN_DIR_ENV)
-            for candidate in ([Path(named) / name] if named else []) + [component.cache_dir / name]:
-                if candidate.is_file():
-                    return str(candidate)
-    return None
-
-
-def _crictl() -> str | None:
-    return _binary("crictl")
 
 
 def _cgroup_roots() -> list[Path]:
