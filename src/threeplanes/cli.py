@@ -94,7 +94,7 @@ def env_command(args: argparse.Namespace) -> int:
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    code = doctor.report(ports=tuple(args.port), only_ports=args.only_ports)
+    code = doctor.print_problems(ports=tuple(args.port), only_ports=args.only_ports)
     if code == 0:
         print("nothing stands in the way")
     return code

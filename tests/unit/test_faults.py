@@ -170,14 +170,14 @@ def test_kubectl_failures_name_the_command_without_the_kubeconfig(tmp_path) -> N
 
     missing = tmp_path / "no-kubeconfig"
     with pytest.raises(processes.CommandFailed) as raised:
-        kubectl.run(["get", "--raw", "/version"], kubeconfig=missing, timeout=60)
+        kubectl.run_kubectl(["get", "--raw", "/version"], kubeconfig=missing, timeout=60)
     assert str(raised.value).startswith("`kubectl get --raw /version` failed with exit status 1: ")
     assert str(missing) in str(raised.value) and "--kubeconfig" not in str(raised.value)
     assert raised.value.command[1:3] == ["--kubeconfig", str(missing)]
 
 
 def test_only_processes_runs_programs() -> None:
-    """Every other module runs a program through ``processes`` (``run``, ``start``) or ``kubectl.run``."""
+    """Every other module runs a program through ``processes`` (``run``, ``start``) or ``kubectl.run_kubectl``."""
     package = Path(processes.__file__).parents[1]
     importers = []
     for module in sorted(package.rglob("*.py")):

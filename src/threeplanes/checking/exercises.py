@@ -188,7 +188,8 @@ def all_exercises(exercises: Path) -> list[Exercise]:
 def apply_manifest(cluster: Cluster, namespace: str, path: Path) -> None:
     """``kubectl apply -n <namespace> -f <path>`` with the book's kubeconfig; kubectl's own words on failure."""
     what = f"`kubectl apply -f {path.name} -n {namespace}`"
-    kubectl.run(["apply", "-n", namespace, "-f", str(path)], kubeconfig=cluster.kubeconfig, timeout=60, what=what)
+    apply_file = ["apply", "-n", namespace, "-f", str(path)]
+    kubectl.run_kubectl(apply_file, kubeconfig=cluster.kubeconfig, timeout=60, what=what)
 
 
 def _module(path: Path, name: str) -> ModuleType:

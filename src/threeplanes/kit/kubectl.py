@@ -18,7 +18,8 @@ def kubectl(command: str, cluster: Cluster | None = None, show: bool = True, tim
     kubeconfig = cluster.kubeconfig if cluster else find_kubeconfig()
     what = f"`kubectl {command}`"
     try:
-        output = pinned_kubectl.run(shlex.split(command), kubeconfig=kubeconfig, timeout=timeout, what=what).stdout
+        args = shlex.split(command)
+        output = pinned_kubectl.run_kubectl(args, kubeconfig=kubeconfig, timeout=timeout, what=what).stdout
     except CommandFailed as failure:
         if show:
             _show(command, failure.stdout or "")

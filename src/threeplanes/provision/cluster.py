@@ -134,7 +134,7 @@ def status() -> Status:
     nodes = ""
     if backend:
         listing = ["get", "nodes", "-o", "json"]
-        result = kubectl.run(listing, kubeconfig=paths.kubeconfig_path(), timeout=20, check=False)
+        result = kubectl.run_kubectl(listing, kubeconfig=paths.kubeconfig_path(), timeout=20, check=False)
         nodes = node_table(json.loads(result.stdout)["items"]) if result.returncode == 0 else result.stderr
     return Status(backend, paths.kubeconfig_path(), nodes)
 

@@ -100,7 +100,7 @@ def problems(before_venv: bool = False, ports: "tuple[int, ...]" = ()) -> "list[
     return [p for p in found if p]
 
 
-def report(before_venv: bool = False, ports: "tuple[int, ...]" = (), only_ports: bool = False) -> int:
+def print_problems(before_venv: bool = False, ports: "tuple[int, ...]" = (), only_ports: bool = False) -> int:
     """Print one line per problem; 0 when there is none."""
     if only_ports:
         found = [p for p in (port_problem(port) for port in ports) if p]
@@ -112,4 +112,4 @@ def report(before_venv: bool = False, ports: "tuple[int, ...]" = (), only_ports:
 
 
 if __name__ == "__main__":
-    sys.exit(report(before_venv="--before-venv" in sys.argv[1:]))
+    sys.exit(print_problems(before_venv="--before-venv" in sys.argv[1:]))

@@ -127,7 +127,7 @@ def answers(kubeconfig: Path | None = None) -> bool:
         return False
     try:
         asked = ["get", "--raw", "/version", "--request-timeout=10s"]
-        return kubectl.run(asked, kubeconfig=kubeconfig, timeout=20, check=False).returncode == 0
+        return kubectl.run_kubectl(asked, kubeconfig=kubeconfig, timeout=20, check=False).returncode == 0
     except ProvisioningError:
         return False
 
@@ -166,7 +166,7 @@ class Existing(ControlPlane):
             )
         view = ["config", "view", "--minify", "--flatten", "--raw", "--context", context, "-o", "json"]
         # kubeconfig None: kubectl reads the reader's own configuration, to find the context named.
-        result = kubectl.run(view, kubeconfig=None, timeout=30, check=False)
+        result = kubectl.run_kubectl(view, kubeconfig=None, timeout=30, check=False)
         if result.returncode != 0:
             said = (result.stderr.strip().splitlines() or ["no reason given"])[-1]
             raise ProvisioningError(f"the context {context!r} could not be read from your kubeconfig: {said}")

@@ -94,7 +94,7 @@ def _wait_for_nodes(timeout: float, kubeconfig: Path) -> None:
     """kind returns once the containers run; the labs need the nodes Ready."""
     wait = ["wait", "--for=condition=Ready", "node", "--all", f"--timeout={int(timeout)}s"]
     try:
-        kubectl.run(wait, kubeconfig=kubeconfig, timeout=timeout + 30)
+        kubectl.run_kubectl(wait, kubeconfig=kubeconfig, timeout=timeout + 30)
     except processes.CommandFailed as error:
         said = processes.last_lines(error.stderr, 1)
         raise ProvisioningError(f"the kind nodes did not become Ready: {said[0] if said else error}") from None

@@ -1,4 +1,4 @@
-"""The one way the package runs the pinned kubectl: ``run(args, kubeconfig=..., timeout=...)``.
+"""The one way the package runs the pinned kubectl: ``run_kubectl(args, kubeconfig=..., timeout=...)``.
 
 It goes through ``processes.run``, so it has a deadline, and a failure raises
 ``processes.CommandFailed`` naming the kubectl command (without the kubeconfig flag, which every
@@ -15,7 +15,7 @@ from pathlib import Path
 from threeplanes.provision import paths, processes
 
 
-def run(
+def run_kubectl(
     args: list[str],
     *,
     kubeconfig: Path | str | None,

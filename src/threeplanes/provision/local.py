@@ -213,7 +213,7 @@ class Local(ControlPlane):
 
     def _kubectl(self, args: list[str], timeout: float, stdin: str | None = None) -> str:
         """Run kubectl against this cluster; a failure raises with kubectl's own words."""
-        return kubectl_runner.run(args, kubeconfig=self.kubeconfig, timeout=timeout, input=stdin).stdout
+        return kubectl_runner.run_kubectl(args, kubeconfig=self.kubeconfig, timeout=timeout, input=stdin).stdout
 
     # --- up -----------------------------------------------------------------------------------------
 

@@ -315,7 +315,7 @@ def _core_api(admin_kubeconfig: Path):
 
 def _apply(admin_kubeconfig: Path, objects: list[dict]) -> None:
     manifest = json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})
-    kubectl.run(
+    kubectl.run_kubectl(
         ["apply", "--server-side", "--force-conflicts", "-f", "-"],
         kubeconfig=admin_kubeconfig,
         timeout=60,
