@@ -29,6 +29,7 @@ from typing import Any
 from threeplanes.errors import LabError, ProvisioningError
 from threeplanes.provision import binaries, local, paths, processes, realnode
 from threeplanes.provision import cluster as book_cluster
+from threeplanes.provision.processes import WORKERS
 from threeplanes.versions import pinned
 
 ROOT = paths.REPO_ROOT
@@ -270,9 +271,6 @@ def lab_times(junit: Path) -> dict[str, float]:
         if name.startswith("test_lab_runs_top_to_bottom[") and case.find("skipped") is None:
             times[name.split("[", 1)[1].rstrip("]")] = round(float(case.get("time", 0)), 2)
     return times
-
-
-WORKERS = int(os.environ.get("WORKERS", "4"))  # as many as `make test` runs side by side
 
 
 def lab_suite(workers: int) -> dict[str, float]:

@@ -14,7 +14,6 @@ page, its cell and the traceback, and the command exits non-zero so that no book
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -33,10 +32,10 @@ from myst_parser.config.main import MdParserConfig
 from nbformat import NotebookNode
 
 from threeplanes.provision.paths import REPO_ROOT
+from threeplanes.provision.processes import WORKERS
 
 MYST_NOTEBOOK_READER = {"type": "plugin", "name": "myst_nb_md"}  # what myst-nb records for a MyST notebook
 CACHE_LOCK_WAIT_S = 120  # writers of the cache's database take turns (tests run labs side by side too)
-WORKERS = int(os.environ.get("WORKERS", "4"))  # as many as `make test` runs side by side
 
 
 class PageFailed(Exception):

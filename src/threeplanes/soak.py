@@ -159,7 +159,7 @@ def describe(test: str) -> str:
     return f"{parameter}: {words}" if parameter else words
 
 
-def in_page_order(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def cases_in_page_order(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The labs, then the exercise cases, each in the order of their test ids."""
     return sorted(cases, key=lambda case: (not case["test"].startswith(LABS), case["test"]))
 
@@ -169,11 +169,11 @@ def rate_text(case: dict[str, Any]) -> str:
     return "skipped" if rate is None else f"{100 * rate:.0f} %"
 
 
-def report(soak: dict[str, Any]) -> str:
+def soak_summary(soak: dict[str, Any]) -> str:
     """The summary printed at the end of a soak: every case, then the verdict."""
     width = max(len(describe(case["test"])) for case in soak["cases"])
     lines = [f"{'case':{width}s} {'passed':>9s} {'rate':>7s}"]
-    for case in in_page_order(soak["cases"]):
+    for case in cases_in_page_order(soak["cases"]):
         passed = f"{case['passed']}/{case['runs']}"
         lines.append(f"{describe(case['test']):{width}s} {passed:>9s} {rate_text(case):>7s}")
         lines += [f"    {times}× {line}" for line, times in case["failures"].items()]
@@ -189,7 +189,7 @@ def report(soak: dict[str, Any]) -> str:
 # --- bench/results.json and the page ----------------------------------------------------------
 
 
-def save(soak: dict[str, Any]) -> None:
+def save_soak(soak: dict[str, Any]) -> None:
     """Write the soak into ``bench/results.json`` under its own key, keeping the bench's figures."""
     try:
         results = json.loads(bench.RESULTS.read_text())
@@ -203,7 +203,7 @@ def save(soak: dict[str, Any]) -> None:
     part.replace(bench.RESULTS)
 
 
-def load(path: Path) -> dict[str, Any] | None:
+def load_soak(path: Path) -> dict[str, Any] | None:
     """The soak recorded in ``path``; None when there is none of this format."""
     try:
         soak = json.loads(path.read_text()).get(KEY)
@@ -216,10 +216,10 @@ def load(path: Path) -> dict[str, Any] | None:
 
 def shown_soak() -> tuple[dict[str, Any] | None, str]:
     """What the page shows: this machine's last soak if there is one, else the reference run's; and which it is."""
-    soak = load(bench.RESULTS)
+    soak = load_soak(bench.RESULTS)
     if soak is not None:
         return soak, f"this machine's last `make soak` (bench/{bench.RESULTS.name})"
-    soak = load(bench.REFERENCE)
+    soak = load_soak(bench.REFERENCE)
     if soak is not None:
         return soak, f"the reference run kept with the book (bench/{bench.REFERENCE.name}); `make soak` measures yours"
     return None, ""
@@ -230,7 +230,7 @@ def soak_table(soak: dict[str, Any]) -> Any:
     from threeplanes.kit.tables import Table
 
     rows = []
-    for case in in_page_order(soak["cases"]):
+    for case in cases_in_page_order(soak["cases"]):
         failures = "; ".join(f"{times}× {line}" for line, times in case["failures"].items())
         rows.append([describe(case["test"]), f"{case['passed']} of {case['runs']}", rate_text(case), failures])
     return Table(["lab or exercise case", "runs passed", "pass rate", "failures (first line)"], rows)
@@ -288,8 +288,8 @@ def soak_and_report(count: int, workers: int = bench.WORKERS, only: str | None =
     if record is None:
         selected = f" selected by -k {only!r}" if only else ""
         raise SoakError(f"the soak ran no case{selected} (pytest exited with {status})")
-    save(record)
-    print(report(record))
+    save_soak(record)
+    print(soak_summary(record))
     print(f"{count} runs of each case, {workers} at a time, seed {seed}; written to {bench.RESULTS},")
     print(f"every run's report in {JUNIT}")
     if under_full(record["cases"]):

@@ -206,11 +206,11 @@ def test_the_soak_runs_as_make_test_does(monkeypatch) -> None:
 
 
 def test_the_soak_and_the_bench_keep_each_others_figures(results_files) -> None:
-    soak.save(record([case(f"{LAB}[f4-batch]", 2)]))
+    soak.save_soak(record([case(f"{LAB}[f4-batch]", 2)]))
     bench.run_steps([bench.Step("cluster_start_s", "local cluster start", "s", lambda: 9.0)])
     saved = json.loads(results_files.read_text())
     assert saved["steps"]["cluster_start_s"]["value"] == 9.0 and saved["soak"]["cases"][0]["passed"] == 2
-    soak.save(record([case(f"{LAB}[f4-batch]", 1)]))
+    soak.save_soak(record([case(f"{LAB}[f4-batch]", 1)]))
     saved = json.loads(results_files.read_text())
     assert saved["steps"]["cluster_start_s"]["value"] == 9.0 and saved["soak"]["cases"][0]["passed"] == 1
 
@@ -238,7 +238,7 @@ def test_the_page_shows_the_last_soak_else_the_reference_runs(results_files, cap
         case(f"{LAB}[f6-self-healing]", 1, failures={"WaitTimeout: node pool-a-1 still Ready after 60 s": 1}),
         case(f"{LAB}[00-meet-your-cluster]", 2),
     ]
-    soak.save(record(cases))
+    soak.save_soak(record(cases))
     results_files.replace(bench.REFERENCE)
     exec(soak_cell(), {})
     out = capsys.readouterr().out
@@ -251,7 +251,7 @@ def test_the_page_shows_the_last_soak_else_the_reference_runs(results_files, cap
         ["lab f6-self-healing", "1 of 2", "50 %", "1× WaitTimeout: node pool-a-1 still Ready after 60 s"],
         ["f3-rollouts-typo: wrong answer fails with a specific hint", "2 of 2", "100 %", ""],
     ]
-    soak.save(record(cases[:1], selection="f3-rollouts"))
+    soak.save_soak(record(cases[:1], selection="f3-rollouts"))
     exec(soak_cell(), {})
     out = capsys.readouterr().out
     assert "Measured by this machine's last `make soak` (bench/results.json)" in out

@@ -36,6 +36,7 @@ from threeplanes.errors import ProvisioningError
 PIPE, STDOUT, DEVNULL = subprocess.PIPE, subprocess.STDOUT, subprocess.DEVNULL
 CompletedProcess, TimeoutExpired = subprocess.CompletedProcess, subprocess.TimeoutExpired
 LAST_LINES = 10  # of a failed program's output, quoted in its error
+WORKERS = int(os.environ.get("WORKERS", "4"))  # programs side by side: as many as `make test` runs at once
 
 
 class CommandFailed(ProvisioningError):
