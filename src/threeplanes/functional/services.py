@@ -293,11 +293,12 @@ def wait_for_replies(
 
 
 def _log_so_far(cluster: Any, namespace: str, pod: str) -> str:
-    """The pod's log with timestamps; empty while its container has not started (the API answers 400)."""
+    """The pod's log with timestamps; empty while the kubelet has none to give (the API answers 400:
+    the container is "waiting to start", or "not available" before the kubelet reports its status)."""
     try:
         return pod_log(cluster, namespace, pod, timestamps=True)
     except ApiException as error:
-        if error.status == 400 and "waiting to start" in str(error.body):
+        if error.status == 400:
             return ""
         raise
 
