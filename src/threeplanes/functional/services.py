@@ -293,12 +293,13 @@ def wait_for_replies(
 
 
 def _log_so_far(cluster: Any, namespace: str, pod: str) -> str:
-    """The pod's log with timestamps; empty while the kubelet has none to give (the API answers 400:
-    the container is "waiting to start", or "not available" before the kubelet reports its status)."""
+    """The pod's log with timestamps; empty while the kubelet has none to give: it answers 404 until it
+    has taken the new pod in, then 400 while the container is "waiting to start" or "not available"
+    (before it reports the container's status). A pod that never logs ends in the caller's deadline."""
     try:
         return pod_log(cluster, namespace, pod, timestamps=True)
     except ApiException as error:
-        if error.status == 400:
+        if error.status in (400, 404):
             return ""
         raise
 
