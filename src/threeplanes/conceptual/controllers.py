@@ -14,7 +14,7 @@ from typing import Any
 
 from threeplanes.kit.pods import live
 from threeplanes.kit.tables import Table, table
-from threeplanes.kit.wait import Objects, is_ready, pods_summary, wait_for
+from threeplanes.kit.wait import Objects, is_ready, pods_summary, wait_for, wait_for_one
 
 TEMPLATE_HASH = "pod-template-hash"
 
@@ -104,20 +104,18 @@ def daemonset_state(daemonset: Any) -> str:
 def wait_for_daemonset(cluster: Any, namespace: str, name: str, count: int, timeout: float = 60) -> Any:
     """Wait until DaemonSet ``name`` wants ``count`` pods, runs ``count`` and all are ready."""
 
-    def settled(found: Objects) -> bool:
-        if not found:
-            return False
-        s, generation = found[0].status, found[0].metadata.generation
+    def settled(daemonset: Any) -> bool:
+        s, generation = daemonset.status, daemonset.metadata.generation
         counts = (s.desired_number_scheduled, s.current_number_scheduled, s.number_ready, s.updated_number_scheduled)
         return (s.observed_generation or 0) >= generation and counts == (count,) * 4
 
-    found = wait_for(
+    return wait_for_one(
         cluster.apps.list_namespaced_daemon_set,
+        name,
         settled,
         what=f"DaemonSet {namespace}/{name} to run {count} ready pod(s)",
-        describe=lambda found: daemonset_state(found[0]) if found else "no such DaemonSet",
+        describe=daemonset_state,
+        missing="no such DaemonSet",
         timeout=timeout,
         namespace=namespace,
-        field_selector=f"metadata.name={name}",
     )
-    return found[0]

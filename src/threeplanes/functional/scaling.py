@@ -21,7 +21,7 @@ from threeplanes.kit.effects import Effect, poll_until
 from threeplanes.kit.nodes import pods_on
 from threeplanes.kit.pods import live
 from threeplanes.kit.timeline import Timeline
-from threeplanes.kit.wait import Objects, named, wait_for
+from threeplanes.kit.wait import Objects, wait_for, wait_for_one
 
 USAGE_CPU = "kwok.x-k8s.io/usage-cpu"
 
@@ -121,21 +121,21 @@ def wait_for_hpa(
 ) -> Any:
     """Watch HPA ``name`` until ``condition(hpa)`` holds; record every state seen in ``timeline``."""
 
-    def holds(hpas: Objects) -> bool:
-        if hpas and timeline is not None and hpas[0].status and hpas[0].status.current_replicas:
-            timeline.record(hpa_counts(hpas[0]))
-        return bool(hpas) and hpas[0].status is not None and condition(hpas[0])
+    def holds(hpa: Any) -> bool:
+        if timeline is not None and hpa.status and hpa.status.current_replicas:
+            timeline.record(hpa_counts(hpa))
+        return hpa.status is not None and condition(hpa)
 
-    found = wait_for(
+    return wait_for_one(
         cluster.autoscaling.list_namespaced_horizontal_pod_autoscaler,
+        name,
         holds,
         what=f"HPA {namespace}/{name}: {what}",
-        describe=lambda hpas: hpa_state(hpas[0]) if hpas else "no such HPA",
+        describe=hpa_state,
+        missing="no such HPA",
         timeout=timeout,
         namespace=namespace,
-        **named(name),
     )
-    return found[0]
 
 
 # --- Draining a node --------------------------------------------------------------------------

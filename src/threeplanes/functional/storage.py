@@ -16,7 +16,7 @@ import graphviz
 from threeplanes.kit.graph import Diagram
 from threeplanes.kit.pods import pod_log
 from threeplanes.kit.tables import Table, table
-from threeplanes.kit.wait import Objects, is_ready, named, wait_for
+from threeplanes.kit.wait import Objects, is_ready, named, wait_for, wait_for_one
 
 HOSTNAME = "kubernetes.io/hostname"
 MODES = {
@@ -84,29 +84,26 @@ def scheduled(pod: Any) -> bool:
 
 def wait_for_claim(cluster: Any, namespace: str, name: str, phase: str = "Bound", timeout: float = 30) -> Any:
     """Wait until claim ``name`` is in ``phase`` (Pending, Bound or Lost)."""
-    found = wait_for(
-        cluster.core.list_namespaced_persistent_volume_claim,
-        lambda claims: bool(claims) and claims[0].status.phase == phase,
-        what=f"claim {namespace}/{name} to be {phase}",
-        describe=lambda claims: claims[0].status.phase if claims else "no such claim",
-        timeout=timeout,
-        namespace=namespace,
-        **named(name),
-    )
-    return found[0]
+    list_claims = cluster.core.list_namespaced_persistent_volume_claim
+    return _wait_for_phase(list_claims, f"claim {namespace}/{name}", name, phase, timeout, namespace=namespace)
 
 
 def wait_for_volume(cluster: Any, name: str, phase: str, timeout: float = 30) -> Any:
     """Wait until PersistentVolume ``name`` is in ``phase`` (Available, Bound, Released or Failed)."""
-    found = wait_for(
-        cluster.core.list_persistent_volume,
-        lambda volumes: bool(volumes) and volumes[0].status.phase == phase,
-        what=f"PersistentVolume {name} to be {phase}",
-        describe=lambda volumes: volumes[0].status.phase if volumes else "no such volume",
+    return _wait_for_phase(cluster.core.list_persistent_volume, f"PersistentVolume {name}", name, phase, timeout)
+
+
+def _wait_for_phase(list_fn: Any, called: str, name: str, phase: str, timeout: float, **list_kwargs: Any) -> Any:
+    return wait_for_one(
+        list_fn,
+        name,
+        lambda found: found.status.phase == phase,
+        what=f"{called} to be {phase}",
+        describe=lambda found: found.status.phase,
+        missing=f"no {called}",
         timeout=timeout,
-        **named(name),
+        **list_kwargs,
     )
-    return found[0]
 
 
 def wait_for_pod(

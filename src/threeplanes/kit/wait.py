@@ -48,6 +48,34 @@ def named(name: str) -> dict[str, str]:
     return {"field_selector": f"metadata.name={name}"}
 
 
+def wait_for_one(
+    list_fn: Callable[..., Any],
+    name: str,
+    holds: Callable[[Any], bool],
+    *,
+    what: str,
+    describe: Callable[[Any], str],
+    missing: str,
+    timeout: float = 60,
+    **list_kwargs: Any,
+) -> Any:
+    """Watch the one object called ``name`` until ``holds(it)``; return it.
+
+    ``describe(it)`` says in a few words what was last seen, and ``missing`` what to say when no
+    such object exists, for the timeout message.
+    """
+    found = wait_for(
+        list_fn,
+        lambda objects: bool(objects) and holds(objects[0]),
+        what=what,
+        describe=lambda objects: describe(objects[0]) if objects else missing,
+        timeout=timeout,
+        **named(name),
+        **list_kwargs,
+    )
+    return found[0]
+
+
 # --- Deployments -----------------------------------------------------------------------------
 
 
@@ -190,36 +218,34 @@ def job_condition(job: Any) -> str | None:
 def wait_for_job(cluster: Any, namespace: str, name: str, outcome: str = "Complete", timeout: float = 60) -> Any:
     """Wait until Job ``name`` finishes with ``outcome`` (``Complete`` or ``Failed``)."""
 
-    def describe(jobs: Objects) -> str:
-        if not jobs:
-            return "no such Job"
-        s = jobs[0].status
+    def describe(job: Any) -> str:
+        s = job.status
         counts = f"{s.succeeded or 0} succeeded, {s.failed or 0} failed, {s.active or 0} active"
-        return f"{counts}, finished: {job_condition(jobs[0])}"
+        return f"{counts}, finished: {job_condition(job)}"
 
-    found = wait_for(
+    return wait_for_one(
         cluster.batch.list_namespaced_job,
-        lambda jobs: bool(jobs) and job_condition(jobs[0]) == outcome,
+        name,
+        lambda job: job_condition(job) == outcome,
         what=f"Job {namespace}/{name} to be {outcome}",
         describe=describe,
+        missing="no such Job",
         timeout=timeout,
         namespace=namespace,
-        **named(name),
     )
-    return found[0]
 
 
 def wait_for_node(cluster: Any, name: str, ready: str = "True", timeout: float = 60) -> Any:
     """Wait until node ``name``'s Ready condition has status ``ready`` (True, False or Unknown)."""
-    found = wait_for(
+    return wait_for_one(
         cluster.core.list_node,
-        lambda nodes: bool(nodes) and node_ready(nodes[0]) == ready,
+        name,
+        lambda node: node_ready(node) == ready,
         what=f"node {name} to have Ready={ready}",
-        describe=lambda nodes: f"Ready={node_ready(nodes[0])}" if nodes else "no such node",
+        describe=lambda node: f"Ready={node_ready(node)}",
+        missing="no such node",
         timeout=timeout,
-        **named(name),
     )
-    return found[0]
 
 
 def wait_for_gone(list_fn: Callable[..., Any], name: str, what: str, timeout: float = 60, **list_kwargs: Any) -> None:
