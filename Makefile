@@ -62,7 +62,7 @@ lab: cluster
 # page again from that cache (--all) and, like the tests, fails on any warning.
 book: cluster
 	rm -rf _build/.jupyter_cache
-	$(PY) -m threeplanes.book --workers $(WORKERS)
+	$(PY) -m threeplanes execute --workers $(WORKERS)
 	$(VENV)/bin/jupyter-book build --all -W --keep-going .
 	@echo "The book is in _build/html/index.html"
 

@@ -1,6 +1,6 @@
 """The book's notebooks, executed side by side into the execution cache that ``jupyter-book build`` reads.
 
-Run by ``make book`` before the build (``python -m threeplanes.book [--workers N] [page ...]``): every
+Run by ``make book`` before the build (``threeplanes execute [--workers N] [--list] [page ...]``): every
 page of ``_toc.yml`` that is a notebook (each lab, and each page of the book with code cells) is executed
 against the book's cluster, ``--workers`` at a time (each lab works in a namespace of its own), and its
 outputs are stored in the cache named by ``_config.yml``, where the build finds them and executes nothing
@@ -13,7 +13,6 @@ page, its cell and the traceback, and the command exits non-zero so that no book
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Iterator
@@ -158,25 +157,13 @@ def execute_side_by_side(pages: list[Path], workers: int = WORKERS, root: Path =
     return failures
 
 
-def main(argv: list[str] | None = None, root: Path = REPO_ROOT) -> int:
-    parser = argparse.ArgumentParser(prog="python -m threeplanes.book", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=WORKERS, help="pages executed at once (default: %(default)s)")
-    parser.add_argument("--list", action="store_true", help="name the pages that would be executed, and stop")
-    parser.add_argument("pages", nargs="*", type=Path, help="these pages only (default: every notebook of _toc.yml)")
-    args = parser.parse_args(argv)
-    if args.workers < 1:
-        parser.error(f"--workers must be at least 1, not {args.workers}")
-    pages = [page.resolve() for page in args.pages] or notebook_pages(root)
-    if args.list:
-        print("\n".join(str(shown(page, root)) for page in pages))
-        return 0
-    failures = execute_side_by_side(pages, args.workers, root)
+def execute_pages(pages: list[Path] | None = None, workers: int = WORKERS, root: Path = REPO_ROOT) -> int:
+    """Execute the pages (default: every notebook of ``_toc.yml``) side by side, then print each failure with its
+    cell and traceback; 1 when any page failed. ``threeplanes execute`` runs it."""
+    pages = pages or notebook_pages(root)
+    failures = execute_side_by_side(pages, workers, root)
     for failure in failures:
         print(f"\n{'=' * 100}\n{failure}", file=sys.stderr)
     if failures:
         print(f"\n{len(failures)} of {len(pages)} pages failed (above).", file=sys.stderr)
     return 1 if failures else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,5 +1,6 @@
 """The command line, the package's one entry point: ``threeplanes cluster up|down|status``,
-``exercise setup|check|teardown|reset``, ``assess``, ``bench``, ``soak``, ``binaries``, ``env``, ``doctor``."""
+``exercise setup|check|teardown|reset``, ``assess``, ``execute``, ``bench``, ``soak``, ``binaries``, ``env``,
+``doctor``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from threeplanes import bench
 from threeplanes.assessment.cli import add_assessment_commands, reset_command
 from threeplanes.errors import LabError
-from threeplanes.provision import binaries, cluster, doctor, paths, realnode
+from threeplanes.provision import binaries, cluster, doctor, paths, processes, realnode
 
 
 def cluster_command(args: argparse.Namespace) -> int:
@@ -63,6 +64,19 @@ def soak_command(args: argparse.Namespace) -> int:
     from threeplanes import soak  # it imports pytest, which no other command needs
 
     return soak.soak_and_report(args.count, args.workers, args.only, args.seed)
+
+
+def execute_command(args: argparse.Namespace) -> int:
+    from threeplanes import book  # it imports myst-nb and jupyter-cache, which no other command needs
+
+    if args.workers < 1:
+        print(f"error: --workers must be at least 1, not {args.workers}", file=sys.stderr)
+        return 2
+    pages = [page.resolve() for page in args.pages] or book.notebook_pages()
+    if args.list:
+        print("\n".join(str(book.shown(page, paths.REPO_ROOT)) for page in pages))
+        return 0
+    return book.execute_pages(pages, args.workers)
 
 
 def binaries_command(args: argparse.Namespace) -> int:
@@ -163,10 +177,16 @@ def parser() -> argparse.ArgumentParser:
         "soak", help="run every lab and exercise case N times side by side and print each one's pass rate (make soak)"
     )
     s.add_argument("--count", type=int, default=10, help="runs of each case (default: %(default)s)")
-    s.add_argument("--workers", type=int, default=bench.WORKERS, help="tests at once (default: %(default)s)")
+    s.add_argument("--workers", type=int, default=processes.WORKERS, help="tests at once (default: %(default)s)")
     s.add_argument("-k", dest="only", metavar="EXPRESSION", help="only the cases this pytest -k expression selects")
     s.add_argument("--seed", type=int, help="pytest-randomly's seed, to replay a shuffle (default: a new one)")
     s.set_defaults(run=soak_command)
+
+    x = sub.add_parser("execute", help="run the book's pages side by side into the cache its build reads (make book)")
+    x.add_argument("--workers", type=int, default=processes.WORKERS, help="pages at once (default: %(default)s)")
+    x.add_argument("--list", action="store_true", help="name the pages that would be executed, and stop")
+    x.add_argument("pages", nargs="*", type=Path, help="these pages only (default: every notebook of _toc.yml)")
+    x.set_defaults(run=execute_command)
     return top
 
 

@@ -12,7 +12,7 @@ from jupyter_cache import get_cache
 from myst_nb.core.read import read_myst_markdown_notebook
 from myst_parser.config.main import MdParserConfig
 
-from threeplanes import book
+from threeplanes import book, cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONT_MATTER = """---
@@ -92,12 +92,11 @@ def test_a_failure_carries_the_cells_own_exception(small_book) -> None:
 
 
 def test_the_command_exits_non_zero_when_a_page_fails(small_book, capsys) -> None:
-    assert book.main(["--workers", "1", str(small_book / "pages/answers.md")], root=small_book) == 0
-    assert book.main(["--workers", "2"], root=small_book) == 1
+    assert book.execute_pages([small_book / "pages/answers.md"], workers=1, root=small_book) == 0
+    assert book.execute_pages(workers=2, root=small_book) == 1
     assert "pages/broken.md, code cell 2" in capsys.readouterr().err
 
 
 def test_workers_must_be_at_least_one(capsys) -> None:
-    with pytest.raises(SystemExit):
-        book.main(["--workers", "0"])
+    assert cli.main(["execute", "--workers", "0"]) == 2
     assert "--workers must be at least 1, not 0" in capsys.readouterr().err
