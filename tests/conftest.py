@@ -23,11 +23,10 @@ import pytest
 
 from threeplanes.errors import NotOnThisCluster
 from threeplanes.kit import programs
-from threeplanes.kit.cleanup import cluster_scoped, delete_stale
+from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
-from threeplanes.kit.deleting import ignore_missing
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS
-from threeplanes.kit.namespaces import lab_namespaces, owner_is_gone
+from threeplanes.kit.namespaces import delete_gone_runs, lab_namespaces, owner_is_gone
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.provision import paths
 
@@ -169,13 +168,7 @@ def clean_up_failed_run(cluster: Cluster, owner: str, before: set[str], timeout:
     deadline = time.monotonic() + timeout
     removed: set[str] = set()
     while left := left_by(cluster, owner, before):
-        gone_runs = {ns.metadata.name for ns in lab_namespaces(cluster, owner) if owner_is_gone(ns)}
-        for name in gone_runs & {o.removeprefix("namespace/") for o in left}:
-            with ignore_missing():
-                if cluster.core.read_namespace(name).metadata.deletion_timestamp is None:
-                    cluster.core.delete_namespace(name)
-                    removed.add(f"namespace/{name}")
-        removed.update(delete_stale(cluster, owner))
+        removed.update(delete_gone_runs(cluster, owner))
         if time.monotonic() > deadline:
             raise AssertionError(f"{owner} failed, and {left} were still there {timeout:g} s later")
         time.sleep(1)
