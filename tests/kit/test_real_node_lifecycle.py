@@ -35,10 +35,12 @@ def leftovers() -> dict[str, list[str]]:
     """Everything of the node that should be gone once the cluster is down."""
     root = paths.cache_root()
     found: dict[str, list[str]] = {}
+    # A zombie has ended and holds nothing; init reaps it when it gets to it (here, up to a second or two later).
     found["processes"] = [
         f"{p.info['name']} ({p.pid})"
-        for p in psutil.process_iter(["name", "cmdline"])
-        if p.info["name"] in NODE_PROCESSES or str(root) in " ".join(p.info["cmdline"] or [])
+        for p in psutil.process_iter(["name", "cmdline", "status"])
+        if p.info["status"] != psutil.STATUS_ZOMBIE
+        and (p.info["name"] in NODE_PROCESSES or str(root) in " ".join(p.info["cmdline"] or []))
     ]
     found["mounts"] = network.mounts_under(root)
     links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, timeout=10).stdout
