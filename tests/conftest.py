@@ -22,7 +22,7 @@ import psutil
 import pytest
 
 from threeplanes.errors import NotOnThisCluster
-from threeplanes.kit import programs
+from threeplanes.kit import lab_planes, programs
 from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS
@@ -111,13 +111,16 @@ def leftovers(cluster: Cluster, selector: str) -> list[str]:
 
 
 def left_programs() -> list[str]:
-    """What the runs of this session that are over left of the reader's programs: processes still
-    running, the ports they listen on, the runs' folders; cleared once named, for the next session.
+    """What the runs of this session that are over left of the reader's programs and of the labs' own
+    control planes: processes still running, the ports they listen on, the runs' folders; cleared once
+    named, for the next session.
 
     A run began in this session if it started after this, the controlling process.
     """
-    left = programs.left_by_gone_runs(started_after=psutil.Process().create_time())
+    began = psutil.Process().create_time()
+    left = programs.left_by_gone_runs(started_after=began) + lab_planes.left_by_gone_runs(started_after=began)
     programs.clear_gone_runs()
+    lab_planes.clear_gone_runs()
     return left
 
 

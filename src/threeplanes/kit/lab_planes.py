@@ -1,0 +1,135 @@
+"""A control plane of a lab's own: the book's binaries on free loopback ports, removed when the run ends.
+
+A lab that stops etcd, the scheduler or the controller manager, or starts the API server with an
+audit or admission policy, must not do it to the book's cluster, which other labs and the reader's
+exercises use at the same moment. ``lab_control_plane`` starts a ``Local`` of the lab's own in a
+folder of the run's (``<cache>/lab-planes/<host-pid-start>/<lab>-<suffix>``): etcd, kube-apiserver,
+kube-controller-manager, kube-scheduler and kwok's controller, with the simulated nodes asked for.
+
+It goes away three ways: ``LabPlane.remove()`` (the lab's clean-up cell: stops every process,
+removes every file); at the exit of the process that started it (a notebook kernel that fails half
+way: every process killed at once, the folder removed); and, for a process that was killed and ran
+no exit code, by the next ``lab_control_plane`` or the test session's end, which remove what the
+runs that are gone left (``clear_gone_runs``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import secrets
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from threeplanes.kit.connect import Cluster
+from threeplanes.kit.control_plane import Local, Node, connect_to
+from threeplanes.kit.namespaces import run_is_gone, this_run
+from threeplanes.provision import paths, processes
+
+__all__ = ["LabPlane", "clear_gone_runs", "lab_control_plane", "left_by_gone_runs", "planes_root"]
+
+
+def planes_root() -> Path:
+    """Where every run's folder of lab control planes lies."""
+    return paths.cache_root() / "lab-planes"
+
+
+@dataclass
+class LabPlane:
+    """A running control plane of a lab's own: ``plane`` (its components, flags, logs), ``cluster`` (a connection)."""
+
+    lab: str
+    plane: Local
+    cluster: Cluster
+
+    @property
+    def folder(self) -> Path:
+        return self.plane.workdir
+
+    def remove(self) -> list[str]:
+        """Stop every process of the control plane and remove its folder; return what was stopped."""
+        stopped = self.plane.down()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        _remove_if_empty(self.folder.parent)
+        return stopped
+
+    def __enter__(self) -> LabPlane:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
+
+
+def lab_control_plane(
+    lab: str,
+    *,
+    nodes: tuple[Node, ...] = (),
+    extra_flags: Mapping[str, Mapping[str, str]] = MappingProxyType({}),
+    config: Path | None = None,
+    timeout: float = 120,
+) -> LabPlane:
+    """Start a control plane for ``lab`` (its file's stem) and return it, connected; see the module's text.
+
+    ``extra_flags`` adds ``{component: {flag: value}}`` to the components' command lines (an audit
+    policy, an admission configuration); ``nodes`` are simulated nodes kwok keeps Ready.
+    """
+    clear_gone_runs()
+    workdir = planes_root() / this_run().replace("/", "-") / f"{lab}-{secrets.token_hex(3)}"
+    plane = Local(lab, workdir, config=config, extra_flags=extra_flags, nodes=nodes)
+    atexit.register(_kill, plane)
+    try:
+        plane.up(timeout=timeout)
+        cluster = connect_to(plane, timeout=30)
+    except BaseException:
+        _kill(plane)
+        raise
+    return LabPlane(lab, plane, cluster)
+
+
+def _kill(plane: Local) -> None:
+    """At exit, or when the start failed: kill every process at once (its data is thrown away), remove the folder."""
+    with contextlib.suppress(Exception):
+        processes.stop(processes.running_from(plane.workdir), grace=0.5)
+    shutil.rmtree(plane.workdir, ignore_errors=True)
+    _remove_if_empty(plane.workdir.parent)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _gone_runs(started_after: float = 0) -> Iterator[Path]:
+    """The folders of the runs that are gone and that began after ``started_after``."""
+    root = planes_root()
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        owner = "/".join(folder.name.rsplit("-", 2))  # host-pid-start: a host name may hold dashes
+        if not folder.is_dir() or not run_is_gone(owner):
+            continue
+        with contextlib.suppress(ValueError):
+            if float(owner.rsplit("/", 1)[-1]) < started_after:
+                continue
+        yield folder
+
+
+def left_by_gone_runs(started_after: float = 0) -> list[str]:
+    """What runs that are gone (and began after ``started_after``) left of their control planes."""
+    left = []
+    for folder in _gone_runs(started_after):
+        running = processes.running_from(folder)
+        left += [f"process {p.pid} ({Path(p.info['cmdline'][0]).name})" for p in running]
+        left += [f"port {port} (a lab control plane's)" for port in processes.listening_ports(running)]
+        left.append(f"folder {folder}")
+    return left
+
+
+def clear_gone_runs() -> list[str]:
+    """Stop and remove the control planes of the runs that are gone; return what was cleared."""
+    cleared = left_by_gone_runs()
+    for folder in _gone_runs():
+        processes.stop(processes.running_from(folder), grace=2)
+        shutil.rmtree(folder, ignore_errors=True)
+    return cleared
