@@ -8,17 +8,19 @@ from types import SimpleNamespace
 from kubernetes import client
 
 from threeplanes.functional.services import (
+    dns_name,
+    endpoint_states,
+    endpoints_table,
+    ready_endpoints,
+    resolve_target_port,
+    serving_port,
+)
+from threeplanes.kit.traffic import (
     Reply,
     answered_by,
     client_pod,
     describe_replies,
-    dns_name,
-    endpoint_states,
-    endpoints_table,
     env_from_log,
-    ready_endpoints,
-    resolve_target_port,
-    serving_port,
     settled_run,
     timed_replies,
 )

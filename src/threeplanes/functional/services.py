@@ -14,29 +14,20 @@ server in the pod listens on, which its command line says, not its declared ``co
 how a lab simulates a container that stops passing its readiness probe (``wait.holds_for``
 then shows that nothing reverts it).
 
-Where containers run, ``client_pod`` sends requests through a Service for as long as it lives, and
-``wait_for_replies`` reads its timestamped log until the traffic itself shows what a lab asserts:
-the data plane follows the EndpointSlice with a lag, and that lag is measured, not assumed away.
+Where containers run, the traffic itself is judged, not the slice: ``threeplanes.kit.traffic``.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from kubernetes.client import ApiException
-
 from threeplanes.kit.control_plane import CLUSTER_DOMAIN
-from threeplanes.kit.effects import poll_until
-from threeplanes.kit.pods import pod_log
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, wait_for
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-REPLY_PREFIX = "reply "
 
 
 # --- Endpoints -------------------------------------------------------------------------------
@@ -196,115 +187,3 @@ def resolve_target_port(target: Any, service_port: int, container: Any) -> int |
 def is_headless(service: Any) -> bool:
     """True for a Service with ``clusterIP: None``: no virtual IP, so nothing answers on its port."""
     return service.spec.cluster_ip == "None"
-
-
-# --- Real HTTP requests (only where containers run) --------------------------------------------
-#
-# The EndpointSlice is the control plane's answer; the packets follow only once kube-proxy on the
-# node has rewritten its rules from it, on its own schedule. So a lab never judges traffic by the
-# slice: a client pod sends a request over a new connection every few tenths of a second for as
-# long as it lives, and its log, read with the kubelet's timestamps, is the record of where each
-# request really went and when.
-
-CLIENT_INTERVAL_S = 0.1
-
-
-def client_pod(name: str, url: str, image: str, interval: float = CLIENT_INTERVAL_S) -> dict[str, Any]:
-    """A pod that prints its Service variables, then GETs ``url`` every ``interval`` s, one connection each.
-
-    Each request writes one line, ``reply <answer>`` (an empty answer when none came within two
-    seconds). The shell ignores SIGTERM as a container's first process, so the grace period is one
-    second: deleting the pod or its namespace takes no longer.
-    """
-    script = (
-        "env | grep _SERVICE_ | sort; "
-        f'while true; do echo "{REPLY_PREFIX}$(timeout 2 wget -qO- {url})"; sleep {interval:g}; done'
-    )
-    container = {"name": "client", "image": image, "command": ["sh", "-c", script]}
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name},
-        "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 1, "containers": [container]},
-    }
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One request of ``client_pod``: when the kubelet logged it, and which pod answered ("" for none)."""
-
-    at: datetime
-    pod: str
-
-
-def timed_replies(log: str) -> list[Reply]:
-    """The replies in a ``client_pod`` log read with timestamps (``<RFC 3339 time> reply <pod>`` lines)."""
-    replies = []
-    for line in log.splitlines():
-        stamp, _, text = line.partition(" ")
-        if text.startswith(REPLY_PREFIX):
-            replies.append(Reply(datetime.fromisoformat(stamp), text[len(REPLY_PREFIX) :].strip()))
-    return replies
-
-
-def describe_replies(replies: list[Reply], last: int = 20) -> str:
-    """``12 replies; the last 20 from: web-a x12, web-b x8``, for a deadline's message."""
-    if not replies:
-        return "no reply logged yet"
-    counts = Counter(r.pod or "(no answer)" for r in replies[-last:])
-    shown = ", ".join(f"{pod} x{n}" for pod, n in sorted(counts.items()))
-    return f"{len(replies)} replies; the last {min(last, len(replies))} from: {shown}"
-
-
-def answered_by(replies: list[Reply], pods: set[str], since: datetime | None = None) -> bool:
-    """True when every pod of ``pods`` has answered at least once (after ``since``, when given)."""
-    return pods <= {r.pod for r in replies if since is None or r.at > since}
-
-
-def settled_run(replies: list[Reply], pods: set[str], count: int, since: datetime) -> list[Reply]:
-    """The last ``count`` replies if each came after ``since`` from one of ``pods``; else []."""
-    tail = replies[-count:]
-    if len(tail) == count and all(r.at > since and r.pod in pods for r in tail):
-        return tail
-    return []
-
-
-def wait_for_replies(
-    cluster: Any,
-    namespace: str,
-    pod: str,
-    condition: Callable[[list[Reply]], bool],
-    what: str,
-    timeout: float = 60,
-) -> list[Reply]:
-    """Read the ``client_pod`` log until ``condition(replies)`` holds; return the replies.
-
-    A log has no watch: it is read again every half second, up to the deadline, whose message
-    names ``what`` was awaited and where the last replies came from.
-    """
-    return poll_until(
-        lambda: timed_replies(_log_so_far(cluster, namespace, pod)),
-        condition,
-        what=what,
-        describe=describe_replies,
-        timeout=timeout,
-        every=0.5,
-    ).seen
-
-
-def _log_so_far(cluster: Any, namespace: str, pod: str) -> str:
-    """The pod's log with timestamps; empty while the kubelet has none to give: it answers 404 until it
-    has taken the new pod in, then 400 while the container is "waiting to start" or "not available"
-    (before it reports the container's status). A pod that never logs ends in the caller's deadline."""
-    try:
-        return pod_log(cluster, namespace, pod, timestamps=True)
-    except ApiException as error:
-        if error.status in (400, 404):
-            return ""
-        raise
-
-
-def env_from_log(log: str) -> dict[str, str]:
-    """The ``NAME=value`` lines of a log, as a dictionary."""
-    pairs = (line.split("=", 1) for line in log.splitlines() if "=" in line and not line.startswith(REPLY_PREFIX))
-    return {name: value for name, value in pairs}
