@@ -5,12 +5,13 @@ discovery documents (``/api``, ``/apis`` and one ``APIResourceList`` per group v
 ``ServedResource`` rows, and ``discovery_table`` sums them up per group version. The HTTP under a
 typed call: ``recording`` wraps an ``ApiClient``'s REST client and keeps every ``Exchange`` (method,
 path, query, status, response headers) it makes; ``raw_request`` makes one request by hand with
-the kubeconfig's certificates or a bearer token and returns the ``Reply``. Identity: ``client_as``
-is an ``ApiClient`` that presents a bearer token instead of the client certificate, ``who_am_i``
-asks the server (a ``SelfSubjectReview``) and ``token_claims`` reads a JWT's claims without
-checking them. Authorization: ``access_review`` asks a ``SubjectAccessReview``. Concurrency:
-``compare_resource_versions`` orders two resourceVersions of one resource by the documented rule
-(Kubernetes 1.35 made them comparable). Flow control: ``flow_control_names`` maps the UIDs in the
+the kubeconfig's certificates or a bearer token and returns the ``Reply``. Identity:
+``identity_of`` asks the server who the caller is, groups included (a ``SelfSubjectReview``), and
+``certificate_subject`` and ``certificate_fingerprint`` read a client certificate as the server
+reads it (the subject's CN and O fields, the SHA-256 in its credential ID); the
+tokens, token clients and access reviews are the conceptual plane's (``conceptual.identity``).
+Concurrency: ``compare_resource_versions`` orders two resourceVersions of one resource by the
+documented rule (Kubernetes 1.35 made them comparable). Flow control: ``flow_control_names`` maps the UIDs in the
 ``X-Kubernetes-PF-*`` response headers to names. Audit: ``read_audit_log`` parses the log
 backend's JSON lines into ``AuditEvent``s, and ``wait_for_audit_events`` waits for the entries of
 given audit IDs (each response names its own in the ``Audit-Id`` header).
@@ -19,11 +20,13 @@ given audit IDs (each response names its own in the ``Audit-Id`` header).
 from __future__ import annotations
 
 import atexit
-import base64
 import contextlib
+import hashlib
 import json
 import re
 import shutil
+import ssl
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -148,9 +151,13 @@ def recording(api_client: client.ApiClient) -> Iterator[list[Exchange]]:
     original = rest.request
 
     def request(method: str, url: str, query_params: Any = None, *args: Any, **kwargs: Any) -> Any:
-        reply = original(method, url, query_params, *args, **kwargs)
-        headers = reply.getheaders() if hasattr(reply, "getheaders") else reply.headers
         query = tuple((str(k), str(v)) for k, v in query_params or [])
+        try:
+            reply = original(method, url, query_params, *args, **kwargs)
+        except client.ApiException as refused:  # a reply outside 2xx: kept, then raised as before
+            sent.append(Exchange(method, urlsplit(url).path, query, refused.status, dict(refused.headers or {})))
+            raise
+        headers = reply.getheaders() if hasattr(reply, "getheaders") else reply.headers
         sent.append(Exchange(method, urlsplit(url).path, query, reply.status, dict(headers)))
         return reply
 
@@ -206,17 +213,7 @@ def raw_request(
     return Reply(method, target, response.status, dict(response.headers), response.data)
 
 
-# --- who you are, and what you may do ----------------------------------------------------------
-
-
-def client_as(cluster: Any, token: str) -> client.ApiClient:
-    """An ``ApiClient`` for the same server that presents ``token`` instead of the client certificate."""
-    own = cluster.api_client.configuration
-    conf = client.Configuration()
-    conf.host, conf.ssl_ca_cert, conf.verify_ssl = own.host, own.ssl_ca_cert, True
-    conf.api_key = {"authorization": f"Bearer {token}"}
-    conf.retries = False
-    return client.ApiClient(conf)
+# --- who you are ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -228,44 +225,38 @@ class Identity:
     extra: Mapping[str, tuple[str, ...]]
 
 
-def who_am_i(api_client: client.ApiClient) -> Identity:
-    """Ask the server who the caller of ``api_client`` is (authentication.k8s.io/v1 SelfSubjectReview)."""
+def identity_of(api_client: client.ApiClient) -> Identity:
+    """Ask the server who the caller of ``api_client`` is: user name, groups and extra fields.
+
+    A SelfSubjectReview (authentication.k8s.io/v1), as ``kubectl auth whoami`` sends; the
+    conceptual plane's ``who_am_i`` keeps the user name alone.
+    """
     body = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
     info = client.AuthenticationV1Api(api_client).create_self_subject_review(body).status.user_info
     extra = {k: tuple(v) for k, v in (info.extra or {}).items()}
     return Identity(info.username, tuple(info.groups or ()), extra)
 
 
-def token_claims(token: str) -> dict[str, Any]:
-    """The claims of a JSON Web Token, read without checking its signature (the server checks it)."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise LabError(f"not a JSON Web Token: it has {len(parts)} part(s) separated by dots, not 3.")
-    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+def certificate_subject(pem_file: str | Path) -> dict[str, list[str]]:
+    """The subject of a PEM certificate, ``{"CN": [...], "O": [...]}``, as ``openssl x509`` reads it."""
+    if shutil.which("openssl") is None:
+        raise LabError("openssl is not installed; install it (sudo apt-get install openssl) and run again.")
+    command = ["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", str(pem_file)]
     try:
-        return json.loads(base64.urlsafe_b64decode(payload))
-    except ValueError as error:
-        raise LabError(f"the token's middle part is not base64url-encoded JSON ({error}).") from None
+        printed = subprocess.run(command, check=True, timeout=10, capture_output=True, text=True).stdout
+    except subprocess.CalledProcessError as error:
+        raise LabError(f"openssl could not read the certificate {pem_file}: {error.stderr.strip()}") from None
+    fields: dict[str, list[str]] = {}
+    for part in printed.strip().removeprefix("subject=").split(","):
+        key, _, value = part.strip().partition("=")
+        fields.setdefault(key, []).append(value)
+    return fields
 
 
-def access_review(
-    cluster: Any, identity: Identity, verb: str, resource: str, namespace: str, group: str = ""
-) -> tuple[bool, str]:
-    """Would the server let ``identity`` do ``verb`` on ``resource`` in ``namespace``? ``(allowed, reason)``.
-
-    A ``SubjectAccessReview`` (authorization.k8s.io/v1) asks the server's authorizers; nothing is done.
-    """
-    body = {
-        "apiVersion": "authorization.k8s.io/v1",
-        "kind": "SubjectAccessReview",
-        "spec": {
-            "user": identity.username,
-            "groups": list(identity.groups),
-            "resourceAttributes": {"verb": verb, "resource": resource, "group": group, "namespace": namespace},
-        },
-    }
-    status = client.AuthorizationV1Api(cluster.api_client).create_subject_access_review(body).status
-    return bool(status.allowed), status.reason or status.evaluation_error or ""
+def certificate_fingerprint(pem_file: str | Path) -> str:
+    """The SHA-256 of a PEM certificate's DER bytes, as the API server writes it in a credential ID."""
+    der = ssl.PEM_cert_to_DER_cert(Path(pem_file).read_text())
+    return hashlib.sha256(der).hexdigest()
 
 
 # --- resourceVersions --------------------------------------------------------------------------
