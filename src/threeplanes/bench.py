@@ -260,6 +260,55 @@ def deployment_ready() -> float:
         delete_namespace(cluster, namespace)
 
 
+def lab_plane_start() -> float:
+    """A lab's own control plane (``kit.lab_planes``), from the call to a connected client: kwokctl starts
+    etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok's controller, and waits for them."""
+    from threeplanes.kit.lab_planes import lab_control_plane
+
+    planes = []
+    try:
+        return timed(lambda: planes.append(lab_control_plane("bench")))
+    finally:
+        for own in planes:
+            own.remove()
+
+
+def lab_plane_component_restart() -> dict[str, float]:
+    """On a lab's own control plane, each of kube-scheduler and kube-controller-manager stopped, then
+    started again and timed until its ``/healthz`` answers ok; the total is the slower of the two."""
+    import ssl
+    import urllib.request
+
+    from threeplanes.kit.lab_planes import lab_control_plane
+
+    insecure = ssl.create_default_context()
+    insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE  # the component's own certificate
+
+    def healthy(port: str) -> bool:
+        try:
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=1, context=insecure) as reply:
+                return reply.read() == b"ok"
+        except OSError:
+            return False
+
+    def restart(plane: Any, component: str) -> None:
+        port = plane.flags(component)["secure-port"]
+        plane.stop_component(component)
+        plane.start_component(component)
+        deadline = time.monotonic() + 60
+        while not healthy(port):
+            if time.monotonic() > deadline:
+                raise ProvisioningError(f"{component} did not answer /healthz within 60 s of its start")
+            time.sleep(0.05)
+
+    with lab_control_plane("bench") as own:
+        parts = {
+            name: round(timed(lambda name=name: restart(own.plane, name)), 2)
+            for name in ("kube-scheduler", "kube-controller-manager")
+        }
+    return {"total": max(parts.values()), **parts}
+
+
 # --- labs, tests, the book ---------------------------------------------------------------------
 
 
@@ -302,6 +351,14 @@ STEPS = [
     Step("provisioning_scratch_s", "provisioning, every cache empty (Go's too)", "s", provisioning_from_scratch),
     Step("cluster_start_s", "local cluster start", "s", cluster_start, target=15.0),
     Step("bare_kwokctl_start_s", "bare `kwokctl create cluster`, same binaries", "s", bare_kwokctl_start),
+    Step("lab_plane_start_s", "a lab's own control plane, started and connected", "s", lab_plane_start, target=5.0),
+    Step(
+        "lab_plane_component_restart_s",
+        "a lab plane's scheduler, controller manager: restart to /healthz",
+        "s",
+        lab_plane_component_restart,
+        target=2.0,
+    ),
     Step("control_plane_rss_mib", "control-plane memory (RSS)", "MiB", control_plane_memory_mib),
     Step("deployment_ready_s", "3-replica Deployment to Ready", "s", deployment_ready, target=5.0),
     Step("real_node_ready_s", "real node Ready, after kube-apiserver started", "s", real_node_ready),
