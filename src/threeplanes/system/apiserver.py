@@ -161,11 +161,15 @@ def recording(api_client: client.ApiClient) -> Iterator[list[Exchange]]:
         sent.append(Exchange(method, urlsplit(url).path, query, reply.status, dict(headers)))
         return reply
 
+    own = vars(rest).get("request")  # None unless something already wrapped this instance's method
     rest.request = request
     try:
         yield sent
     finally:
-        del rest.request  # the instance's own attribute; the class's method shows through again
+        if own is None:
+            del rest.request  # the class's method shows through again
+        else:
+            rest.request = own
 
 
 @dataclass(frozen=True)
