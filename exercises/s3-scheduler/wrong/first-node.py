@@ -1,0 +1,13 @@
+"""A typical wrong answer: every pod goes to the first node that fits, never the least loaded one."""
+
+from pathlib import Path
+
+from threeplanes.system.scheduling import hand_in, patched
+
+ANSWER = Path(__file__).resolve().parents[1] / "my_scheduler.py"
+
+
+def apply(cluster, namespace: str) -> None:
+    old = "    return min(fitting, key=lambda node: (load.get(node, 0), node)), None"
+    program = patched(ANSWER.read_text(), old, "    return fitting[0], None")
+    hand_in(cluster, namespace, program)

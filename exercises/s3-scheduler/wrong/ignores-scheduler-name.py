@@ -1,0 +1,12 @@
+"""A typical wrong answer: takes every pending pod of the namespace, also those that name another scheduler."""
+
+from pathlib import Path
+
+from threeplanes.system.scheduling import hand_in, patched
+
+ANSWER = Path(__file__).resolve().parents[1] / "my_scheduler.py"
+
+
+def apply(cluster, namespace: str) -> None:
+    old = '    pending = f"spec.schedulerName={NAME},spec.nodeName="'
+    hand_in(cluster, namespace, patched(ANSWER.read_text(), old, '    pending = "spec.nodeName="'))
