@@ -11,7 +11,6 @@ The trial runs once per version of the file in a checker's life: the framework's
 the same result, and the program is not run twice for one check.
 """
 
-from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,7 +237,7 @@ def keeps_running(ctx: Context) -> Failure | None:
     result = trial(ctx)
     if result.ended is None:
         return None
-    if "may not change fields" in result.ended or "nodeName" in result.ended:
+    if "may not change fields" in result.ended:
         hint = (
             "a pod's spec.nodeName cannot be changed by an update or a patch: create a Binding "
             "(POST pods/<name>/binding, core.create_namespaced_binding) naming the node"

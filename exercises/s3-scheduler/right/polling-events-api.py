@@ -18,7 +18,7 @@ def matches(labels, selector):
 
 def event(namespace, pod, reason, kind, note):
     return client.EventsV1Event(
-        metadata=client.V1ObjectMeta(generate_name=f"{pod.metadata.name}."),
+        metadata=client.V1ObjectMeta(generate_name=f"{pod.metadata.name}-"),
         event_time=datetime.now(UTC),
         reporting_controller=f"example.com/{SCHEDULER}",
         reporting_instance=f"{SCHEDULER}-1",
