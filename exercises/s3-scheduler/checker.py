@@ -11,7 +11,6 @@ The trial runs once per version of the file in a checker's life: the framework's
 the same result, and the program is not run twice for one check.
 """
 
-
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
