@@ -18,6 +18,7 @@ with an annotation on their namespace (``PROGRAM_ANNOTATION``, set with ``kubect
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -336,7 +337,10 @@ def hand_in(cluster: Any, namespace: str, program: Path | str) -> Path:
 
 def forget_answers(namespace: str) -> None:
     """Remove what ``hand_in`` wrote for ``namespace`` (nothing of the reader's own)."""
-    shutil.rmtree(answers_folder(namespace), ignore_errors=True)
+    folder = answers_folder(namespace)
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):  # the folder of all namespaces, once empty
+        folder.parent.rmdir()
 
 
 def patched(text: str, old: str, new: str) -> str:
