@@ -12,12 +12,20 @@ What the labs also take from provisioning comes through here: ``on_real_node`` a
 names), ``kubectl_binary`` (the pinned kubectl), the local cluster's etcd (``Etcd``,
 ``from_apiserver_flags``, ``flags_of`` a component's record) and its second API server
 (``Local.start_second_apiserver``).
+
+``etcd_tool`` gives the pinned ``etcd``, ``etcdctl`` or ``etcdutl``; ``run_program`` runs a program
+to its end with a deadline, ``start_program`` starts a server that outlives the call (``Started``),
+and ``stop_program`` stops it.
 """
 
 from __future__ import annotations
 
-from threeplanes.errors import ClusterUnavailable
+import functools
+from pathlib import Path
+
+from threeplanes.errors import ClusterUnavailable, LabError
 from threeplanes.kit.connect import Cluster, connect
+from threeplanes.provision import binaries
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.etcd import Etcd, from_apiserver_flags
@@ -26,6 +34,10 @@ from threeplanes.provision.kind import Kind
 from threeplanes.provision.local import Local, SecondApiserver, flags_of
 from threeplanes.provision.nodes import Node
 from threeplanes.provision.paths import kubectl_binary
+from threeplanes.provision.processes import Started
+from threeplanes.provision.processes import run as run_program
+from threeplanes.provision.processes import start as start_program
+from threeplanes.provision.processes import stop_started as stop_program
 from threeplanes.provision.realnode import NODE_NAME as REAL_NODE_NAME
 from threeplanes.provision.realnode import on_real_node
 from threeplanes.provision.realnode.configs import CLUSTER_DOMAIN
@@ -40,12 +52,17 @@ __all__ = [
     "Local",
     "Node",
     "SecondApiserver",
+    "Started",
     "book",
     "connect_to",
+    "etcd_tool",
     "flags_of",
     "from_apiserver_flags",
     "kubectl_binary",
     "on_real_node",
+    "run_program",
+    "start_program",
+    "stop_program",
 ]
 
 
@@ -60,3 +77,14 @@ def book() -> ControlPlane:
 def connect_to(plane: ControlPlane, timeout: float = 5.0) -> Cluster:
     """The lab kit's connection to ``plane``'s API server, carrying ``plane`` (``Cluster.control_plane``)."""
     return connect(plane.kubeconfig, timeout=timeout, control_plane=plane)
+
+
+ETCD_TOOLS = {"etcd": "etcd", "etcdctl": "etcd-tools", "etcdutl": "etcd-tools"}
+
+
+@functools.cache
+def etcd_tool(name: str) -> Path:
+    """The pinned ``etcd``, ``etcdctl`` or ``etcdutl`` binary, provisioned (found, downloaded or built) if missing."""
+    if name not in ETCD_TOOLS:
+        raise LabError(f"no etcd tool is called {name!r}; there are {', '.join(ETCD_TOOLS)}.")
+    return binaries.ensure(binaries.component_named(ETCD_TOOLS[name]))[name]

@@ -83,13 +83,17 @@ def components(versions: Versions | None = None) -> list[Component]:
     return [
         Component("kubernetes", v.kubernetes, ("kube-apiserver", "kube-controller-manager", "kube-scheduler")),
         Component("etcd", v.etcd, ("etcd",)),
+        # etcd's client and its offline tool, from the same etcd release: the system plane's labs read
+        # etcd with them, take a snapshot and restore it.
+        Component("etcd-tools", v.etcd, ("etcdctl", "etcdutl")),
         Component("kwok", v.kwok, ("kwok", "kwokctl")),
         Component("metrics-server", v.metrics_server, ("metrics-server",)),
     ]
 
 
 def component_named(name: str, versions: Versions | None = None) -> Component:
-    """The component called ``name`` (``kubernetes``, ``etcd``, ``kwok``, ``metrics-server``, ``kind``)."""
+    """The component called ``name`` (``kubernetes``, ``etcd``, ``etcd-tools``, ``kwok``, ``metrics-server``,
+    ``kind``)."""
     for found in [*components(versions), kind_component(versions)]:
         if found.name == name:
             return found
@@ -247,8 +251,9 @@ def release_urls(component: Component) -> dict[str, str]:
         return {"coredns": f"{base}/coredns_{v}_{GOOS}_{GOARCH}.tgz"}
     if component.name == "agnhost":
         raise NoReleaseDownload("agnhost is published only as a container image")
-    if component.name == "etcd":
-        return {"etcd": f"https://github.com/etcd-io/etcd/releases/download/v{v}/etcd-v{v}-{GOOS}-{GOARCH}.tar.gz"}
+    if component.name in ("etcd", "etcd-tools"):  # one archive holds etcd, etcdctl and etcdutl
+        archive = f"https://github.com/etcd-io/etcd/releases/download/v{v}/etcd-v{v}-{GOOS}-{GOARCH}.tar.gz"
+        return {b: archive for b in component.binaries}
     if component.name == "kwok":
         base = f"https://github.com/kubernetes-sigs/kwok/releases/download/v{v}"
         return {b: f"{base}/{b}-{GOOS}-{GOARCH}" for b in component.binaries}
@@ -290,7 +295,7 @@ def published_sha256(component: Component, url: str) -> str:
         return fetch(f"{url}.sha256").decode().split()[0]
     if component.name == "kind":  # kind: <binary>.sha256sum in sha256sum's format
         return fetch(f"{url}.sha256sum").decode().split()[0]
-    if component.name == "etcd":  # etcd: one SHA256SUMS file for the release
+    if component.name in ("etcd", "etcd-tools"):  # etcd: one SHA256SUMS file for the release
         sums = fetch(url.rsplit("/", 1)[0] + "/SHA256SUMS").decode()
         for line in sums.splitlines():
             parts = line.split()
@@ -372,6 +377,9 @@ class GoBuild:
     ldflags: str = ""
     replace: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    # Further modules to require, whose packages are built with the first module's in one ``go build``
+    # (each binary named after its package's last element, a module's /vN left out).
+    also: tuple[str, ...] = ()
 
 
 def go_build_plan(component: Component, versions: Versions | None = None) -> GoBuild:
@@ -428,6 +436,10 @@ def go_build_plan(component: Component, versions: Versions | None = None) -> GoB
         return GoBuild(
             "go.etcd.io/etcd/server/v3", f"v{component.version}", {"etcd": "go.etcd.io/etcd/server/v3"}, "-s -w"
         )
+    if component.name == "etcd-tools":  # two modules of the etcd repository, built in one step
+        tools = {b: f"go.etcd.io/etcd/{b}/v3" for b in component.binaries}
+        first, *others = tools.values()
+        return GoBuild(first, f"v{component.version}", tools, "-s -w", also=tuple(others))
     if component.name == "kwok":
         consts = "sigs.k8s.io/kwok/pkg/consts"
         ldflags = f"-X {consts}.Version=v{component.version} -X {consts}.KubeVersion=v{v.kubernetes} -s -w"
@@ -492,7 +504,7 @@ def build(component: Component) -> None:
         "",
         "go 1.26.0",
         "",
-        f"require {plan.module} {plan.version}",
+        *(f"require {module} {plan.version}" for module in (plan.module, *plan.also)),
     ]
     if plan.replace:
         go_mod += ["", "replace (", *(f"\t{line}" for line in plan.replace), ")"]
@@ -504,12 +516,15 @@ def build(component: Component) -> None:
     with open(log_path, "a") as log_file:
         _step(
             f"resolve modules for {component.name}",
-            ["mod", "download", "-x", plan.module],
+            ["mod", "download", "-x", plan.module, *plan.also],
             workdir,
             log_file,
             log_path,
             RESOLVE_TIMEOUT_S,
         )
+        if plan.also:
+            _build_together(plan, component, workdir, out_dir, log_file, log_path)
+            return
         for binary, package in plan.packages.items():
             started = time.monotonic()
             log("binaries", f"  compiling {binary} ({package}); a cold build takes several minutes")
@@ -522,6 +537,22 @@ def build(component: Component) -> None:
             _step(f"compile {binary}", [*args, package], workdir, log_file, log_path, BUILD_TIMEOUT_S)
             (out_dir / binary).replace(component.cache_dir / binary)
             log("binaries", f"  {binary} built in {time.monotonic() - started:.0f} s")
+
+
+def _build_together(
+    plan: GoBuild, component: Component, workdir: Path, out_dir: Path, log_file: IO[str], log_path: Path
+) -> None:
+    """Every package of ``plan`` in one ``go build -o <dir>/``, which names each binary after its package."""
+    started = time.monotonic()
+    names = ", ".join(plan.packages)
+    log("binaries", f"  compiling {names} in one build; a cold build takes several minutes")
+    args = ["build", "-mod=mod", "-trimpath", "-o", f"{out_dir}{os.sep}"]
+    if plan.ldflags:
+        args += ["-ldflags", plan.ldflags]
+    _step(f"compile {names}", [*args, *plan.packages.values()], workdir, log_file, log_path, BUILD_TIMEOUT_S)
+    for binary in plan.packages:
+        (out_dir / binary).replace(component.cache_dir / binary)
+    log("binaries", f"  {names} built in {time.monotonic() - started:.0f} s")
 
 
 def _go_env() -> dict[str, str]:
