@@ -76,9 +76,11 @@ class Etcdctl:
         """What ``etcdctl <args>`` printed; ``EtcdctlFailed`` when it failed."""
         return _run_tool(self.command(*args), f"etcdctl {' '.join(args)}", self.timeout + 10)
 
-    def keys(self, prefix: str) -> list[str]:
-        """Every key that starts with ``prefix`` (``etcdctl get <prefix> --prefix --keys-only``)."""
-        return [line for line in self.run("get", prefix, "--prefix", "--keys-only").splitlines() if line]
+    def keys(self, prefix: str, min_mod_revision: int = 0) -> list[str]:
+        """Every key that starts with ``prefix`` (``etcdctl get <prefix> --prefix --keys-only``); with
+        ``min_mod_revision``, only those written at that revision or later (``--min-mod-rev``)."""
+        since = [f"--min-mod-rev={min_mod_revision}"] if min_mod_revision else []
+        return [line for line in self.run("get", prefix, "--prefix", "--keys-only", *since).splitlines() if line]
 
     def get(self, key: str) -> Stored | None:
         """The value and revisions of ``key`` (``etcdctl get <key> -w json``); None when there is no such key."""
@@ -449,33 +451,37 @@ class HeldPorts:
 
 
 def hold_ports(ports: Iterable[int]) -> HeldPorts:
-    """Bind each port without listening: a client's connection is refused there, as when nobody has the port.
-    Where old connections still occupy the port (TIME_WAIT), listen instead and close each connection at once."""
+    """Hold each of ``ports`` now; ``LabError`` when one is in use."""
     held = HeldPorts(list(ports))
     for port in held.ports:
-        plain = socket.socket()
-        try:
-            plain.bind(("0.0.0.0", port))
-            held.sockets.append(plain)
-            continue
-        except OSError:
-            plain.close()
-        held.sockets.append(_refusing_listener(port))
+        holder = _hold(port)
+        if holder is None:
+            held.release()
+            raise LabError(f"port {port} is in use by another process.")
+        held.sockets.append(holder)
     return held
 
 
-def _refusing_listener(port: int) -> socket.socket:
+def _hold(port: int) -> socket.socket | None:
+    """Bind ``port`` without listening (a connection there is refused, as when nobody has it); where connections
+    of the stopped process still occupy it, listen and close each connection at once. None while someone listens."""
+    plain = socket.socket()
+    try:
+        plain.bind(("0.0.0.0", port))
+        return plain
+    except OSError:
+        plain.close()
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind(("0.0.0.0", port))
-    except OSError as error:
+    except OSError:
         listener.close()
-        raise LabError(f"port {port} was taken by another process while its component was stopped: {error}") from None
+        return None
     listener.listen(16)
 
     def close_each() -> None:
-        with contextlib.suppress(OSError):  # the listener was closed: release()
+        with contextlib.suppress(OSError):  # the listener was shut: release()
             while True:
                 listener.accept()[0].close()
 
@@ -483,10 +489,30 @@ def _refusing_listener(port: int) -> socket.socket:
     return listener
 
 
-def stop_holding_ports(plane: Any, name: str) -> HeldPorts:
-    """Stop the component ``name`` of a lab's control plane and hold its ports until ``release()``."""
+def stop_holding_ports(plane: Any, name: str, timeout: float = 60) -> HeldPorts:
+    """Stop the component ``name`` of a lab's control plane and hold its ports until ``release()``.
+
+    A component closes its listener as soon as it begins to stop, and may take seconds more to end:
+    the ports are taken the moment they are free, while the stop goes on in a thread.
+    """
     record = plane.component(name) or {}
-    ports = [int(p["port"]) for p in record.get("ports") or []]
-    if not plane.stop_component(name):
-        raise LabError(f"{name} of the control plane {plane.name} was not running.")
-    return hold_ports(ports)
+    pending = [int(p["port"]) for p in record.get("ports") or []]
+    outcome: dict[str, Any] = {}
+    stopper = threading.Thread(target=lambda: outcome.update(stopped=plane.stop_component(name)), daemon=True)
+    stopper.start()
+    held, deadline = HeldPorts(list(pending)), time.monotonic() + timeout
+    while pending:
+        stopped_before = not stopper.is_alive()
+        for port in list(pending):
+            if (holder := _hold(port)) is not None:
+                held.sockets.append(holder)
+                pending.remove(port)
+        if pending and (stopped_before or time.monotonic() > deadline):
+            held.release()
+            raise LabError(f"{name} stopped, but another process took its port(s) {pending} meanwhile.")
+        time.sleep(0.02)
+    stopper.join(timeout=max(0.0, deadline - time.monotonic()))
+    if not outcome.get("stopped"):
+        held.release()
+        raise LabError(f"{name} of the control plane {plane.name} was not running, or did not stop.")
+    return held
