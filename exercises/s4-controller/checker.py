@@ -115,7 +115,7 @@ class Scenario:
                 "catch it, read the Greeting again and retry, instead of letting the exception end the program"
             )
         else:
-            tail = self.program.log_tail(2).replace("\n", " | ")
+            tail = " | ".join(line.strip() for line in program.log_tail(2).splitlines())
             hint = f"read its last lines and fix that: {tail or '(it printed nothing)'}"
         return Failure(saw, hint)
 
