@@ -8,10 +8,10 @@ and never touches the book's. ``connect_to(plane)`` gives the lab kit's ``Cluste
 control plane, carrying it, so that a checker judges that one.
 
 What the labs also take from provisioning comes through here: ``on_real_node`` and
-``REAL_NODE_NAME`` (pods on the real node), ``CLUSTER_DOMAIN`` (the suffix of the cluster's DNS
-names), ``kubectl_binary`` (the pinned kubectl), the local cluster's etcd (``Etcd``,
-``from_apiserver_flags``, ``flags_of`` a component's record) and its second API server
-(``Local.start_second_apiserver``).
+``REAL_NODE_NAME`` (pods on the real node), ``real_node_processes`` (its recorded processes),
+``CLUSTER_DOMAIN`` (the suffix of the cluster's DNS names), ``kubectl_binary`` (the pinned kubectl),
+the local cluster's etcd (``Etcd``, ``from_apiserver_flags``, ``flags_of`` a component's record) and
+its second API server (``Local.start_second_apiserver``).
 
 ``etcd_tool`` gives the pinned ``etcd``, ``etcdctl`` or ``etcdutl``; ``run_program`` runs a program
 to its end with a deadline, ``start_program`` starts a server that outlives the call (``Started``),
@@ -39,6 +39,7 @@ from threeplanes.provision.processes import run as run_program
 from threeplanes.provision.processes import start as start_program
 from threeplanes.provision.processes import stop_started as stop_program
 from threeplanes.provision.realnode import NODE_NAME as REAL_NODE_NAME
+from threeplanes.provision.realnode import node_processes as real_node_processes
 from threeplanes.provision.realnode import on_real_node
 from threeplanes.provision.realnode.configs import CLUSTER_DOMAIN
 
@@ -54,6 +55,7 @@ __all__ = [
     "SecondApiserver",
     "Started",
     "book",
+    "component_binary",
     "connect_to",
     "etcd_tool",
     "flags_of",
@@ -63,6 +65,7 @@ __all__ = [
     "run_program",
     "start_program",
     "stop_program",
+    "real_node_processes",
 ]
 
 
@@ -88,3 +91,13 @@ def etcd_tool(name: str) -> Path:
     if name not in ETCD_TOOLS:
         raise LabError(f"no etcd tool is called {name!r}; there are {', '.join(ETCD_TOOLS)}.")
     return binaries.ensure(binaries.component_named(ETCD_TOOLS[name]))[name]
+
+
+def component_binary(name: str) -> Path:
+    """The pinned binary ``name`` of the local cluster (``kube-apiserver``, ``kube-scheduler``, ``etcd``,
+    ``kwok``...), provisioned (found, downloaded or built) if missing."""
+    for component in binaries.components():
+        if name in component.binaries:
+            return binaries.ensure(component)[name]
+    known = sorted(b for component in binaries.components() for b in component.binaries)
+    raise LabError(f"the local cluster has no binary called {name!r}; it has {', '.join(known)}.")

@@ -24,8 +24,9 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from cryptography import x509
@@ -36,6 +37,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import Started, start_program, stop_program
 
+CONTROL_PLANE_ANNOTATION = "threeplanes.io/control-plane"  # the path of the reader's program, on the namespace
 VALIDITY = datetime.timedelta(days=1)  # a lab's cluster lives minutes; its certificates need not outlive the day
 
 
@@ -53,36 +55,47 @@ def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
     path.chmod(0o600)
 
 
-@dataclass
 class Pki:
-    """A certificate authority in ``folder`` (``ca.crt``, ``ca.key``) and what it signs."""
+    """A certificate authority in ``folder`` (``ca.crt``, ``ca.key``) and what it signs: ``Pki.create``
+    makes a new one, ``Pki.load`` reads one made before (by this class or by anyone)."""
 
-    folder: Path
-    name: str = "threeplanes-lab-ca"
-    _ca_key: ec.EllipticCurvePrivateKey = field(init=False, repr=False)
-    _ca_cert: x509.Certificate = field(init=False, repr=False)
+    def __init__(self, folder: Path, ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey) -> None:
+        self.folder, self._ca_cert, self._ca_key = folder, ca_cert, ca_key
 
-    def __post_init__(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._ca_key = ec.generate_private_key(ec.SECP256R1())
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.name)])
+    @classmethod
+    def create(cls, folder: Path, name: str = "threeplanes-lab-ca") -> Pki:
+        folder.mkdir(parents=True, exist_ok=True)
+        key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         now = datetime.datetime.now(datetime.UTC)
-        self._ca_cert = (
+        cert = (
             x509.CertificateBuilder()
             .subject_name(subject)
             .issuer_name(subject)
-            .public_key(self._ca_key.public_key())
+            .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + VALIDITY)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-            )  # keyCertSign, cRLSign
-            .sign(self._ca_key, hashes.SHA256())
+                x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
+            )  # digitalSignature, keyCertSign, cRLSign
+            .sign(key, hashes.SHA256())
         )
-        self.ca.cert.write_bytes(self._ca_cert.public_bytes(serialization.Encoding.PEM))
-        _write_key(self._ca_key, self.ca.key)
+        pki = cls(folder, cert, key)
+        pki.ca.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        _write_key(key, pki.ca.key)
+        return pki
+
+    @classmethod
+    def load(cls, folder: Path) -> Pki:
+        """The CA whose ``ca.crt`` and ``ca.key`` (PEM) are in ``folder``."""
+        try:
+            cert = x509.load_pem_x509_certificate((folder / "ca.crt").read_bytes())
+            key = serialization.load_pem_private_key((folder / "ca.key").read_bytes(), password=None)
+        except (OSError, ValueError) as error:
+            raise LabError(f"no certificate authority could be read from {folder}: {error}") from None
+        return cls(folder, cert, key)
 
     @property
     def ca(self) -> Issued:
@@ -125,7 +138,9 @@ class Pki:
     def key_pair(self, name: str) -> Issued:
         """A bare key pair (``<name>.pub``, ``<name>.key``): the API server signs ServiceAccount tokens with it."""
         key = ec.generate_private_key(ec.SECP256R1())
-        public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         pair = Issued(self.folder / f"{name}.pub", self.folder / f"{name}.key")
         pair.cert.write_bytes(public)
         _write_key(key, pair.key)
@@ -194,13 +209,19 @@ class Assembly:
         path = self.logs / f"{name}.log"
         return path.read_text(errors="replace") if path.is_file() else ""
 
-    def wait_until(self, name: str, url: str, ca: Path | None = None, timeout: float = 60) -> float:
+    def wait_until(
+        self, name: str, url: str, ca: Path | None = None, identity: Issued | None = None, timeout: float = 60
+    ) -> float:
         """Wait until ``url`` answers ``ok`` (a component's health endpoint); return the seconds it took.
 
-        The component's end or the deadline raises, with the last lines of its log."""
+        ``ca`` is trusted for the server's certificate (None: any, for a component's self-signed one);
+        ``identity`` is presented as a client certificate. The component's end or the deadline raises,
+        with the last lines of its log."""
         context = ssl.create_default_context(cafile=str(ca)) if ca else ssl.create_default_context()
         if ca is None:
             context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # a self-signed serving certificate
+        if identity is not None:
+            context.load_cert_chain(str(identity.cert), str(identity.key))
         started = time.monotonic()
         while True:
             with contextlib.suppress(urllib.error.URLError, OSError):
@@ -222,3 +243,11 @@ class Assembly:
             with contextlib.suppress(Exception):
                 stop_program(started, grace=2)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def use_control_plane(cluster: Any, namespace: str, path: str | Path) -> None:
+    """Tell the m3-control-plane checker to run ``path`` for ``namespace`` (an annotation on the namespace)."""
+    file = Path(path).resolve()
+    if not file.is_file():
+        raise LabError(f"There is no program at {file}.")
+    cluster.core.patch_namespace(namespace, {"metadata": {"annotations": {CONTROL_PLANE_ANNOTATION: str(file)}}})

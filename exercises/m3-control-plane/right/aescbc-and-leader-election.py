@@ -1,0 +1,22 @@
+"""Right, written another way: Secrets encrypted with aescbc rather than secretbox, and the controller
+manager and the scheduler electing a leader through Leases, as they do by default."""
+
+from pathlib import Path
+
+from threeplanes.system.assembly import use_control_plane
+from threeplanes.system.controllers import patched
+
+SOLUTION = Path(__file__).parents[1] / "solution.py"
+
+
+def apply(cluster, namespace: str) -> None:
+    changes = {
+        "  - secretbox:\\n": "  - aescbc:\\n",
+        '        "use-service-account-credentials": "true",\n        "leader-elect": "false",\n': (
+            '        "use-service-account-credentials": "true",\n'
+        ),
+        '        "secure-port": scheduler_port,\n        "leader-elect": "false",\n': (
+            '        "secure-port": scheduler_port,\n'
+        ),
+    }
+    use_control_plane(cluster, namespace, patched(SOLUTION, changes, f"{namespace}-aescbc"))
