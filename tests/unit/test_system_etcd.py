@@ -3,7 +3,6 @@ and the build of etcdctl and etcdutl."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -100,23 +99,6 @@ def test_a_failing_etcdctl_is_quoted_in_one_sentence(tmp_path, monkeypatch) -> N
 def test_a_restore_refuses_an_existing_data_dir(tmp_path) -> None:
     with pytest.raises(LabError, match="restores into a new data directory only"):
         etcd.restore_snapshot(tmp_path / "s.db", tmp_path, {})
-
-
-def test_held_ports_keep_others_out_until_released() -> None:
-    (port,) = etcd.free_ports(1)
-    held = etcd.hold_ports([port])
-    other = socket.socket()
-    other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    with pytest.raises(OSError):
-        other.bind(("127.0.0.1", port))
-        other.listen()
-    other.close()
-    held.release()
-    again = socket.socket()
-    again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    again.bind(("127.0.0.1", port))
-    again.listen()
-    again.close()
 
 
 def test_the_three_members_know_each_other(tmp_path) -> None:

@@ -15,7 +15,7 @@ its second API server (``Local.start_second_apiserver``).
 
 ``etcd_tool`` gives the pinned ``etcd``, ``etcdctl`` or ``etcdutl``; ``run_program`` runs a program
 to its end with a deadline, ``start_program`` starts a server that outlives the call (``Started``),
-and ``stop_program`` stops it.
+and ``stop_program`` stops it; ``free_ports`` finds loopback ports nobody listens on.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from threeplanes.provision.kind import Kind
 from threeplanes.provision.local import Local, SecondApiserver, flags_of
 from threeplanes.provision.nodes import Node
 from threeplanes.provision.paths import kubectl_binary
+from threeplanes.provision.ports import free_ports
 from threeplanes.provision.processes import Started
 from threeplanes.provision.processes import run as run_program
 from threeplanes.provision.processes import start as start_program
@@ -59,6 +60,7 @@ __all__ = [
     "connect_to",
     "etcd_tool",
     "flags_of",
+    "free_ports",
     "from_apiserver_flags",
     "kubectl_binary",
     "on_real_node",

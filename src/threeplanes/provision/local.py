@@ -21,7 +21,6 @@ import dataclasses
 import hashlib
 import os
 import shutil
-import socket
 import ssl
 import time
 import urllib.error
@@ -43,6 +42,7 @@ from threeplanes.provision.control_plane import ControlPlane
 from threeplanes.provision.etcd import Etcd, from_apiserver_flags
 from threeplanes.provision.nodes import Node, default_nodes, node_manifest
 from threeplanes.provision.paths import CLUSTER_NAME, kubectl_binary
+from threeplanes.provision.ports import HeldPorts, free_ports, stop_holding
 from threeplanes.provision.say import log
 from threeplanes.versions import pinned
 
@@ -51,6 +51,8 @@ __all__ = ["Local", "SecondApiserver", "ProcessInfo", "kubectl_binary"]
 KWOKCTL_CONFIG = paths.CLUSTER_CONFIGS / "kwokctl.yaml"
 KWOKCTL_MARGIN_S = 60  # kwokctl's own --wait, plus this, bounds a `kwokctl create cluster`
 REAL_NODE_ADDRESS_TYPES = "kubelet-preferred-address-types=InternalIP,Hostname"
+# The ports of the components this process stopped, by (cluster folder, component), until it starts them again.
+_HELD: dict[tuple[str, str], HeldPorts] = {}
 SECOND_PREFIX = "/threeplanes-second"  # under which every second API server keeps its objects
 
 
@@ -360,6 +362,8 @@ class Local(ControlPlane):
         if self.real_node:
             stopped += [f"stopped the real node's {name}" for name in realnode.stop_node(self.kubeconfig).processes]
         stopped += [f"stopped {p.name} (pid {p.pid})" for p in self.processes() if p.running]
+        for key in [k for k in _HELD if k[0] == str(self.cluster_dir())]:
+            _HELD.pop(key).release()
         kwokctl = binaries.installed("kwokctl")
         if kwokctl is not None and self.cluster_dir().exists():
             delete = [str(kwokctl), "delete", "cluster", "--name", self.name, "--kubeconfig", str(self.kubeconfig)]
@@ -429,20 +433,35 @@ class Local(ControlPlane):
         return self._process(name) is not None
 
     def stop_component(self, name: str) -> bool:
-        """Stop one component; True when it was running. Its ports are free while it is stopped: a cluster
-        created meanwhile may take them."""
+        """Stop one component; True when it was running. This process holds its ports while it is stopped
+        (``threeplanes.provision.ports``: a cluster created meanwhile on the machine would take them), and
+        ``start_component`` lets them go."""
         process = self._process(name)
         if process is None:
             return False
-        left = process_control.stop([process])
-        if left:
-            raise ProvisioningError(f"{name} of the control plane {self.name} (pid {process.pid}) survived SIGKILL.")
+        ports = [int(p["port"]) for p in self._record(name).get("ports") or []]
+
+        def stop() -> None:
+            if process_control.stop([process]):
+                raise ProvisioningError(
+                    f"{name} of the control plane {self.name} (pid {process.pid}) survived SIGKILL."
+                )
+
+        _HELD[(str(self.cluster_dir()), name)] = stop_holding(stop, ports, f"{name} of the control plane {self.name}")
         return True
+
+    def release_ports(self, name: str) -> None:
+        """Let go of the ports held since ``stop_component(name)``: a program other than the component is to
+        listen there (an etcd restored from a snapshot, started by hand on the same ports)."""
+        held = _HELD.pop((str(self.cluster_dir()), name), None)
+        if held is not None:
+            held.release()
 
     def start_component(self, name: str) -> bool:
         record = self._record(name)
         if self._process(name) is not None:
             return False
+        self.release_ports(name)
         program = self._program(name)
         pids, logs = self.cluster_dir() / "pids", self.cluster_dir() / "logs"
         envs = {e["name"]: e.get("value", "") for e in record.get("envs") or []}
@@ -483,7 +502,7 @@ class Local(ControlPlane):
         for file_name, text in files.items():
             (folder / file_name).write_text(text)
             (folder / file_name).chmod(0o600)
-        port = _free_port()
+        port = free_ports(1)[0]
         own.update({"secure-port": str(port), "etcd-prefix": f"{SECOND_PREFIX}/{name}"})
         own.update({k: v.format(folder=folder) for k, v in flags.items()})
         command = [record["binary"], *(f"--{k}={v}" for k, v in own.items())]
@@ -547,9 +566,3 @@ def _ready(server: str, pki: Path) -> bool:
             return reply.read().strip() == b"ok"
     except (urllib.error.URLError, OSError):
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

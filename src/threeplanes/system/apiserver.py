@@ -26,7 +26,6 @@ import json
 import re
 import shutil
 import ssl
-import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import urllib3
+from cryptography import x509
 from kubernetes import client
 
 from threeplanes.errors import LabError
@@ -242,18 +242,14 @@ def identity_of(api_client: client.ApiClient) -> Identity:
 
 
 def certificate_subject(pem_file: str | Path) -> dict[str, list[str]]:
-    """The subject of a PEM certificate, ``{"CN": [...], "O": [...]}``, as ``openssl x509`` reads it."""
-    if shutil.which("openssl") is None:
-        raise LabError("openssl is not installed; install it (sudo apt-get install openssl) and run again.")
-    command = ["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", str(pem_file)]
+    """The subject of a PEM certificate, ``{"CN": [...], "O": [...]}``, read with ``cryptography``."""
     try:
-        printed = subprocess.run(command, check=True, timeout=10, capture_output=True, text=True).stdout
-    except subprocess.CalledProcessError as error:
-        raise LabError(f"openssl could not read the certificate {pem_file}: {error.stderr.strip()}") from None
+        certificate = x509.load_pem_x509_certificate(Path(pem_file).read_bytes())
+    except (OSError, ValueError) as error:
+        raise LabError(f"no certificate could be read from {pem_file}: {error}") from None
     fields: dict[str, list[str]] = {}
-    for part in printed.strip().removeprefix("subject=").split(","):
-        key, _, value = part.strip().partition("=")
-        fields.setdefault(key, []).append(value)
+    for attribute in certificate.subject:
+        fields.setdefault(attribute.rfc4514_attribute_name, []).append(str(attribute.value))
     return fields
 
 

@@ -19,7 +19,6 @@ import contextlib
 import datetime
 import ipaddress
 import shutil
-import socket
 import ssl
 import time
 import urllib.error
@@ -35,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from threeplanes.errors import LabError
-from threeplanes.kit.control_plane import Started, start_program, stop_program
+from threeplanes.kit.control_plane import Started, free_ports, start_program, stop_program
 
 CONTROL_PLANE_ANNOTATION = "threeplanes.io/control-plane"  # the path of the reader's program, on the namespace
 VALIDITY = datetime.timedelta(days=1)  # a lab's cluster lives minutes; its certificates need not outlive the day
@@ -183,9 +182,7 @@ def kubeconfig(path: Path, server: str, ca: Path, identity: Issued, user: str) -
 
 def free_port() -> int:
     """A loopback port nobody listens on at this moment."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_ports(1)[0]
 
 
 class Assembly:

@@ -12,10 +12,8 @@ lab's own, on free loopback ports, one member of which can be stopped and starte
 from __future__ import annotations
 
 import atexit
-import contextlib
 import json
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -31,7 +29,7 @@ from kubernetes import watch
 from kubernetes.client import ApiException
 
 from threeplanes.errors import LabError
-from threeplanes.kit.control_plane import Started, etcd_tool, run_program, start_program, stop_program
+from threeplanes.kit.control_plane import Started, etcd_tool, free_ports, run_program, start_program, stop_program
 
 # protoEncodingPrefix in k8s.io/apimachinery/pkg/runtime/serializer/protobuf/protobuf.go: "k8s" and a zero byte.
 ENVELOPE_PREFIX = b"k8s\x00"
@@ -313,18 +311,6 @@ def three_member_etcd(folder: Path | None = None) -> EtcdCluster:
     return cluster
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports on 127.0.0.1 that nobody listens on now."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
-
-
 def timed_put(etcdctl: Etcdctl, key: str, value: str) -> tuple[str, float]:
     """Try one write; return ``("ok" or etcdctl's error, seconds it took)``."""
     started = time.monotonic()
@@ -429,90 +415,3 @@ def leader_of(cluster: EtcdCluster) -> str | None:
     urls = {m.client_url: m.name for m in cluster.members}
     named = [urls.get(ids[leader]) for leader in leaders if leader in ids]
     return named[0] if len(named) == 1 else None
-
-
-# --- a stopped component's ports, kept from other control planes ---------------------------------------
-
-
-@dataclass
-class HeldPorts:
-    """Ports of a stopped component, bound by this process so that no control plane started meanwhile on
-    this machine takes them (kwokctl gives a new cluster the first port nobody listens on)."""
-
-    ports: list[int]
-    sockets: list[socket.socket] = field(default_factory=list)
-
-    def release(self) -> None:
-        for held in self.sockets:
-            with contextlib.suppress(OSError):  # wakes a listener's accept(); a bound socket has nothing to shut
-                held.shutdown(socket.SHUT_RDWR)
-            held.close()
-        self.sockets.clear()
-
-
-def hold_ports(ports: Iterable[int]) -> HeldPorts:
-    """Hold each of ``ports`` now; ``LabError`` when one is in use."""
-    held = HeldPorts(list(ports))
-    for port in held.ports:
-        holder = _hold(port)
-        if holder is None:
-            held.release()
-            raise LabError(f"port {port} is in use by another process.")
-        held.sockets.append(holder)
-    return held
-
-
-def _hold(port: int) -> socket.socket | None:
-    """Bind ``port`` without listening (a connection there is refused, as when nobody has it); where connections
-    of the stopped process still occupy it, listen and close each connection at once. None while someone listens."""
-    plain = socket.socket()
-    try:
-        plain.bind(("0.0.0.0", port))
-        return plain
-    except OSError:
-        plain.close()
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind(("0.0.0.0", port))
-    except OSError:
-        listener.close()
-        return None
-    listener.listen(16)
-
-    def close_each() -> None:
-        with contextlib.suppress(OSError):  # the listener was shut: release()
-            while True:
-                listener.accept()[0].close()
-
-    threading.Thread(target=close_each, daemon=True, name=f"holding port {port}").start()
-    return listener
-
-
-def stop_holding_ports(plane: Any, name: str, timeout: float = 60) -> HeldPorts:
-    """Stop the component ``name`` of a lab's control plane and hold its ports until ``release()``.
-
-    A component closes its listener as soon as it begins to stop, and may take seconds more to end:
-    the ports are taken the moment they are free, while the stop goes on in a thread.
-    """
-    record = plane.component(name) or {}
-    pending = [int(p["port"]) for p in record.get("ports") or []]
-    outcome: dict[str, Any] = {}
-    stopper = threading.Thread(target=lambda: outcome.update(stopped=plane.stop_component(name)), daemon=True)
-    stopper.start()
-    held, deadline = HeldPorts(list(pending)), time.monotonic() + timeout
-    while pending:
-        stopped_before = not stopper.is_alive()
-        for port in list(pending):
-            if (holder := _hold(port)) is not None:
-                held.sockets.append(holder)
-                pending.remove(port)
-        if pending and (stopped_before or time.monotonic() > deadline):
-            held.release()
-            raise LabError(f"{name} stopped, but another process took its port(s) {pending} meanwhile.")
-        time.sleep(0.02)
-    stopper.join(timeout=max(0.0, deadline - time.monotonic()))
-    if not outcome.get("stopped"):
-        held.release()
-        raise LabError(f"{name} of the control plane {plane.name} was not running, or did not stop.")
-    return held

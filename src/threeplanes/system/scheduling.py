@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-import socket
 import ssl
 import tempfile
 import time
@@ -145,26 +144,6 @@ def read_metrics(url: str, timeout: float = 10) -> Metrics:
     unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE  # self-signed, on 127.0.0.1
     with urllib.request.urlopen(url, context=unverified, timeout=timeout) as reply:
         return parse_metrics(reply.read().decode())
-
-
-def hold_port(port: int) -> socket.socket:
-    """Listen on ``port`` (all addresses) until the socket returned is closed.
-
-    A stopped component's port is free, and kwokctl gives a control plane created meanwhile on
-    this machine the first free ports it finds: held, the port is still there when the component
-    starts again. Close the socket just before ``start_component``.
-    """
-    held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        held.bind(("0.0.0.0", port))
-    except OSError as error:
-        held.close()
-        raise LabError(
-            f"Port {port} is taken already ({error}): the component stopped there cannot start again."
-        ) from None
-    held.listen(1)
-    return held
 
 
 # --- where the pods went -----------------------------------------------------------------------------
