@@ -82,6 +82,8 @@ class GreetingController:
         except client.ApiException as error:
             if error.status == 409:
                 return False
+            if error.status == 404:  # deleted since it was read: nothing left to report on
+                return True
             raise
         return True
 
