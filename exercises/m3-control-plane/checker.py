@@ -1,7 +1,7 @@
 """Checker: the reader's own control plane does what a control plane must, judged by what it does.
 
 It runs the reader's program itself (``python <file> FOLDER API_PORT ETCD_PORT``, the file the
-namespace's annotation ``threeplanes.io/control-plane`` names, else ``my_control_plane.py`` in
+namespace's annotation ``threeplanes.io/program`` names, else ``my_control_plane.py`` in
 the current folder) on free loopback ports of its choosing, waits for it to print ``ready``, then
 uses that control plane as a stranger, a user and an admin would: it asks for ``/readyz`` trusting
 the reader's CA, presents a certificate from another CA (refused), a certificate of the reader's CA
@@ -25,12 +25,13 @@ from pathlib import Path
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking.programs import found, program_of
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.connect import connect
 from threeplanes.kit.control_plane import etcd_tool, run_program
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.programs import ProgramFailed, ReaderProgram, run_reader_code
-from threeplanes.system.assembly import CONTROL_PLANE_ANNOTATION, Issued, Pki, free_port
+from threeplanes.system.assembly import Issued, Pki, free_port
 
 DEFAULT_FILE = "my_control_plane.py"
 START = 180  # seconds for the program to say "ready" (it starts five programs on a busy machine)
@@ -38,25 +39,6 @@ WAIT = 45  # seconds for each effect (pods are Ready on a simulated node within 
 REUSE = 120  # seconds an outcome serves the checker's second look
 STEPS = ("serves", "authenticates", "authorizes", "reconciles", "schedules", "encrypts")
 _outcomes: dict[tuple, tuple[float, dict[str, Failure | None]]] = {}
-
-
-def program_file(ctx: Context) -> Path | None:
-    namespace = ctx.get(ctx.cluster.core.read_namespace, ctx.namespace)
-    named = ((namespace.metadata.annotations or {}) if namespace else {}).get(CONTROL_PLANE_ANNOTATION)
-    path = Path(named) if named else Path.cwd() / DEFAULT_FILE
-    return path if path.is_file() else None
-
-
-def found(ctx: Context) -> Failure | None:
-    if program_file(ctx) is not None:
-        return None
-    named = (ctx.cluster.core.read_namespace(ctx.namespace).metadata.annotations or {}).get(CONTROL_PLANE_ANNOTATION)
-    saw = f"no file at {named}" if named else f"no {DEFAULT_FILE} in {Path.cwd()} and no annotation naming one"
-    return Failure(
-        saw,
-        f"write your control plane in {DEFAULT_FILE} and tell the checker where it is: kubectl annotate namespace "
-        f"{ctx.namespace} {CONTROL_PLANE_ANNOTATION}=$PWD/{DEFAULT_FILE} --overwrite",
-    )
 
 
 class Scenario:
@@ -261,7 +243,7 @@ class Scenario:
 
 def outcome(ctx: Context) -> dict[str, Failure | None]:
     """The scenario's result per step, or ``{"starts": failure}``: run once, reused by the second look."""
-    path = program_file(ctx)
+    path = program_of(ctx, DEFAULT_FILE)
     assert path is not None
     key = (ctx.namespace, str(path), path.stat().st_mtime)
     if key in _outcomes and time.monotonic() - _outcomes[key][0] < REUSE:
@@ -297,7 +279,7 @@ def step(name: str):
     return check
 
 
-FOUND = Criterion("Your program's file is found", found)
+FOUND = Criterion("Your program's file is found", found(DEFAULT_FILE, "your control plane"))
 STARTS = Criterion("It starts and says ready", step("starts"), needs=(FOUND,))
 SERVES = Criterion("The API server answers /readyz over TLS your CA vouches for", step("serves"), needs=(STARTS,))
 AUTHENTICATES = Criterion("A certificate from another CA is refused", step("authenticates"), needs=(SERVES,))

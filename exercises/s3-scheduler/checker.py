@@ -16,19 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking.programs import found, program_of
 from threeplanes.errors import WaitTimeout
 from threeplanes.kit.deleting import ignore_missing
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL
 from threeplanes.kit.programs import ProgramFailed, run_reader_code
-from threeplanes.system.scheduling import FAILED_SCHEDULING, PROGRAM_ANNOTATION, SCHEDULED, events_about, handed_in, pod
+from threeplanes.system.scheduling import FAILED_SCHEDULING, SCHEDULED, events_about, pod
 
 SCHEDULER = "my-scheduler"
 OWNER = "exercise-s3-scheduler"
 TRIAL = "threeplanes.io/trial"
 NODES = 4
 SETUP = ".venv/bin/threeplanes exercise setup s3-scheduler -n {namespace}"
-HAND_IN = f"kubectl annotate namespace {{namespace}} {PROGRAM_ANNOTATION}=$PWD/my_scheduler.py --overwrite"
+PROGRAM = "my_scheduler.py"
 FIRST_BIND_S = 30  # the program starts: Python, the client, its first list
 NEXT_BIND_S = 10
 EVENT_S = 10
@@ -78,12 +79,6 @@ def describe(selector: dict[str, str]) -> str:
 def node_labels(ctx: Context) -> dict[str, dict[str, str]]:
     nodes = ctx.cluster.core.list_node(label_selector=f"{FOR_NAMESPACE}={ctx.namespace},{LAB_LABEL}={OWNER}").items
     return {n.metadata.name: n.metadata.labels or {} for n in nodes}
-
-
-def program_path(ctx: Context) -> Path | None:
-    namespace = ctx.get(ctx.cluster.core.read_namespace, ctx.namespace)
-    named = handed_in(namespace) if namespace is not None else None
-    return Path(named) if named else None
 
 
 def where_the_rule_sends(ctx: Context, labels: dict[str, dict[str, str]], selector: dict[str, str]) -> tuple:
@@ -190,7 +185,7 @@ def run_trial(ctx: Context, path: Path) -> Trial:
 
 def trial(ctx: Context) -> Trial:
     """The trial of the file handed in, run once per version of the file."""
-    path = program_path(ctx)
+    path = program_of(ctx, PROGRAM)
     assert path is not None
     stat = path.stat()
     key = (ctx.cluster.server, ctx.namespace, str(path), stat.st_mtime_ns, stat.st_size)
@@ -212,22 +207,6 @@ def setup_done(ctx: Context) -> Failure | None:
         return Failure(
             f"{len(found)} node(s) labelled {FOR_NAMESPACE}={ctx.namespace}, not {NODES}",
             f"make the exercise's nodes first: {SETUP.format(namespace=ctx.namespace)}",
-        )
-    return None
-
-
-def program_handed_in(ctx: Context) -> Failure | None:
-    path = program_path(ctx)
-    hand_in = HAND_IN.format(namespace=ctx.namespace)
-    if path is None:
-        return Failure(
-            f"the namespace {ctx.namespace} names no program (no annotation {PROGRAM_ANNOTATION})",
-            f"write my_scheduler.py, then tell the checker where it is: {hand_in}",
-        )
-    if path.suffix != ".py" or not path.is_file():
-        return Failure(
-            f"the annotation names {path}, which is not a Python file on this machine",
-            f"give the absolute path of your my_scheduler.py: {hand_in}",
         )
     return None
 
@@ -326,7 +305,7 @@ def placements_announced(ctx: Context) -> Failure | None:
 
 
 SETUP_OK = Criterion("The exercise's four nodes exist", setup_done)
-HANDED_IN = Criterion("The namespace names your scheduler's file", program_handed_in, needs=(SETUP_OK,))
+HANDED_IN = Criterion("Your scheduler's file is found", found(PROGRAM, "your scheduler"), needs=(SETUP_OK,))
 RUNS = Criterion("Your scheduler runs through the trial without ending", keeps_running, needs=(HANDED_IN,))
 BINDS = Criterion("It binds each pod that fits within seconds", binds_in_time, needs=(RUNS,))
 SELECTOR = Criterion("Every pod lands on a node that matches its nodeSelector", selector_respected, needs=(RUNS,))

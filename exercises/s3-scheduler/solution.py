@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from threeplanes.system.scheduling import hand_in
+from threeplanes.checking.programs import hand_in
 
 ANSWER = Path(__file__).resolve().parent / "my_scheduler.py"
 
 
 def apply(cluster, namespace: str) -> None:
-    hand_in(cluster, namespace, ANSWER)
+    hand_in(cluster, namespace, ANSWER, "my_scheduler.py")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from threeplanes.checking.programs import forget_answers
 from threeplanes.kit.nodes import NodePool
-from threeplanes.system.scheduling import forget_answers
 
 EXERCISE = "s3-scheduler"
 

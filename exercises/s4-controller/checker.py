@@ -1,7 +1,7 @@
 """Checker: the reader's controller keeps a ConfigMap and a Deployment in step with each Greeting.
 
 It runs the reader's program itself (``python <file> <namespace>``, the file the namespace's
-annotation ``threeplanes.io/controller`` names, else ``my_controller.py`` in the current folder)
+annotation ``threeplanes.io/program`` names, else ``my_controller.py`` in the current folder)
 and plays a scenario against it, in the reader's namespace: it creates a Greeting, waits for
 the children and the status, changes the Greeting, changes it ten times in a row (so that some
 of the controller's writes meet a 409 Conflict), deletes a child, and deletes the Greeting. Each
@@ -13,16 +13,15 @@ same outcome.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking.programs import found, program_of
 from threeplanes.errors import WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.programs import ReaderProgram, run_reader_code
-from threeplanes.system.controllers import CONTROLLER_ANNOTATION
 
 GROUP, VERSION, PLURAL = "threeplanes.io", "v1", "greetings"
 NAME = "greeting-check"  # the Greeting the checker plays with
@@ -34,25 +33,6 @@ BURSTS, BURST = 3, 10  # rounds of quick changes, and changes per round
 
 STEPS = ("made", "status", "change", "burst", "child", "deleted")
 _outcomes: dict[tuple, tuple[float, dict[str, Failure | None]]] = {}
-
-
-def controller_file(ctx: Context) -> Path | None:
-    namespace = ctx.get(ctx.cluster.core.read_namespace, ctx.namespace)
-    named = ((namespace.metadata.annotations or {}) if namespace else {}).get(CONTROLLER_ANNOTATION)
-    path = Path(named) if named else Path.cwd() / DEFAULT_FILE
-    return path if path.is_file() else None
-
-
-def found(ctx: Context) -> Failure | None:
-    if controller_file(ctx) is not None:
-        return None
-    named = (ctx.cluster.core.read_namespace(ctx.namespace).metadata.annotations or {}).get(CONTROLLER_ANNOTATION)
-    saw = f"no file at {named}" if named else f"no {DEFAULT_FILE} in {Path.cwd()} and no annotation naming one"
-    return Failure(
-        saw,
-        f"write your controller in {DEFAULT_FILE} and tell the checker where it is: kubectl annotate namespace "
-        f"{ctx.namespace} {CONTROLLER_ANNOTATION}=$PWD/{DEFAULT_FILE} --overwrite",
-    )
 
 
 def type_installed(ctx: Context) -> Failure | None:
@@ -254,7 +234,7 @@ class Scenario:
 
 def outcome(ctx: Context) -> dict[str, Failure | None]:
     """The scenario's result per step: run once, reused by the second look for ``REUSE`` seconds."""
-    path = controller_file(ctx)
+    path = program_of(ctx, DEFAULT_FILE)
     assert path is not None
     key = (ctx.cluster.server, ctx.namespace, str(path), path.stat().st_mtime)
     if key in _outcomes and time.monotonic() - _outcomes[key][0] < REUSE:
@@ -286,7 +266,7 @@ def step(name: str):
     return check
 
 
-FOUND = Criterion("Your controller's file is found", found)
+FOUND = Criterion("Your controller's file is found", found(DEFAULT_FILE, "your controller"))
 TYPE = Criterion("The Greeting type is installed", type_installed)
 MADE = Criterion("A new Greeting gets its ConfigMap and Deployment", step("made"), needs=(FOUND, TYPE))
 STATUS = Criterion("Its status.ready counts the ready pods", step("status"), needs=(MADE,))

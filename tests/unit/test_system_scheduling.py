@@ -11,7 +11,6 @@ from threeplanes.system.scheduling import (
     nodes_considered,
     overcommitted,
     parse_metrics,
-    patched,
     per_node,
     per_zone,
     rate,
@@ -80,9 +79,3 @@ def test_a_rate_needs_two_placements() -> None:
     assert rate([10.0, 11.0, 12.0]) == 1.0
     with pytest.raises(LabError):
         rate([10.0])
-
-
-def test_a_stale_patch_is_an_error_not_a_silent_copy() -> None:
-    assert patched("return min(x)", "min(x)", "x[0]") == "return x[0]"
-    with pytest.raises(LabError, match="changed"):
-        patched("return min(x)", "max(x)", "x[0]")

@@ -2,12 +2,11 @@
 
 from pathlib import Path
 
-from threeplanes.system.assembly import use_control_plane
-from threeplanes.system.controllers import patched
+from threeplanes.checking.programs import hand_in, patched
 
 SOLUTION = Path(__file__).parents[1] / "solution.py"
 
 
 def apply(cluster, namespace: str) -> None:
     changes = {"    signal.pause()\n": ""}
-    use_control_plane(cluster, namespace, patched(SOLUTION, changes, f"{namespace}-exits-after-ready"))
+    hand_in(cluster, namespace, patched(SOLUTION, changes), "my_control_plane.py")

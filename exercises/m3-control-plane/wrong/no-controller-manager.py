@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from threeplanes.system.assembly import use_control_plane
-from threeplanes.system.controllers import patched
+from threeplanes.checking.programs import hand_in, patched
 
 SOLUTION = Path(__file__).parents[1] / "solution.py"
 
@@ -13,4 +12,4 @@ def apply(cluster, namespace: str) -> None:
         '    parts.start("kube-controller-manager", component_binary("kube-controller-manager"), manager)\n': "",
         '    parts.wait_until("kube-controller-manager", f"https://127.0.0.1:{manager_port}/healthz")\n': "",
     }
-    use_control_plane(cluster, namespace, patched(SOLUTION, changes, f"{namespace}-no-controller-manager"))
+    hand_in(cluster, namespace, patched(SOLUTION, changes), "my_control_plane.py")

@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from threeplanes.system.assembly import use_control_plane
-from threeplanes.system.controllers import patched
+from threeplanes.checking.programs import hand_in, patched
 
 SOLUTION = Path(__file__).parents[1] / "solution.py"
 
@@ -13,4 +12,4 @@ def apply(cluster, namespace: str) -> None:
         '    parts.start("kube-scheduler", component_binary("kube-scheduler"), scheduler)\n': "",
         '    parts.wait_until("kube-scheduler", f"https://127.0.0.1:{scheduler_port}/healthz")\n': "",
     }
-    use_control_plane(cluster, namespace, patched(SOLUTION, changes, f"{namespace}-no-scheduler"))
+    hand_in(cluster, namespace, patched(SOLUTION, changes), "my_control_plane.py")

@@ -67,9 +67,9 @@ def run(namespace):
 
 def apply(cluster, namespace: str) -> None:
     """How the tests hand this file in, as the page's `kubectl annotate` line does."""
-    from threeplanes.system.scheduling import hand_in
+    from threeplanes.checking.programs import hand_in
 
-    hand_in(cluster, namespace, Path(__file__))
+    hand_in(cluster, namespace, Path(__file__), "my_scheduler.py")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from threeplanes.system.scheduling import hand_in, patched
+from threeplanes.checking.programs import hand_in, patched
 
 ANSWER = Path(__file__).resolve().parents[1] / "my_scheduler.py"
 
@@ -11,4 +11,4 @@ def apply(cluster, namespace: str) -> None:
     old = """    if not fitting:
         return None, f"0/{len(nodes)} nodes are available: {len(nodes)} node(s) didn't match the nodeSelector {wanted}"
 """
-    hand_in(cluster, namespace, patched(ANSWER.read_text(), old, ""))
+    hand_in(cluster, namespace, patched(ANSWER, {old: ""}), "my_scheduler.py")

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-from threeplanes.system.scheduling import hand_in, patched
+from threeplanes.checking.programs import hand_in, patched
 
 ANSWER = Path(__file__).resolve().parents[1] / "my_scheduler.py"
 
 
 def apply(cluster, namespace: str) -> None:
     old = "    return min(fitting, key=lambda node: (load.get(node, 0), node)), None"
-    program = patched(ANSWER.read_text(), old, "    return fitting[0], None")
-    hand_in(cluster, namespace, program)
+    program = patched(ANSWER, {old: "    return fitting[0], None"})
+    hand_in(cluster, namespace, program, "my_scheduler.py")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from threeplanes.system.scheduling import hand_in, patched
+from threeplanes.checking.programs import hand_in, patched
 
 ANSWER = Path(__file__).resolve().parents[1] / "my_scheduler.py"
 
@@ -11,5 +11,5 @@ def apply(cluster, namespace: str) -> None:
     old = (
         "fitting = sorted(name for name, labels in nodes.items() if all(labels.get(k) == v for k, v in wanted.items()))"
     )
-    program = patched(ANSWER.read_text(), old, "fitting = sorted(nodes)")
-    hand_in(cluster, namespace, program)
+    program = patched(ANSWER, {old: "fitting = sorted(nodes)"})
+    hand_in(cluster, namespace, program, "my_scheduler.py")

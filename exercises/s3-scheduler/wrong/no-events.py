@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from threeplanes.system.scheduling import hand_in, patched
+from threeplanes.checking.programs import hand_in, patched
 
 ANSWER = Path(__file__).resolve().parents[1] / "my_scheduler.py"
 
@@ -13,4 +13,4 @@ def apply(cluster, namespace: str) -> None:
     new = '''    """Events are for humans; the scheduler does not need them."""
     return
 '''
-    hand_in(cluster, namespace, patched(ANSWER.read_text(), old, new))
+    hand_in(cluster, namespace, patched(ANSWER, {old: new}), "my_scheduler.py")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from threeplanes.system.scheduling import hand_in, patched
+from threeplanes.checking.programs import hand_in, patched
 
 ANSWER = Path(__file__).resolve().parents[1] / "my_scheduler.py"
 
@@ -10,4 +10,4 @@ ANSWER = Path(__file__).resolve().parents[1] / "my_scheduler.py"
 def apply(cluster, namespace: str) -> None:
     old = "    core.create_namespaced_binding(NAMESPACE, binding, _preload_content=False)"
     new = '    core.patch_namespaced_pod(pod.metadata.name, NAMESPACE, {"spec": {"nodeName": node}})'
-    hand_in(cluster, namespace, patched(ANSWER.read_text(), old, new))
+    hand_in(cluster, namespace, patched(ANSWER, {old: new}), "my_scheduler.py")

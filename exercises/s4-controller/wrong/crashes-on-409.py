@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from threeplanes.system.controllers import patched, use_controller
+from threeplanes.checking.programs import hand_in, patched
 
 SOLUTION = Path(__file__).parents[1] / "solution.py"
 
@@ -11,4 +11,4 @@ def apply(cluster, namespace: str) -> None:
     catch = """            if error.status == 409:
                 return False
 """
-    use_controller(cluster, namespace, patched(SOLUTION, {catch: ""}, f"{namespace}-crashes-on-409"))
+    hand_in(cluster, namespace, patched(SOLUTION, {catch: ""}), "my_controller.py")

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from threeplanes.system.controllers import patched, use_controller
+from threeplanes.checking.programs import hand_in, patched
 
 SOLUTION = Path(__file__).parents[1] / "solution.py"
 
 
 def apply(cluster, namespace: str) -> None:
     change = {"        return patch(name, self.namespace, body)": "        return read(name, self.namespace)"}
-    use_controller(cluster, namespace, patched(SOLUTION, change, f"{namespace}-ignores-updates"))
+    hand_in(cluster, namespace, patched(SOLUTION, change), "my_controller.py")

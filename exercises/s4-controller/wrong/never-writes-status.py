@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from threeplanes.system.controllers import patched, use_controller
+from threeplanes.checking.programs import hand_in, patched
 
 SOLUTION = Path(__file__).parents[1] / "solution.py"
 
@@ -11,4 +11,4 @@ def apply(cluster, namespace: str) -> None:
     write = (
         "self.custom.replace_namespaced_custom_object_status(GROUP, VERSION, self.namespace, PLURAL, name, greeting)"
     )
-    use_controller(cluster, namespace, patched(SOLUTION, {write: "pass"}, f"{namespace}-no-status"))
+    hand_in(cluster, namespace, patched(SOLUTION, {write: "pass"}), "my_controller.py")

@@ -25,7 +25,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from cryptography import x509
@@ -36,7 +35,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import Started, free_ports, start_program, stop_program
 
-CONTROL_PLANE_ANNOTATION = "threeplanes.io/control-plane"  # the path of the reader's program, on the namespace
 VALIDITY = datetime.timedelta(days=1)  # a lab's cluster lives minutes; its certificates need not outlive the day
 
 
@@ -240,11 +238,3 @@ class Assembly:
             with contextlib.suppress(Exception):
                 stop_program(started, grace=2)
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def use_control_plane(cluster: Any, namespace: str, path: str | Path) -> None:
-    """Tell the m3-control-plane checker to run ``path`` for ``namespace`` (an annotation on the namespace)."""
-    file = Path(path).resolve()
-    if not file.is_file():
-        raise LabError(f"There is no program at {file}.")
-    cluster.core.patch_namespace(namespace, {"metadata": {"annotations": {CONTROL_PLANE_ANNOTATION: str(file)}}})

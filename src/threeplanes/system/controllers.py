@@ -7,9 +7,7 @@ its log says it left out and why. ``lease_of`` reads the Lease its leader electi
 (the same binary and flags, another port) so that two candidates compete for that Lease.
 ``reporters`` and ``managers`` say which controller (an Event's reporting component) and which
 process (``managedFields[].manager``) wrote an object. ``apply_crd`` installs a
-CustomResourceDefinition and waits until it is served; ``use_controller`` tells the s4-controller
-exercise's checker which file of the reader's to run, and ``patched`` writes a copy of a file
-with a few lines changed (the exercise's wrong answers are patches of its solution).
+CustomResourceDefinition and waits until it is served.
 """
 
 from __future__ import annotations
@@ -30,14 +28,11 @@ from kubernetes import client
 
 from threeplanes.errors import LabError
 from threeplanes.kit.effects import Effect, poll_until
-from threeplanes.kit.namespaces import this_run
-from threeplanes.kit.programs import run_folder
 from threeplanes.kit.wait import wait_for_one
 from threeplanes.provision import processes
 
 COMPONENT = "kube-controller-manager"
 LEASE = ("kube-system", "kube-controller-manager")  # namespace, name
-CONTROLLER_ANNOTATION = "threeplanes.io/controller"  # the path of the reader's controller, on the namespace
 SKIPPED = re.compile(r'"Warning: (skipping controller|controller is disabled)" controller="([^"]+)"')
 HEALTH_CHECK = re.compile(r"^\[\+\](\S+) ok$")
 
@@ -238,26 +233,3 @@ def crd(group: str, kind: str, spec: Mapping[str, Any], status: Mapping[str, Any
 
 
 # --- the exercise's answers --------------------------------------------------------------------------------
-
-
-def use_controller(cluster: Any, namespace: str, path: str | Path) -> None:
-    """Tell the s4-controller checker to run ``path`` for ``namespace`` (an annotation on the namespace)."""
-    file = Path(path).resolve()
-    if not file.is_file():
-        raise LabError(f"There is no controller at {file}.")
-    patch = {"metadata": {"annotations": {CONTROLLER_ANNOTATION: str(file)}}}
-    cluster.core.patch_namespace(namespace, patch)
-
-
-def patched(source: str | Path, changes: Mapping[str, str], name: str) -> Path:
-    """A copy of ``source`` with each text in ``changes`` replaced once, in this run's folder."""
-    text = Path(source).read_text()
-    for old, new in changes.items():
-        if text.count(old) != 1:
-            raise LabError(f"{Path(source).name} holds {old!r} {text.count(old)} times, not once.")
-        text = text.replace(old, new)
-    folder = run_folder(this_run())
-    folder.mkdir(parents=True, exist_ok=True)
-    copy = folder / f"{name}.py"
-    copy.write_text(text)
-    return copy

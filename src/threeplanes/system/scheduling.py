@@ -10,26 +10,18 @@ Prometheus' text format on its secure port (``scheduler_metrics``). And the pods
 ``bind_times`` follows pods with one list-then-watch and records when each was first seen
 bound, for the throughput of a scheduler (``rate``, ``plot_throughput``). ``pod`` writes the
 small pod manifests the lab and the exercise place, and ``create_pods`` creates many at once.
-
-The exercise's checker runs the reader's scheduler itself. The reader says where the program is
-with an annotation on their namespace (``PROGRAM_ANNOTATION``, set with ``kubectl annotate``);
-``hand_in`` does the same for the tests' answers, writing a patched program first where needed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
 import ssl
-import tempfile
 import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -40,7 +32,6 @@ from threeplanes.kit.resources import millicores
 from threeplanes.kit.wait import Objects, pods_summary, wait_for
 from threeplanes.versions import pinned
 
-PROGRAM_ANNOTATION = "threeplanes.io/scheduler-program"  # on a namespace: the path of the reader's scheduler
 SCHEDULED = "Scheduled"
 FAILED_SCHEDULING = "FailedScheduling"
 ZONE = "topology.kubernetes.io/zone"
@@ -282,48 +273,3 @@ def plot_throughput(series: Mapping[str, list[float]], title: str) -> Any:
     axes.grid(alpha=0.3)
     plt.close(figure)
     return figure
-
-
-# --- the reader's program, handed in ---------------------------------------------------------------
-
-
-def handed_in(namespace: Any) -> str | None:
-    """The path the namespace's ``PROGRAM_ANNOTATION`` names, if any (``namespace`` is a V1Namespace)."""
-    return (namespace.metadata.annotations or {}).get(PROGRAM_ANNOTATION)
-
-
-def answers_folder(namespace: str) -> Path:
-    """Where ``hand_in`` writes the programs it is given as text, one folder per namespace."""
-    return Path(tempfile.gettempdir()) / "threeplanes-s3-scheduler" / namespace
-
-
-def hand_in(cluster: Any, namespace: str, program: Path | str) -> Path:
-    """Annotate ``namespace`` with the path of ``program``, as the reader does with ``kubectl annotate``.
-
-    ``program`` is a file, or the text of one (a patched answer), written first into
-    ``answers_folder(namespace)`` as ``my_scheduler.py``.
-    """
-    if isinstance(program, str):
-        folder = answers_folder(namespace)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "my_scheduler.py"
-        path.write_text(program)
-    else:
-        path = program.resolve()
-    cluster.core.patch_namespace(namespace, {"metadata": {"annotations": {PROGRAM_ANNOTATION: str(path)}}})
-    return path
-
-
-def forget_answers(namespace: str) -> None:
-    """Remove what ``hand_in`` wrote for ``namespace`` (nothing of the reader's own)."""
-    folder = answers_folder(namespace)
-    shutil.rmtree(folder, ignore_errors=True)
-    with contextlib.suppress(OSError):  # the folder of all namespaces, once empty
-        folder.parent.rmdir()
-
-
-def patched(text: str, old: str, new: str) -> str:
-    """``text`` with ``old`` replaced by ``new``; an error when ``old`` is not in it (the patch went stale)."""
-    if old not in text:
-        raise LabError(f"The text to patch does not contain {old!r}: the answer it was taken from changed.")
-    return text.replace(old, new)
