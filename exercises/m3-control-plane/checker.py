@@ -25,7 +25,7 @@ from pathlib import Path
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, program_of
+from threeplanes.checking.programs import found, program_of, steps_of
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.connect import connect
 from threeplanes.kit.control_plane import etcd_tool, run_program
@@ -269,14 +269,7 @@ def outcome(ctx: Context) -> dict[str, Failure | None]:
     return results
 
 
-def step(name: str):
-    def check(ctx: Context) -> Failure | None:
-        results = outcome(ctx)
-        if name not in results:
-            return Failure("the scenario stopped at an earlier step", "fix the step before this one first")
-        return results[name]
-
-    return check
+step = steps_of(outcome)
 
 
 FOUND = Criterion("Your program's file is found", found(DEFAULT_FILE, "your control plane"))

@@ -18,7 +18,7 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, program_of
+from threeplanes.checking.programs import found, program_of, steps_of
 from threeplanes.errors import WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.programs import ReaderProgram, run_reader_code
@@ -256,14 +256,7 @@ def outcome(ctx: Context) -> dict[str, Failure | None]:
     return results
 
 
-def step(name: str):
-    def check(ctx: Context) -> Failure | None:
-        results = outcome(ctx)
-        if name not in results:
-            return Failure("the scenario stopped at an earlier step", "fix the step before this one first")
-        return results[name]
-
-    return check
+step = steps_of(outcome)
 
 
 FOUND = Criterion("Your controller's file is found", found(DEFAULT_FILE, "your controller"))

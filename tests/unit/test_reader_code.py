@@ -20,7 +20,7 @@ import pytest
 
 from threeplanes.errors import LabError
 from threeplanes.kit import programs
-from threeplanes.kit.namespaces import this_run
+from threeplanes.kit.namespaces import run_of_folder, this_run
 from threeplanes.kit.programs import ProgramFailed, run_reader_code
 from threeplanes.provision import paths, processes
 
@@ -333,7 +333,7 @@ def test_only_the_programs_of_gone_runs_are_cleared(write, kubeconfig) -> None:
 
 def test_a_folder_is_named_after_its_run_and_read_back() -> None:
     run = f"{socket.gethostname()}-with-dashes/4242/1700000000"
-    assert programs.owner_of(programs.run_folder(run)) == run
+    assert run_of_folder(programs.run_folder(run)) == run
     assert re.fullmatch(r".*/programs/.+-\d+-\d+", str(programs.run_folder(this_run())))
 
 

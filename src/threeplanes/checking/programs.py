@@ -9,6 +9,9 @@ The book's tests hand in the reference solution and the wrong answers the same w
 annotates the namespace with a file, or with the text of one (``patched``: an answer with a change
 or two) written first into a folder of the namespace's own, which ``forget_answers`` removes in
 the exercise's teardown.
+
+Such a checker plays one scenario against the program and reports each step as a criterion:
+``steps_of(outcome)`` makes those criteria's checks from the function that runs it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +98,19 @@ def patched(source: Path, changes: Mapping[str, str]) -> str:
             raise LabError(f"{Path(source).name} holds {old!r} {text.count(old)} times, not once.")
         text = text.replace(old, new)
     return text
+
+
+def steps_of(outcome: Callable[[Context], Mapping[str, Failure | None]]) -> Callable[[str], Check]:
+    """``step(name)``: the check of one step of a scenario that ``outcome(ctx)`` plays once and reports as
+    ``{step: failure or None}``, stopping at the first failure (the steps after it are not in it)."""
+
+    def step(name: str) -> Check:
+        def check(ctx: Context) -> Failure | None:
+            results = outcome(ctx)
+            if name not in results:
+                return Failure("the scenario stopped at an earlier step", "fix the step before this one first")
+            return results[name]
+
+        return check
+
+    return step

@@ -19,14 +19,14 @@ import atexit
 import contextlib
 import secrets
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Local, Node, connect_to
-from threeplanes.kit.namespaces import run_is_gone, this_run
+from threeplanes.kit.namespaces import gone_run_folders, run_folder_name, this_run
 from threeplanes.provision import paths, processes
 
 __all__ = ["LabPlane", "clear_gone_runs", "lab_control_plane", "left_by_gone_runs", "planes_root"]
@@ -77,7 +77,7 @@ def lab_control_plane(
     policy, an admission configuration); ``nodes`` are simulated nodes kwok keeps Ready.
     """
     clear_gone_runs()
-    workdir = planes_root() / this_run().replace("/", "-") / f"{lab}-{secrets.token_hex(3)}"
+    workdir = planes_root() / run_folder_name(this_run()) / f"{lab}-{secrets.token_hex(3)}"
     plane = Local(lab, workdir, config=config, extra_flags=extra_flags, nodes=nodes)
     atexit.register(_kill, plane)
     try:
@@ -102,23 +102,10 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
 
 
-def _gone_runs(started_after: float = 0) -> Iterator[Path]:
-    """The folders of the runs that are gone and that began after ``started_after``."""
-    root = planes_root()
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        owner = "/".join(folder.name.rsplit("-", 2))  # host-pid-start: a host name may hold dashes
-        if not folder.is_dir() or not run_is_gone(owner):
-            continue
-        with contextlib.suppress(ValueError):
-            if float(owner.rsplit("/", 1)[-1]) < started_after:
-                continue
-        yield folder
-
-
 def left_by_gone_runs(started_after: float = 0) -> list[str]:
     """What runs that are gone (and began after ``started_after``) left of their control planes."""
     left = []
-    for folder in _gone_runs(started_after):
+    for folder in gone_run_folders(planes_root(), started_after):
         running = processes.running_from(folder)
         left += [f"process {p.pid} ({Path(p.info['cmdline'][0]).name})" for p in running]
         left += [f"port {port} (a lab control plane's)" for port in processes.listening_ports(running)]
@@ -129,7 +116,7 @@ def left_by_gone_runs(started_after: float = 0) -> list[str]:
 def clear_gone_runs() -> list[str]:
     """Stop and remove the control planes of the runs that are gone; return what was cleared."""
     cleared = left_by_gone_runs()
-    for folder in _gone_runs():
+    for folder in gone_run_folders(planes_root()):
         processes.stop(processes.running_from(folder), grace=2)
         shutil.rmtree(folder, ignore_errors=True)
     return cleared

@@ -11,9 +11,12 @@ nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -50,6 +53,30 @@ def run_is_gone(owner: str | None) -> bool:
         return abs(psutil.Process(int(pid)).create_time() - float(started)) > 1
     except (psutil.NoSuchProcess, ValueError):
         return True
+
+
+def run_folder_name(run: str) -> str:
+    """A folder name for ``run`` (``host/pid/start time``): ``host-pid-start time``."""
+    return run.replace("/", "-")
+
+
+def run_of_folder(folder: Path) -> str:
+    """The run a folder named by ``run_folder_name`` belongs to (a host name may hold dashes; a PID and a time
+    do not)."""
+    return "/".join(folder.name.rsplit("-", 2))
+
+
+def gone_run_folders(root: Path, started_after: float = 0) -> Iterator[Path]:
+    """The folders under ``root`` named after runs (``run_folder_name``) that are gone and began after
+    ``started_after``."""
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        owner = run_of_folder(folder)
+        if not folder.is_dir() or not run_is_gone(owner):
+            continue
+        with contextlib.suppress(ValueError):
+            if float(owner.rsplit("/", 1)[-1]) < started_after:
+                continue
+        yield folder
 
 
 def lab_namespaces(cluster: Cluster, lab: str) -> list[Any]:

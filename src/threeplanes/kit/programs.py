@@ -36,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from threeplanes.errors import LabError
-from threeplanes.kit.namespaces import run_is_gone, this_run
+from threeplanes.kit.namespaces import gone_run_folders, run_folder_name, this_run
 from threeplanes.provision import paths, processes
 
 TRACEBACK = "Traceback (most recent call last):"
@@ -59,12 +59,7 @@ def programs_root() -> Path:
 
 def run_folder(run: str) -> Path:
     """The folder of the programs of ``run`` (``host/pid/start time``)."""
-    return programs_root() / run.replace("/", "-")
-
-
-def owner_of(folder: Path) -> str:
-    """The run a folder belongs to, read back from its name (a host name may hold dashes; a PID and a time do not)."""
-    return "/".join(folder.name.rsplit("-", 2))
+    return programs_root() / run_folder_name(run)
 
 
 class ReaderProgram:
@@ -323,14 +318,7 @@ def _stop_this_runs_programs() -> None:
 
 def _gone_runs(started_after: float = 0) -> Iterator[tuple[Path, list[processes.Started]]]:
     """The folders of the runs that are gone (those that began after ``started_after``), with their records."""
-    root = programs_root()
-    for folder in sorted(root.iterdir()) if root.is_dir() else []:
-        owner = owner_of(folder)
-        if not folder.is_dir() or not run_is_gone(owner):
-            continue
-        with contextlib.suppress(ValueError):
-            if float(owner.rsplit("/", 1)[-1]) < started_after:
-                continue
+    for folder in gone_run_folders(programs_root(), started_after):
         yield folder, processes.recorded(folder)
 
 
