@@ -309,6 +309,32 @@ def lab_plane_component_restart() -> dict[str, float]:
     return {"total": max(parts.values()), **parts}
 
 
+SCHEDULED_PODS, SCHEDULING_NODES = 1000, 100
+
+
+def scheduling_throughput() -> dict[str, float]:
+    """kube-scheduler's throughput on a lab's own control plane: ``SCHEDULING_NODES`` simulated nodes, and
+    ``SCHEDULED_PODS`` small pods created while it is stopped, then placed once it starts; pods bound per
+    second, from the first binding seen to the last (the total), and the seconds it took."""
+    from threeplanes.kit.control_plane import Node
+    from threeplanes.kit.lab_planes import lab_control_plane
+    from threeplanes.kit.namespaces import lab_namespace
+    from threeplanes.system.scheduling import bind_times, create_pods, pod, rate
+
+    nodes = tuple(
+        Node(f"node-{i:03d}", zone=f"zone-{'ab'[i % 2]}", cpu="32", memory="64Gi") for i in range(SCHEDULING_NODES)
+    )
+    with lab_control_plane("bench-scheduling", nodes=nodes) as own:
+        namespace = lab_namespace(own.cluster, "bench-scheduling")
+        own.plane.stop_component("kube-scheduler")
+        create_pods(
+            own.cluster, namespace, [pod(f"p-{i:04d}", {"bench": "queue"}, cpu="10m") for i in range(SCHEDULED_PODS)]
+        )
+        own.plane.start_component("kube-scheduler")
+        times = bind_times(own.cluster, namespace, "bench=queue", SCHEDULED_PODS, timeout=600)
+    return {"total": round(rate(times), 1), "seconds": round(times[-1] - times[0], 1)}
+
+
 # --- labs, tests, the book ---------------------------------------------------------------------
 
 
@@ -358,6 +384,12 @@ STEPS = [
         "s",
         lab_plane_component_restart,
         target=2.0,
+    ),
+    Step(
+        "scheduling_pods_per_s",
+        f"kube-scheduler placing {SCHEDULED_PODS} pods on {SCHEDULING_NODES} nodes",
+        "pods/s",
+        scheduling_throughput,
     ),
     Step("control_plane_rss_mib", "control-plane memory (RSS)", "MiB", control_plane_memory_mib),
     Step("deployment_ready_s", "3-replica Deployment to Ready", "s", deployment_ready, target=5.0),
