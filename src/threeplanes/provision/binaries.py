@@ -86,14 +86,17 @@ def components(versions: Versions | None = None) -> list[Component]:
         # etcd's client and its offline tool, from the same etcd release: the system plane's labs read
         # etcd with them, take a snapshot and restore it.
         Component("etcd-tools", v.etcd, ("etcdctl", "etcdutl")),
+        # kubeadm, at the same release: the lab that assembles a control plane by hand compares its certificates
+        # and kubeconfigs with the ones kubeadm makes.
+        Component("kubeadm", v.kubernetes, ("kubeadm",)),
         Component("kwok", v.kwok, ("kwok", "kwokctl")),
         Component("metrics-server", v.metrics_server, ("metrics-server",)),
     ]
 
 
 def component_named(name: str, versions: Versions | None = None) -> Component:
-    """The component called ``name`` (``kubernetes``, ``etcd``, ``etcd-tools``, ``kwok``, ``metrics-server``,
-    ``kind``)."""
+    """The component called ``name`` (``kubernetes``, ``etcd``, ``etcd-tools``, ``kubeadm``, ``kwok``,
+    ``metrics-server``, ``kind``)."""
     for found in [*components(versions), kind_component(versions)]:
         if found.name == name:
             return found
@@ -238,7 +241,7 @@ GITHUB_REPOSITORIES = {"kwok": "kubernetes-sigs/kwok", "metrics-server": "kubern
 def release_urls(component: Component) -> dict[str, str]:
     """Where each release binary (or the archive holding it) is published."""
     v = component.version
-    if component.name in ("kubernetes", "kubernetes-node"):
+    if component.name in ("kubernetes", "kubernetes-node", "kubeadm"):
         return {b: f"https://dl.k8s.io/release/v{v}/bin/{GOOS}/{GOARCH}/{b}" for b in component.binaries}
     if component.name == "containerd":
         archive = f"https://github.com/containerd/containerd/releases/download/v{v}/containerd-static-{v}-{GOOS}-{GOARCH}.tar.gz"
@@ -291,7 +294,7 @@ def fetch(url: str) -> bytes:
 def published_sha256(component: Component, url: str) -> str:
     """The sha256 that the release publishes for the file at ``url``."""
     file_name = url.rsplit("/", 1)[1]
-    if component.name == "kubernetes":  # dl.k8s.io: <binary>.sha256 holds the bare digest
+    if component.name in ("kubernetes", "kubernetes-node", "kubeadm"):  # dl.k8s.io: <binary>.sha256, the bare digest
         return fetch(f"{url}.sha256").decode().split()[0]
     if component.name == "kind":  # kind: <binary>.sha256sum in sha256sum's format
         return fetch(f"{url}.sha256sum").decode().split()[0]
@@ -384,7 +387,7 @@ class GoBuild:
 
 def go_build_plan(component: Component, versions: Versions | None = None) -> GoBuild:
     v = versions or pinned()
-    if component.name in ("kubernetes", "kubernetes-node", "agnhost"):
+    if component.name in ("kubernetes", "kubernetes-node", "kubeadm", "agnhost"):
         major, minor, _ = component.version.split(".")
         stamp = "k8s.io/component-base/version"
         ldflags = " ".join(
