@@ -42,7 +42,7 @@ from threeplanes.provision.processes import stop_started as stop_program
 from threeplanes.provision.realnode import NODE_NAME as REAL_NODE_NAME
 from threeplanes.provision.realnode import node_processes as real_node_processes
 from threeplanes.provision.realnode import on_real_node
-from threeplanes.provision.realnode.configs import CLUSTER_DOMAIN
+from threeplanes.provision.realnode.configs import CLUSTER_DOMAIN, Layout
 
 __all__ = [
     "CLUSTER_DOMAIN",
@@ -68,6 +68,7 @@ __all__ = [
     "start_program",
     "stop_program",
     "real_node_processes",
+    "real_node_runtime_endpoint",
 ]
 
 
@@ -96,10 +97,16 @@ def etcd_tool(name: str) -> Path:
 
 
 def component_binary(name: str) -> Path:
-    """The pinned binary ``name`` of the local cluster (``kube-apiserver``, ``kube-scheduler``, ``etcd``,
-    ``kwok``...), provisioned (found, downloaded or built) if missing."""
-    for component in binaries.components():
+    """The pinned binary ``name`` of the local cluster or of its real node (``kube-apiserver``, ``etcd``,
+    ``kwok``, ``kubeadm``, ``crictl``...), provisioned (found, downloaded or built) if missing."""
+    every = [*binaries.components(), *binaries.node_components()]
+    for component in every:
         if name in component.binaries:
             return binaries.ensure(component)[name]
-    known = sorted(b for component in binaries.components() for b in component.binaries)
+    known = sorted(b for component in every for b in component.binaries)
     raise LabError(f"the local cluster has no binary called {name!r}; it has {', '.join(known)}.")
+
+
+def real_node_runtime_endpoint() -> str:
+    """The CRI endpoint of the real node's containerd (``unix://...``), for ``crictl --runtime-endpoint``."""
+    return f"unix://{Layout.default().containerd_socket}"
