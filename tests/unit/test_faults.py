@@ -4,6 +4,7 @@ downloaded, built or started for real)."""
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import hashlib
 import io
 import json
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import urllib.error
 from pathlib import Path
@@ -289,6 +291,25 @@ def test_a_verified_download_lands_in_the_cache(cache, monkeypatch) -> None:
     assert all(os.access(p, os.X_OK) for p in found.values())
     component = binaries.component_named("kubernetes")
     assert [p.name for p in component.cache_dir.parent.iterdir()] == [component.cache_dir.name]  # no temp left
+
+
+def test_two_processes_asking_for_a_component_at_once_provision_it_once(cache, monkeypatch) -> None:
+    """Tests side by side may ask for the same missing binaries: one provisions, the other waits and finds them."""
+    component = binaries.component_named("kubeadm")
+    calls: list[str] = []
+
+    def slow_build(c) -> None:
+        calls.append(threading.current_thread().name)
+        time.sleep(0.5)
+        c.cache_dir.mkdir(parents=True, exist_ok=True)
+        (c.cache_dir / "kubeadm").write_bytes(b"#!/bin/sh\n")
+        (c.cache_dir / "kubeadm").chmod(0o755)
+
+    monkeypatch.setattr(binaries, "download", lambda c: (_ for _ in ()).throw(binaries.NoReleaseDownload("none")))
+    monkeypatch.setattr(binaries, "build", slow_build)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        found = list(pool.map(lambda _: binaries.ensure(component), range(2)))
+    assert len(calls) == 1 and found[0] == found[1]
 
 
 def test_a_corrupt_download_is_refused_and_leaves_nothing(cache, monkeypatch) -> None:

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from filelock import FileLock, Timeout
+
 from threeplanes.errors import ProvisioningError
 from threeplanes.provision import paths, processes
 from threeplanes.provision.say import log
@@ -44,6 +46,7 @@ BIN_DIR_ENV = "THREEPLANES_BIN_DIR"
 GOOS = "linux"
 GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(os.uname().machine, "amd64")
 DOWNLOAD_TIMEOUT_S = 10.0  # per network operation, not for the whole file
+PROVISION_LOCK_WAIT_S = 3600  # a cold build of the Kubernetes binaries takes up to twenty minutes on two cores
 BUILD_TIMEOUT_S = 40 * 60  # per binary: a cold kube-apiserver build on two cores takes about 10 minutes
 RESOLVE_TIMEOUT_S = 20 * 60  # downloading a component's modules through the proxy
 BUILD_SPACE_BYTES = 8 * 2**30  # Go's build cache (~3.6 GiB) and module cache (~1.8 GiB) for Kubernetes, plus room
@@ -153,6 +156,30 @@ def ensure(component: Component) -> dict[str, Path]:
         log("binaries", f"{component.name} v{component.version}: cached in {component.cache_dir}")
         return cached
 
+    # One provisioning of a component at a time on this machine (tests side by side may each ask for it);
+    # whoever waited finds the binaries the other one made.
+    locks = paths.cache_root() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(locks / f"{component.cache_dir.name}.lock", timeout=PROVISION_LOCK_WAIT_S)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ProvisioningError(
+            f"another process has been provisioning {component.name} for {PROVISION_LOCK_WAIT_S} s; try again."
+        ) from None
+    try:
+        if not all(_is_executable(p) for p in cached.values()):
+            _provision(component)
+    finally:
+        lock.release()
+    missing = [b for b, p in cached.items() if not _is_executable(p)]
+    if missing:
+        raise ProvisioningError(f"{component.name}: {', '.join(missing)} missing from {component.cache_dir}")
+    return cached
+
+
+def _provision(component: Component) -> None:
+    """Download the component's binaries into its cache folder, or build them there."""
     component.cache_dir.mkdir(parents=True, exist_ok=True)
     try:
         download(component)
@@ -169,10 +196,6 @@ def ensure(component: Component) -> dict[str, Path]:
     except Unverifiable as error:
         log("binaries", f"{component.name} v{component.version}: {error}; building from source instead")
         build(component)
-    missing = [b for b, p in cached.items() if not _is_executable(p)]
-    if missing:
-        raise ProvisioningError(f"{component.name}: {', '.join(missing)} missing from {component.cache_dir}")
-    return cached
 
 
 def _is_executable(path: Path) -> bool:
