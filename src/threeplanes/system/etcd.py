@@ -361,6 +361,8 @@ def ask(
         return Answer(error.status, text, time.monotonic() - started)
     except (OSError, urllib3.exceptions.HTTPError) as error:  # the connection closed, or no answer in time
         return Answer(None, f"no HTTP answer: {type(error).__name__}", time.monotonic() - started)
+    except AttributeError:  # the client fails to read an error reply with no body (a server still starting TLS)
+        return Answer(None, "no HTTP answer: a reply with no body", time.monotonic() - started)
 
 
 @dataclass
