@@ -457,17 +457,30 @@ class Local(ControlPlane):
         if held is not None:
             held.release()
 
-    def start_component(self, name: str) -> bool:
+    def start_component(self, name: str, listen_timeout: float = 30) -> bool:
+        """Start one component stopped by ``stop_component``; True when it was not running.
+
+        Between the moment its held ports are let go and the moment it listens on them, a cluster created
+        on the machine could take them: the start holds the machine's ``kwokctl create`` lock until the
+        component listens on its ports (or ``listen_timeout`` has passed; what it does then is the caller's
+        to wait for)."""
         record = self._record(name)
         if self._process(name) is not None:
             return False
-        self.release_ports(name)
+        ports = {int(p["port"]) for p in record.get("ports") or []}
         program = self._program(name)
         pids, logs = self.cluster_dir() / "pids", self.cluster_dir() / "logs"
         envs = {e["name"]: e.get("value", "") for e in record.get("envs") or []}
-        started = process_control.start(program, [record["binary"], *record.get("args", [])], pids, logs, env=envs)
-        # kwokctl's own pid file names the new process, so that `kwokctl delete cluster` and ``processes`` find it.
-        (pids / f"{program}.pid").write_text(str(started.pid))
+        with create_lock(listen_timeout):
+            self.release_ports(name)
+            started = process_control.start(program, [record["binary"], *record.get("args", [])], pids, logs, env=envs)
+            # kwokctl's own pid file names the new process, so that `kwokctl delete cluster` and ``processes`` find it.
+            (pids / f"{program}.pid").write_text(str(started.pid))
+            deadline = time.monotonic() + listen_timeout
+            while time.monotonic() < deadline and started.running:
+                if ports <= set(process_control.listening_ports([p for p in [started.process()] if p])):
+                    break
+                time.sleep(0.05)
         return True
 
     def restart_component(self, name: str) -> None:
