@@ -17,7 +17,6 @@ from __future__ import annotations
 import shutil
 import ssl
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, program_of, steps_of
+from threeplanes.checking.programs import found, scenario_steps
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.connect import connect
 from threeplanes.kit.control_plane import etcd_tool, run_program
@@ -38,7 +37,6 @@ START = 180  # seconds for the program to say "ready" (it starts five programs o
 WAIT = 45  # seconds for each effect (pods are Ready on a simulated node within seconds)
 REUSE = 120  # seconds an outcome serves the checker's second look
 STEPS = ("serves", "authenticates", "authorizes", "reconciles", "schedules", "encrypts")
-_outcomes: dict[tuple, tuple[float, dict[str, Failure | None]]] = {}
 
 
 class Scenario:
@@ -241,13 +239,8 @@ class Scenario:
         return None
 
 
-def outcome(ctx: Context) -> dict[str, Failure | None]:
-    """The scenario's result per step, or ``{"starts": failure}``: run once, reused by the second look."""
-    path = program_of(ctx, DEFAULT_FILE)
-    assert path is not None
-    key = (ctx.namespace, str(path), path.stat().st_mtime)
-    if key in _outcomes and time.monotonic() - _outcomes[key][0] < REUSE:
-        return _outcomes[key][1]
+def play(ctx: Context, path: Path) -> dict[str, Failure | None]:
+    """The scenario, played against the reader's control plane: its result per step, or ``{"starts": failure}``."""
     folder = Path(tempfile.mkdtemp(prefix="m3-check-"))
     api_port, etcd_port = free_port(), free_port()
     name = f"control-plane-{ctx.namespace}"[:60]
@@ -265,11 +258,10 @@ def outcome(ctx: Context) -> dict[str, Failure | None]:
                 program.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    _outcomes[key] = (time.monotonic(), results)
     return results
 
 
-step = steps_of(outcome)
+step = scenario_steps(DEFAULT_FILE, play, reuse=REUSE)
 
 
 FOUND = Criterion("Your program's file is found", found(DEFAULT_FILE, "your control plane"))

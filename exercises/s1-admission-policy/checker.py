@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, program_of, steps_of
+from threeplanes.checking.programs import found, scenario_steps
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.kubectl import kubectl
@@ -37,7 +37,6 @@ REPLICAS_WORDS, MEMORY_WORDS = "at most 5 replicas", "memory limit"
 IN_FORCE_SECONDS = 30  # seconds for the policy to act on a dry run
 REUSE = 120  # seconds an outcome serves the checker's second look
 STEPS = ("applies", "in_force", "refuses", "admits", "updates")
-_outcomes: dict[tuple, tuple[float, dict[str, Failure | None]]] = {}
 
 MEMORY = {"limits": {"memory": "64Mi"}}
 
@@ -378,13 +377,8 @@ class Scenario:
         return None
 
 
-def outcome(ctx: Context) -> dict[str, Failure | None]:
+def play(ctx: Context, path: Path) -> dict[str, Failure | None]:
     """The scenario's result per step, or ``{"applies": failure}`` when no control plane starts."""
-    path = program_of(ctx, DEFAULT_FILE)
-    assert path is not None
-    key = (ctx.namespace, str(path), path.stat().st_mtime)
-    if key in _outcomes and time.monotonic() - _outcomes[key][0] < REUSE:
-        return _outcomes[key][1]
     try:
         own = lab_control_plane("exercise-s1-admission-policy")
     except LabError as error:
@@ -397,11 +391,10 @@ def outcome(ctx: Context) -> dict[str, Failure | None]:
         return {"applies": Failure(f"the checker's own control plane did not keep up: {first}", "check again")}
     finally:
         own.remove()
-    _outcomes[key] = (time.monotonic(), results)
     return results
 
 
-step = steps_of(outcome)
+step = scenario_steps(DEFAULT_FILE, play, reuse=REUSE)
 
 FOUND = Criterion("Your policy file is found", found(DEFAULT_FILE, "your policy"))
 APPLIES = Criterion("It applies to a control plane of the checker's own", step("applies"), needs=(FOUND,))

@@ -21,7 +21,6 @@ import contextlib
 import os
 import shutil
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -30,7 +29,7 @@ import urllib3
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, program_of, steps_of
+from threeplanes.checking.programs import found, scenario_steps
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.control_plane import stop_program
 from threeplanes.kit.effects import poll_until
@@ -48,7 +47,6 @@ STEPS = ("saves", "snapshot", "restores", "starts", "recovers", "writes")
 SAVE_HINT = "save must run `etcdctl --endpoints=ENDPOINT snapshot save FILE` and wait for it to finish"
 RESTORE_HINT = "restore must run `etcdutl snapshot restore FILE --data-dir=DATA_DIR` with the FILE it is given"
 KEPT = {"settings": {"colour": "teal", "size": "3"}, "greeting": {"message": "hello before the backup"}}
-_outcomes: dict[tuple, tuple[float, dict[str, Failure | None]]] = {}
 
 
 def one_line(text: str) -> str:
@@ -286,13 +284,8 @@ class Drill:
             stop_program(self.restored_etcd)
 
 
-def outcome(ctx: Context) -> dict[str, Failure | None]:
-    """The scenario's result per step: run once, reused by the second look."""
-    path = program_of(ctx, DEFAULT_FILE)
-    assert path is not None
-    key = (ctx.namespace, str(path), path.stat().st_mtime)
-    if key in _outcomes and time.monotonic() - _outcomes[key][0] < REUSE:
-        return _outcomes[key][1]
+def play(ctx: Context, path: Path) -> dict[str, Failure | None]:
+    """The drill, played with the reader's program on a control plane of the checker's own: its result per step."""
     name = f"backup-{ctx.namespace}"[:50]
     try:
         own = lab_control_plane("exercise-s2-etcd-backup")
@@ -313,11 +306,10 @@ def outcome(ctx: Context) -> dict[str, Failure | None]:
             drill.stop()
         own.remove()
         shutil.rmtree(folder, ignore_errors=True)
-    _outcomes[key] = (time.monotonic(), results)
     return results
 
 
-step = steps_of(outcome)
+step = scenario_steps(DEFAULT_FILE, play, reuse=REUSE)
 
 FOUND = Criterion("Your program's file is found", found(DEFAULT_FILE, "your backup program"))
 SAVES = Criterion("save writes FILE", step("saves"), needs=(FOUND,))

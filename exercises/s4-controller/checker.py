@@ -12,13 +12,13 @@ same outcome.
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 from typing import Any
 
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, program_of, steps_of
+from threeplanes.checking.programs import found, scenario_steps
 from threeplanes.errors import WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.programs import ReaderProgram, run_reader_code
@@ -32,7 +32,6 @@ REUSE = 60  # seconds an outcome serves the checker's second look
 BURSTS, BURST = 3, 10  # rounds of quick changes, and changes per round
 
 STEPS = ("made", "status", "change", "burst", "child", "deleted")
-_outcomes: dict[tuple, tuple[float, dict[str, Failure | None]]] = {}
 
 
 def type_installed(ctx: Context) -> Failure | None:
@@ -232,15 +231,8 @@ class Scenario:
         )
 
 
-def outcome(ctx: Context) -> dict[str, Failure | None]:
-    """The scenario's result per step: run once, reused by the second look for ``REUSE`` seconds."""
-    path = program_of(ctx, DEFAULT_FILE)
-    assert path is not None
-    key = (ctx.cluster.server, ctx.namespace, str(path), path.stat().st_mtime)
-    if key in _outcomes and time.monotonic() - _outcomes[key][0] < REUSE:
-        return _outcomes[key][1]
-    if "scenario" in ctx.notes:
-        return ctx.notes["scenario"]
+def play(ctx: Context, path: Path) -> dict[str, Failure | None]:
+    """The scenario, played against the reader's controller: its result per step."""
     name = f"controller-{ctx.namespace}"[:60]
     scenario = Scenario(ctx)
     scenario.clear()
@@ -251,12 +243,10 @@ def outcome(ctx: Context) -> dict[str, Failure | None]:
         finally:
             p.stop()
             scenario.clear()
-    _outcomes[key] = (time.monotonic(), results)
-    ctx.notes["scenario"] = results
     return results
 
 
-step = steps_of(outcome)
+step = scenario_steps(DEFAULT_FILE, play, reuse=REUSE)
 
 
 FOUND = Criterion("Your controller's file is found", found(DEFAULT_FILE, "your controller"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from threeplanes.checking.framework import Context
+from threeplanes.checking.framework import Context, Failure
 from threeplanes.checking.programs import (
     PROGRAM_ANNOTATION,
     answers_folder,
@@ -16,6 +17,7 @@ from threeplanes.checking.programs import (
     hand_in,
     patched,
     program_of,
+    scenario_steps,
 )
 from threeplanes.errors import LabError
 
@@ -73,3 +75,24 @@ def test_a_missing_file_cannot_be_handed_in(tmp_path: Path) -> None:
     ctx = context()
     with pytest.raises(LabError, match="no program at"):
         hand_in(ctx.cluster, ctx.namespace, tmp_path / "absent.py", "absent.py")
+
+
+def test_a_scenario_is_played_once_per_version_of_the_program(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    program = tmp_path / "my_program.py"
+    program.write_text("v1\n")
+    played: list[str] = []
+
+    def play(ctx: Context, path: Path) -> dict:
+        played.append(path.read_text())
+        return {"first": None, "second": Failure("saw", "hint")}
+
+    step = scenario_steps("my_program.py", play)
+    ctx = context()
+    assert step("first")(ctx) is None and step("second")(ctx).hint == "hint"
+    assert step("third")(ctx).saw == "the scenario stopped at an earlier step"
+    assert played == ["v1\n"]
+    program.write_text("v2, changed\n")
+    os.utime(program, (0, 12345))
+    step("first")(ctx)
+    assert played == ["v1\n", "v2, changed\n"]

@@ -11,7 +11,7 @@ or two) written first into a folder of the namespace's own, which ``forget_answe
 the exercise's teardown.
 
 Such a checker plays one scenario against the program and reports each step as a criterion:
-``steps_of(outcome)`` makes those criteria's checks from the function that runs it.
+``scenario_steps`` makes those criteria's checks from the function that plays it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -100,9 +101,23 @@ def patched(source: Path, changes: Mapping[str, str]) -> str:
     return text
 
 
-def steps_of(outcome: Callable[[Context], Mapping[str, Failure | None]]) -> Callable[[str], Check]:
-    """``step(name)``: the check of one step of a scenario that ``outcome(ctx)`` plays once and reports as
-    ``{step: failure or None}``, stopping at the first failure (the steps after it are not in it)."""
+def scenario_steps(
+    file_name: str, play: Callable[[Context, Path], Mapping[str, Failure | None]], reuse: float = 120
+) -> Callable[[str], Check]:
+    """``step(name)``: the check of one step of a scenario that ``play(ctx, program)`` plays against the reader's
+    program and reports as ``{step: failure or None}``, stopping at the first failure (the steps after it are
+    not in it). The scenario is played once per namespace and version of the program (its path and time of
+    change), and its outcome serves for ``reuse`` seconds: the checker's two looks read the same one."""
+    outcomes: dict[tuple, tuple[float, Mapping[str, Failure | None]]] = {}
+
+    def outcome(ctx: Context) -> Mapping[str, Failure | None]:
+        path = program_of(ctx, file_name)
+        if path is None:  # the criterion ``found`` said why
+            return {}
+        key = (ctx.namespace, str(path), path.stat().st_mtime)
+        if key not in outcomes or time.monotonic() - outcomes[key][0] >= reuse:
+            outcomes[key] = (time.monotonic(), play(ctx, path))
+        return outcomes[key][1]
 
     def step(name: str) -> Check:
         def check(ctx: Context) -> Failure | None:
