@@ -27,6 +27,7 @@ from types import MappingProxyType
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Local, Node, connect_to
 from threeplanes.kit.namespaces import gone_run_folders, run_folder_name, this_run
+from threeplanes.kit.wait import wait_for
 from threeplanes.provision import paths, processes
 
 __all__ = ["LabPlane", "clear_gone_runs", "lab_control_plane", "left_by_gone_runs", "planes_root"]
@@ -83,6 +84,16 @@ def lab_control_plane(
     try:
         plane.up(timeout=timeout)
         cluster = connect_to(plane, timeout=30)
+        # A namespace gets the ServiceAccount its pods run as from the controller manager, a moment after the
+        # plane answers: until that controller runs, a pod created in a new namespace is refused.
+        wait_for(
+            cluster.core.list_namespaced_service_account,
+            lambda accounts: any(a.metadata.name == "default" for a in accounts),
+            what="the ServiceAccount controller to give the namespace default its ServiceAccount",
+            describe=lambda accounts: f"{len(accounts)} ServiceAccount(s) in default",
+            timeout=timeout,
+            namespace="default",
+        )
     except BaseException:
         _kill(plane)
         raise
