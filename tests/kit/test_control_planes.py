@@ -36,7 +36,7 @@ def wait_for(condition, timeout: float, what: str):
     return found
 
 
-def test_two_local_control_planes_run_side_by_side_and_one_component_restarts(tmp_path: Path) -> None:
+def test_two_local_control_planes_run_side_by_side_and_one_component_restarts(tmp_path: Path, live_cluster) -> None:
     book_before = book_processes()
     first = Local("tp-test-first", tmp_path / "first")
     second = Local("tp-test-second", tmp_path / "second", nodes=(Node("tp-test-worker", zone="zone-a"),))

@@ -39,7 +39,7 @@ def started_in_a_child(how: str) -> tuple[subprocess.Popen, str]:
     return child, folder
 
 
-def test_a_lab_plane_runs_beside_the_book_and_remove_leaves_nothing() -> None:
+def test_a_lab_plane_runs_beside_the_book_and_remove_leaves_nothing(live_cluster) -> None:
     book_before = book_processes()
     own = lab_planes.lab_control_plane("tp-test-plane", nodes=(Node("tp-lab-worker", zone="zone-a"),))
     try:
