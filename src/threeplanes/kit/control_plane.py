@@ -9,6 +9,7 @@ control plane, carrying it, so that a checker judges that one.
 
 What the labs also take from provisioning comes through here: ``on_real_node`` and
 ``REAL_NODE_NAME`` (pods on the real node), ``real_node_processes`` (its recorded processes),
+``real_node_manifests`` (its kubelet's static pod folder),
 ``CLUSTER_DOMAIN`` (the suffix of the cluster's DNS names), ``kubectl_binary`` (the pinned kubectl),
 the local cluster's etcd (``Etcd``, ``from_apiserver_flags``, ``flags_of`` a component's record) and
 its second API server (``Local.start_second_apiserver``).
@@ -68,6 +69,7 @@ __all__ = [
     "start_program",
     "stop_program",
     "real_node_processes",
+    "real_node_manifests",
     "real_node_runtime_endpoint",
 ]
 
@@ -110,3 +112,8 @@ def component_binary(name: str) -> Path:
 def real_node_runtime_endpoint() -> str:
     """The CRI endpoint of the real node's containerd (``unix://...``), for ``crictl --runtime-endpoint``."""
     return f"unix://{Layout.default().containerd_socket}"
+
+
+def real_node_manifests() -> Path:
+    """The real node's kubelet's ``staticPodPath``: a pod manifest written there runs as a static pod."""
+    return Layout.default().manifests

@@ -236,7 +236,15 @@ def start_node(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path
 
 def _write_files(layout: Layout, admin_kubeconfig: Path, cluster_pki: Path, pause_image: str) -> None:
     server = yaml.safe_load(admin_kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-    for directory in (layout.root, layout.logs, layout.pids, layout.pki, layout.cni_conf_dir, layout.pod_logs):
+    for directory in (
+        layout.root,
+        layout.logs,
+        layout.pids,
+        layout.pki,
+        layout.cni_conf_dir,
+        layout.pod_logs,
+        layout.manifests,
+    ):
         directory.mkdir(parents=True, exist_ok=True)
     for name in ("ca.crt", "ca.key"):
         if not (cluster_pki / name).is_file():

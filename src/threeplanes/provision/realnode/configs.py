@@ -87,6 +87,11 @@ class Layout:
         return self.root / "pod-logs"
 
     @property
+    def manifests(self) -> Path:
+        """The kubelet's ``staticPodPath``: every pod manifest in this folder runs as a static pod."""
+        return self.root / "manifests"
+
+    @property
     def cni_conf_dir(self) -> Path:
         return self.root / "cni" / "net.d"
 
@@ -214,6 +219,7 @@ def kubelet_config(layout: Layout) -> dict:
         "resolvConf": str(layout.file("resolv.conf")),
         "registerWithTaints": [NODE_TAINT],
         "podLogsDir": str(layout.pod_logs),
+        "staticPodPath": str(layout.manifests),
         "failSwapOn": False,
         "maxPods": 30,
         # The images were imported, not pulled: garbage collection must never remove them.
