@@ -23,6 +23,7 @@ class Versions:
     cri_tools: str
     coredns: str
     images: dict[str, str]
+    prometheus: str  # the monitoring lab's server ([prometheus])
 
 
 @cache
@@ -41,4 +42,5 @@ def pinned() -> Versions:
         cri_tools=data["real-node"]["cri-tools"],
         coredns=data["real-node"]["coredns"],
         images=dict(data["images"]),
+        prometheus=data["prometheus"]["version"],
     )

@@ -101,7 +101,7 @@ def etcd_tool(name: str) -> Path:
 def component_binary(name: str) -> Path:
     """The pinned binary ``name`` of the local cluster or of its real node (``kube-apiserver``, ``etcd``,
     ``kwok``, ``kubeadm``, ``crictl``...), provisioned (found, downloaded or built) if missing."""
-    every = [*binaries.components(), *binaries.node_components()]
+    every = [*binaries.components(), *binaries.node_components(), *binaries.tool_components()]
     for component in every:
         if name in component.binaries:
             return binaries.ensure(component)[name]

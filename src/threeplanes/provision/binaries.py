@@ -99,8 +99,8 @@ def components(versions: Versions | None = None) -> list[Component]:
 
 def component_named(name: str, versions: Versions | None = None) -> Component:
     """The component called ``name`` (``kubernetes``, ``etcd``, ``etcd-tools``, ``kubeadm``, ``kwok``,
-    ``metrics-server``, ``kind``)."""
-    for found in [*components(versions), kind_component(versions)]:
+    ``metrics-server``, ``kind``, ``prometheus``)."""
+    for found in [*components(versions), *tool_components(versions), kind_component(versions)]:
         if found.name == name:
             return found
     raise ProvisioningError(f"no component is called {name!r}.")
@@ -117,6 +117,13 @@ def node_components(versions: Versions | None = None) -> list[Component]:
         # agnhost has no release binary: it is built from k8s.io/kubernetes at the control plane's pin.
         Component("agnhost", v.kubernetes, ("agnhost",)),
     ]
+
+
+def tool_components(versions: Versions | None = None) -> list[Component]:
+    """Programs that labs start for themselves and the cluster never needs (built only when a lab asks)."""
+    v = versions or pinned()
+    # Prometheus, the monitoring lab's server.
+    return [Component("prometheus", v.prometheus, ("prometheus",))]
 
 
 def ensure_node(versions: Versions | None = None) -> dict[str, Path]:
@@ -211,7 +218,7 @@ def places(component: Component) -> list[Path]:
 
 def installed(binary: str) -> Path | None:
     """Where ``binary`` (``kwokctl``, ``crictl``, ...) already is, without provisioning it; None when nowhere."""
-    for component in [*components(), *node_components(), kind_component()]:
+    for component in [*components(), *node_components(), *tool_components(), kind_component()]:
         if binary in component.binaries:
             return next((p for folder in places(component) if _is_executable(p := folder / binary)), None)
     return None
@@ -288,6 +295,9 @@ def release_urls(component: Component) -> dict[str, str]:
         return {"metrics-server": f"{base}/metrics-server-{GOOS}-{GOARCH}"}
     if component.name == "kind":
         return {"kind": f"https://github.com/kubernetes-sigs/kind/releases/download/v{v}/kind-{GOOS}-{GOARCH}"}
+    if component.name == "prometheus":
+        base = f"https://github.com/prometheus/prometheus/releases/download/v{v}"
+        return {"prometheus": f"{base}/prometheus-{v}.{GOOS}-{GOARCH}.tar.gz"}
     raise ProvisioningError(f"no release address is known for {component.name}.")
 
 
@@ -321,13 +331,14 @@ def published_sha256(component: Component, url: str) -> str:
         return fetch(f"{url}.sha256").decode().split()[0]
     if component.name == "kind":  # kind: <binary>.sha256sum in sha256sum's format
         return fetch(f"{url}.sha256sum").decode().split()[0]
-    if component.name in ("etcd", "etcd-tools"):  # etcd: one SHA256SUMS file for the release
-        sums = fetch(url.rsplit("/", 1)[0] + "/SHA256SUMS").decode()
+    if component.name in ("etcd", "etcd-tools", "prometheus"):  # one sums file for the release
+        sums_file = "sha256sums.txt" if component.name == "prometheus" else "SHA256SUMS"
+        sums = fetch(url.rsplit("/", 1)[0] + "/" + sums_file).decode()
         for line in sums.splitlines():
             parts = line.split()
             if len(parts) == 2 and parts[1].lstrip("*") == file_name:
                 return parts[0]
-        raise Unverifiable(f"etcd's SHA256SUMS lists no {file_name}")
+        raise Unverifiable(f"{component.name}'s {sums_file} lists no {file_name}")
     if component.name in GITHUB_REPOSITORIES:
         api = f"https://api.github.com/repos/{GITHUB_REPOSITORIES[component.name]}/releases/tags/v{component.version}"
         try:
@@ -481,6 +492,19 @@ def go_build_plan(component: Component, versions: Versions | None = None) -> GoB
             f"v{component.version}",
             {"metrics-server": "sigs.k8s.io/metrics-server/cmd/metrics-server"},
             f"-X sigs.k8s.io/metrics-server/pkg/version.gitVersion=v{component.version} -s -w",
+        )
+    if component.name == "prometheus":
+        # Prometheus 3 tags its Go module v0.3MM.P for its release 3.MM.P (3.16.0 is v0.316.0).
+        major, minor, patch = (int(part) for part in component.version.split("."))
+        stamp = "github.com/prometheus/common/version"
+        return GoBuild(
+            "github.com/prometheus/prometheus",
+            f"v0.{major * 100 + minor}.{patch}",
+            {"prometheus": "github.com/prometheus/prometheus/cmd/prometheus"},
+            f"-X {stamp}.Version={component.version} -X {stamp}.Branch=HEAD -s -w",
+            # remove_all_sd leaves out every service-discovery plugin but static, file and HTTP (plugins/);
+            # without builtinassets the web UI is left out and the HTTP API still answers.
+            tags=("netgo", "remove_all_sd"),
         )
     if component.name == "kind":
         return GoBuild("sigs.k8s.io/kind", f"v{component.version}", {"kind": "sigs.k8s.io/kind"}, "-s -w")
