@@ -12,6 +12,8 @@ chain to each ``KUBE-SEP-*`` chain and its DNAT target. ``no_endpoint_rejects`` 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shlex
@@ -102,6 +104,30 @@ def chain(rules: list[Rule], name: str) -> list[Rule]:
 def port_name(namespace: str, service: str, port: str = "") -> str:
     """How kube-proxy names a Service port in its comments: ``namespace/service:port`` (an unnamed port: no ``:``)."""
     return f"{namespace}/{service}" + (f":{port}" if port else "")
+
+
+def chain_hash(*parts: str) -> str:
+    """The 16 characters after ``KUBE-SVC-`` or ``KUBE-SEP-``: base32 of the SHA-256 of ``parts`` joined.
+
+    A Service port's chain hashes its name and protocol (``ns/svc:port``, ``tcp``); an endpoint's
+    chain adds the endpoint's ``address:port``.
+    """
+    return base64.b32encode(hashlib.sha256("".join(parts).encode()).digest()).decode()[:16]
+
+
+def service_chain_name(name: str, protocol: str = "tcp") -> str:
+    """The ``KUBE-SVC-*`` chain of the Service port ``name`` (``port_name``)."""
+    return "KUBE-SVC-" + chain_hash(name, protocol.lower())
+
+
+def endpoint_chain_name(name: str, endpoint: str, protocol: str = "tcp") -> str:
+    """The ``KUBE-SEP-*`` chain of one endpoint (``address:port``) of the Service port ``name``."""
+    return "KUBE-SEP-" + chain_hash(name, protocol.lower(), endpoint)
+
+
+def stored_probability(probability: float) -> str:
+    """How ``iptables-save`` prints a ``statistic --probability``: the kernel keeps it in 31 bits."""
+    return f"{round(probability * 2**31) / 2**31:.11f}"
 
 
 @dataclass(frozen=True)
