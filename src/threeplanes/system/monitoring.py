@@ -1,0 +1,388 @@
+"""Metrics as the components expose them, a Prometheus server of the lab's own, and the metrics API.
+
+The lab S11 and the exercise ``s11-promql`` use these. Every component serves its metrics as text
+in Prometheus' exposition format at ``/metrics``: ``parse_metrics`` reads that text into
+``Sample``\\ s (name, labels, value) and ``total`` adds up the samples that match some labels;
+``buckets`` and ``bucket_quantile`` read a histogram's cumulative buckets the way PromQL's
+``histogram_quantile`` does. ``BookTargets`` says where the book's components serve their
+metrics and with which credentials (read from the book's kubeconfig and the components' flags),
+and ``scrape_configs`` turns it into the ``scrape_configs`` of a Prometheus configuration.
+
+``start_prometheus`` starts the pinned Prometheus as a managed process on a free loopback port,
+its data in a temporary folder; ``Prometheus.query`` and ``query_range`` ask its HTTP API
+(``/api/v1/query``, ``/api/v1/query_range``), ``wait_for_up`` waits until every job's first scrape
+has landed, and ``remove`` stops it and deletes its folder (also done when the process exits).
+``pod_usage`` reads the ``metrics.k8s.io`` API that ``kubectl top`` reads; ``plot_series`` draws
+query results over time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+from kubernetes.utils.quantity import parse_quantity
+from prometheus_client.parser import text_string_to_metric_families
+
+from threeplanes.errors import LabError
+from threeplanes.kit.control_plane import Started, component_binary, free_ports, start_program, stop_program
+from threeplanes.kit.effects import poll_until
+
+START_TIMEOUT_S = 60  # Prometheus replays its write-ahead log at start; an empty one starts in a second or two
+
+
+# --- the exposition format ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One line of a ``/metrics`` page: a series' name, its labels and its value now."""
+
+    name: str
+    labels: Mapping[str, str]
+    value: float
+
+
+def parse_metrics(text: str) -> list[Sample]:
+    """Every sample of a ``/metrics`` page (Prometheus' text format); a page that is not one is refused."""
+    try:
+        return [
+            Sample(sample.name, dict(sample.labels), float(sample.value))
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        ]
+    except ValueError as error:
+        raise LabError(f"this is not a page in Prometheus' text format: {error}") from None
+
+
+def matching(samples: Iterable[Sample], name: str, **labels: str) -> list[Sample]:
+    """The samples of the series ``name`` whose labels include ``labels``."""
+    return [s for s in samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())]
+
+
+def total(samples: Iterable[Sample], name: str, **labels: str) -> float:
+    """The sum of the samples of ``name`` that carry ``labels`` (0 when none does, as for a counter not yet
+    incremented, which a component does not show)."""
+    return sum(s.value for s in matching(samples, name, **labels))
+
+
+def buckets(samples: Iterable[Sample], histogram: str, **labels: str) -> list[tuple[float, float]]:
+    """A histogram's cumulative buckets ``(upper bound, count)``, ascending, summed over the series that
+    carry ``labels``."""
+    summed: dict[float, float] = {}
+    for sample in matching(samples, f"{histogram}_bucket", **labels):
+        bound = float(sample.labels["le"])
+        summed[bound] = summed.get(bound, 0.0) + sample.value
+    return sorted(summed.items())
+
+
+def bucket_quantile(q: float, cumulative: Sequence[tuple[float, float]]) -> float:
+    """The ``q``-quantile of cumulative buckets, interpolated linearly inside its bucket as PromQL's
+    ``histogram_quantile`` does (the lowest bucket starts at 0; a quantile in the ``+Inf`` bucket is the
+    highest finite bound)."""
+    if not 0 <= q <= 1:
+        raise LabError(f"a quantile is between 0 and 1, not {q}.")
+    if not cumulative or cumulative[-1][0] != math.inf:
+        raise LabError("a histogram's buckets end with le=+Inf; these do not.")
+    count = cumulative[-1][1]
+    if count == 0:
+        return math.nan
+    rank = q * count
+    lower, below = 0.0, 0.0
+    for bound, seen in cumulative:
+        if seen >= rank:
+            if bound == math.inf:
+                return lower
+            inside = seen - below
+            return bound if inside == 0 else lower + (bound - lower) * (rank - below) / inside
+        lower, below = bound, seen
+    return lower
+
+
+def delta(before: Sequence[tuple[float, float]], after: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """What each cumulative bucket gained between two readings."""
+    earlier = dict(before)
+    return [(bound, count - earlier.get(bound, 0.0)) for bound, count in after]
+
+
+# --- where the book's components serve their metrics --------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookTargets:
+    """The addresses of the book's components' ``/metrics`` and the client credentials that read them."""
+
+    apiserver: str  # host:port, https, the kubeconfig's CA and client certificate
+    etcd: str  # host:port, plain http on loopback
+    scheduler: str  # host:port, https with a certificate the scheduler made for itself
+    ca_file: str
+    cert_file: str
+    key_file: str
+
+
+def book_targets(kubeconfig: Path, flags: Mapping[str, Mapping[str, str]]) -> BookTargets:
+    """Read the API server's address and the admin's client certificate from ``kubeconfig``, and the etcd and
+    scheduler addresses from the components' flags (``{component: {flag: value}}``)."""
+    config = yaml.safe_load(kubeconfig.read_text())
+    current = config["current-context"]
+    context = next(c["context"] for c in config["contexts"] if c["name"] == current)
+    server = next(c["cluster"] for c in config["clusters"] if c["name"] == context["cluster"])
+    user = next(u["user"] for u in config["users"] if u["name"] == context["user"])
+    missing = [k for k in ("client-certificate", "client-key") if k not in user] + (
+        [] if "certificate-authority" in server else ["certificate-authority"]
+    )
+    if missing:
+        raise LabError(f"{kubeconfig} names no file for {', '.join(missing)}: this lab reads the book's own cluster.")
+    etcd_url = flags["etcd"]["listen-client-urls"].split(",")[0]
+    scheduler = flags["kube-scheduler"]
+    return BookTargets(
+        apiserver=server["server"].removeprefix("https://"),
+        etcd=etcd_url.removeprefix("http://"),
+        scheduler=f"{scheduler.get('bind-address', '127.0.0.1')}:{scheduler.get('secure-port', '10259')}",
+        ca_file=server["certificate-authority"],
+        cert_file=user["client-certificate"],
+        key_file=user["client-key"],
+    )
+
+
+def node_proxy_path(node: str, path: str = "metrics") -> str:
+    """The API server's path that hands a request on to ``node``'s kubelet (``metrics``, ``metrics/cadvisor``)."""
+    return f"/api/v1/nodes/{node}/proxy/{path}"
+
+
+def scrape_configs(targets: BookTargets, real_node: str | None, interval: str = "2s") -> list[dict[str, Any]]:
+    """One scrape job per component, each every ``interval``: the API server and the kubelet's two pages (reached
+    through the API server's node proxy) with the admin's certificate, etcd in plain http, the scheduler without
+    checking its self-made certificate."""
+    client_tls = {"ca_file": targets.ca_file, "cert_file": targets.cert_file, "key_file": targets.key_file}
+
+    def job(name: str, target: str, scheme: str, path: str = "/metrics", **extra: Any) -> dict[str, Any]:
+        return {
+            "job_name": name,
+            "scheme": scheme,
+            "metrics_path": path,
+            "scrape_interval": interval,
+            "scrape_timeout": interval,
+            "static_configs": [{"targets": [target]}],
+            **extra,
+        }
+
+    jobs = [
+        job("apiserver", targets.apiserver, "https", tls_config=client_tls),
+        job("etcd", targets.etcd, "http"),
+        job("scheduler", targets.scheduler, "https", tls_config={"insecure_skip_verify": True}),
+    ]
+    if real_node:
+        for name, path in (("kubelet", "metrics"), ("cadvisor", "metrics/cadvisor")):
+            jobs.append(job(name, targets.apiserver, "https", node_proxy_path(real_node, path), tls_config=client_tls))
+    return jobs
+
+
+# --- a Prometheus server of the lab's own --------------------------------------------------------
+
+
+@dataclass
+class Prometheus:
+    """A Prometheus server started by ``start_prometheus``: its address, folder and process."""
+
+    url: str
+    folder: Path
+    started: Started
+    jobs: list[str] = field(default_factory=list)
+
+    def _get(self, path: str, **params: Any) -> Any:
+        try:
+            reply = requests.get(f"{self.url}{path}", params=params, timeout=10)
+        except requests.RequestException as error:
+            raise LabError(f"Prometheus at {self.url} did not answer: {error}. Its log: {self.started.log}") from None
+        body = reply.json() if reply.headers.get("content-type", "").startswith("application/json") else {}
+        if reply.status_code != 200 or body.get("status") != "success":
+            raise LabError(f"Prometheus refused {params.get('query')!r}: {body.get('error') or reply.text[:200]}")
+        return body["data"]
+
+    def query(self, promql: str, at: float | None = None) -> list[dict[str, Any]]:
+        """The instant vector ``promql`` gives now (or at the Unix time ``at``): ``[{"metric": {...}, "value":
+        [time, "text"]}]``; a scalar or string result comes as one item with no labels."""
+        params = {"query": promql, **({"time": at} if at is not None else {})}
+        data = self._get("/api/v1/query", **params)
+        if data["resultType"] in ("scalar", "string"):
+            return [{"metric": {}, "value": data["result"]}]
+        if data["resultType"] == "matrix":
+            raise LabError(
+                f"{promql!r} gives a range of samples; ask for one value per series (wrap it in a function)."
+            )
+        return data["result"]
+
+    def query_range(self, promql: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
+        """The series ``promql`` gives from ``start`` to ``end`` (Unix times) every ``step`` seconds:
+        ``[{"metric": {...}, "values": [[time, "text"], ...]}]``."""
+        return self._get("/api/v1/query_range", query=promql, start=start, end=end, step=step)["result"]
+
+    def value(self, promql: str) -> float:
+        """The single number ``promql`` gives now; LabError when it gives none or several."""
+        result = self.query(promql)
+        if len(result) != 1:
+            raise LabError(f"{promql!r} gave {len(result)} series, not one: {[r['metric'] for r in result][:3]}")
+        return float(result[0]["value"][1])
+
+    def up(self) -> dict[str, float]:
+        """``up`` of every job: 1 when its last scrape succeeded, 0 when it failed."""
+        return {r["metric"]["job"]: float(r["value"][1]) for r in self.query("up")}
+
+    def last_errors(self) -> dict[str, str]:
+        """Each target's last scrape error, as Prometheus reports it (``/api/v1/targets``)."""
+        targets = self._get("/api/v1/targets")["activeTargets"]
+        return {t["labels"]["job"]: t.get("lastError", "") for t in targets if t.get("lastError")}
+
+    def wait_for_up(self, timeout: float = 60) -> float:
+        """Wait until every job's last scrape succeeded (``up == 1``); return how long it took."""
+
+        def describe(up: dict[str, float]) -> str:
+            return f"up = {up}; errors: {self.last_errors()}"
+
+        effect = poll_until(
+            self.up,
+            lambda up: set(self.jobs) <= set(up) and all(up[j] == 1 for j in self.jobs),
+            what=f"a successful scrape of every job ({', '.join(self.jobs)})",
+            describe=describe,
+            timeout=timeout,
+            every=0.5,
+        )
+        return effect.after
+
+    def remove(self) -> None:
+        """Stop the server and delete its folder (its configuration, data and log)."""
+        stop_program(self.started, grace=5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def prometheus_config(jobs: list[dict[str, Any]], interval: str = "2s") -> dict[str, Any]:
+    """A Prometheus configuration with ``jobs`` as its scrape jobs."""
+    return {"global": {"scrape_interval": interval, "scrape_timeout": interval}, "scrape_configs": jobs}
+
+
+def start_prometheus(jobs: list[dict[str, Any]], interval: str = "2s", timeout: float = START_TIMEOUT_S) -> Prometheus:
+    """Start the pinned Prometheus on a free loopback port, scraping ``jobs``; wait until it is ready.
+
+    Its configuration, data and log live in a new temporary folder, removed by ``remove()`` or when this process
+    exits; the server itself stops when this process ends, however it ends."""
+    binary = component_binary("prometheus")
+    folder = Path(tempfile.mkdtemp(prefix="threeplanes-prometheus-"))
+    config = folder / "prometheus.yml"
+    config.write_text(yaml.safe_dump(prometheus_config(jobs, interval), sort_keys=False))
+    (port,) = free_ports(1)
+    command = [
+        str(binary),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={folder / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=1h",
+    ]
+    started = start_program("prometheus", command, folder, folder, die_with_parent=True)
+    server = Prometheus(f"http://127.0.0.1:{port}", folder, started, [j["job_name"] for j in jobs])
+    atexit.register(server.remove)
+
+    def ready() -> str:
+        if not started.running:
+            return "ended"
+        try:
+            return str(requests.get(f"{server.url}/-/ready", timeout=2).status_code)
+        except requests.RequestException:
+            return "no answer"
+
+    try:
+        poll_until(ready, lambda state: state in ("200", "ended"), what="Prometheus to be ready", timeout=timeout)
+    except Exception:
+        server.remove()
+        raise
+    if not started.running:
+        tail = started.log.read_text(errors="replace").splitlines()[-5:]
+        server.remove()
+        raise LabError("Prometheus ended as it started: " + " / ".join(tail))
+    return server
+
+
+# --- the metrics API (kubectl top) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the metrics API says a pod uses: CPU in cores and memory in bytes (its containers summed), and over
+    which window metrics-server measured the CPU."""
+
+    pod: str
+    cpu_cores: float
+    memory_bytes: float
+    window: str
+
+
+def pod_usage(cluster: Any, namespace: str) -> dict[str, Usage]:
+    """``metrics.k8s.io/v1beta1`` PodMetrics of ``namespace``, by pod name (what ``kubectl top pods`` shows)."""
+    found = cluster.custom.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", namespace, "pods")
+    usages = {}
+    for item in found["items"]:
+        containers = item.get("containers") or []
+        usages[item["metadata"]["name"]] = Usage(
+            item["metadata"]["name"],
+            float(sum(parse_quantity(c["usage"]["cpu"]) for c in containers)),
+            float(sum(parse_quantity(c["usage"]["memory"]) for c in containers)),
+            item.get("window", ""),
+        )
+    return usages
+
+
+def wait_for_usage(cluster: Any, namespace: str, pods: Iterable[str], timeout: float = 60) -> dict[str, Usage]:
+    """Wait until the metrics API has a figure for each of ``pods`` (metrics-server needs two scrapes of a node
+    after a pod starts)."""
+    wanted = set(pods)
+    return poll_until(
+        lambda: pod_usage(cluster, namespace),
+        lambda usage: wanted <= set(usage),
+        what=f"figures of the metrics API for {sorted(wanted)}",
+        describe=lambda usage: f"figures for {sorted(usage)}",
+        timeout=timeout,
+        every=2,
+    ).seen
+
+
+# --- pictures -----------------------------------------------------------------------------------
+
+
+def series_points(result: list[dict[str, Any]], since: float) -> dict[str, tuple[list[float], list[float]]]:
+    """A ``query_range`` result as ``{label: (seconds since since, values)}``, one entry per series."""
+    points = {}
+    for series in result:
+        label = ",".join(f"{k}={v}" for k, v in sorted(series["metric"].items())) or "value"
+        times = [float(t) - since for t, _ in series["values"]]
+        points[label] = (times, [float(v) for _, v in series["values"]])
+    return points
+
+
+def plot_series(lines: Mapping[str, tuple[list[float], list[float]]], title: str, ylabel: str) -> Any:
+    """One line per series over time."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 3.5))
+    for name, (times, values) in lines.items():
+        axes.plot(times, values, marker=".", label=name)
+    axes.set_xlabel("seconds since the lab started sending")
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.legend(fontsize="small")
+    axes.grid(alpha=0.3)
+    plt.close(figure)
+    return figure
+
+
+def now() -> float:
+    """The Unix time, as Prometheus' API takes it."""
+    return time.time()
