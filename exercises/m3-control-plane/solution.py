@@ -15,7 +15,7 @@ from pathlib import Path
 from kubernetes import client, config
 
 from threeplanes.kit.control_plane import component_binary
-from threeplanes.system.assembly import Assembly, Pki, free_port, kubeconfig
+from threeplanes.system.assembly import Assembly, Pki, free_port, write_kubeconfig
 
 AUTHORIZATION = "Node,RBAC"
 STAGES = """\
@@ -102,7 +102,7 @@ def main(folder: Path, api_port: int, etcd_port: int) -> None:
         ("kwok", ("system:masters",)),
     ]:
         identity = identities[user] = pki.issue(user.rsplit(":", 1)[-1], user, organizations=groups)
-        configs[user] = kubeconfig(
+        configs[user] = write_kubeconfig(
             folder / f"{user.rsplit(':', 1)[-1]}.kubeconfig", server, pki.ca.cert, identity, user
         )
 

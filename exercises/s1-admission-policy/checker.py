@@ -28,7 +28,7 @@ from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.lab_planes import LabPlane, lab_control_plane
-from threeplanes.system.apiserver import Reply, raw_request
+from threeplanes.system.apiserver import RawReply, raw_request
 
 DEFAULT_FILE = "policy.yaml"
 LABEL = {"team-policy": "enforced"}
@@ -156,14 +156,14 @@ PATHS = {
 }
 
 
-def message_of(reply: Reply) -> str:
+def message_of(reply: RawReply) -> str:
     try:
         return " ".join(str(reply.json().get("message") or "").split())
     except ValueError:
         return reply.body.decode(errors="replace")[:300]
 
 
-def warning_of(reply: Reply) -> str | None:
+def warning_of(reply: RawReply) -> str | None:
     return next((v for k, v in reply.headers.items() if k.lower() == "warning"), None)
 
 
@@ -182,13 +182,13 @@ class Scenario:
                 break
         return results
 
-    def send(self, case: Case, dry_run: bool = True) -> Reply:
+    def send(self, case: Case, dry_run: bool = True) -> RawReply:
         """Create ``case.body`` in ``case.namespace``: a dry run (admission runs, nothing is stored) unless told."""
         path = PATHS[case.body["kind"]].format(case.namespace)
         query = {"dryRun": "All"} if dry_run else None
         return raw_request(self.cluster, "POST", path, query=query, body=case.body, timeout=20)
 
-    def update(self, name: str, change: Callable[[dict], None]) -> Reply:
+    def update(self, name: str, change: Callable[[dict], None]) -> RawReply:
         """A dry-run update (PUT) of the Deployment ``name`` as read now, changed by ``change``; read again
         and sent again when the controller manager wrote its status in between (409 Conflict)."""
         path = PATHS["Deployment"].format(ENFORCED) + f"/{name}"
@@ -312,7 +312,7 @@ class Scenario:
                 return failure
         return None
 
-    def judge_refusal(self, case: Case, reply: Reply) -> Failure | None:
+    def judge_refusal(self, case: Case, reply: RawReply) -> Failure | None:
         message = message_of(reply)
         if case.words.lower() in message.lower():
             return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,11 @@ import pytest
 from threeplanes.errors import LabError
 from threeplanes.system.runtime import (
     Limits,
-    container_lines,
     expected_limits,
     parse_cgroups,
     parse_cmdline,
-    parse_cri_log,
-    pod_log_folder,
     pod_logs_dir,
     read_limits,
-    rfc3339_nano,
 )
 
 PROC_CGROUP = """9:name=systemd:/kubepods/burstable/pod1/abc
@@ -63,31 +58,7 @@ def test_limits_are_read_from_each_controllers_hierarchy(tmp_path: Path) -> None
     assert read_limits(groups, tmp_path) == Limits(50331648, 102, 20000, 100000)
 
 
-def test_cri_log_entries_are_split_and_partial_lines_joined() -> None:
-    text = (
-        "2026-12-07T09:05:38.617371083Z stdout F line 1\n"
-        "2026-12-07T09:05:39.6Z stderr P half \n"
-        "2026-12-07T09:05:39.7Z stderr F and half\n"
-        "2026-12-07T09:05:40Z stdout F \n"
-    )
-    entries = parse_cri_log(text)
-    assert [(e.stream, e.partial) for e in entries] == [
-        ("stdout", False),
-        ("stderr", True),
-        ("stderr", False),
-        ("stdout", False),
-    ]
-    assert entries[0].time == datetime(2026, 12, 7, 9, 5, 38, 617371, tzinfo=UTC)
-    assert container_lines(entries) == ["line 1", "half and half", ""]
-
-
-def test_rfc3339_times_with_offsets_and_no_fraction() -> None:
-    assert rfc3339_nano("2026-12-07T10:00:00+01:00") == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-    with pytest.raises(LabError):
-        rfc3339_nano("yesterday")
-
-
 def test_the_pod_log_folder_names_namespace_pod_and_uid() -> None:
     assert pod_logs_dir({}) == Path("/var/log/pods")
     logs = pod_logs_dir({"podLogsDir": "/srv/logs"})
-    assert pod_log_folder(logs, "ns", "box", "u-1") == Path("/srv/logs/ns_box_u-1")
+    assert logs == Path("/srv/logs")

@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from threeplanes.system.topology import YOU, observe
+from threeplanes.system.topology import YOU, observe_topology
 
 SERVER = """
 import socket, sys, time
@@ -32,7 +32,7 @@ def test_a_connection_between_two_processes_is_an_edge_to_the_port_the_server_li
     try:
         assert client.stdout.readline().strip() == "connected"
         time.sleep(0.2)
-        topology = observe({"store": psutil.Process(server.pid), "agent": psutil.Process(client.pid)})
+        topology = observe_topology({"store": psutil.Process(server.pid), "agent": psutil.Process(client.pid)})
         assert topology.listening == {"store": [port], "agent": []}
         assert [(e.client, e.server, e.port, e.connections) for e in topology.edges] == [("agent", "store", port, 2)]
         assert topology.clients_of("store") == {"agent"} and topology.talks_to(YOU) == set()

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from threeplanes.kit.control_plane import CLUSTER_DOMAIN
+from threeplanes.kit.flags import flag_value
 from threeplanes.kit.tables import Table, table
 from threeplanes.kit.wait import Objects, wait_for
 
@@ -153,12 +154,8 @@ def serving_port(container: Any) -> int | None:
     words = [*(_field(container, "command") or []), *(_field(container, "args") or [])]
     if "netexec" not in words:
         return None
-    for index, word in enumerate(words):
-        if word.startswith("--http-port="):
-            return _port_number(word.split("=", 1)[1])
-        if word == "--http-port" and index + 1 < len(words):
-            return _port_number(words[index + 1])
-    return NETEXEC_DEFAULT_PORT
+    given = flag_value(words, "http-port")
+    return NETEXEC_DEFAULT_PORT if given is None else _port_number(given)
 
 
 def _field(container: Any, name: str) -> Any:

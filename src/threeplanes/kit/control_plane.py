@@ -10,7 +10,8 @@ control plane, carrying it, so that a checker judges that one.
 What the labs also take from provisioning comes through here: ``on_real_node`` and
 ``REAL_NODE_NAME`` (pods on the real node), ``real_node_processes`` (its recorded processes),
 ``real_node_manifests`` (its kubelet's static pod folder),
-``CLUSTER_DOMAIN`` (the suffix of the cluster's DNS names), ``kubectl_binary`` (the pinned kubectl),
+``CLUSTER_DOMAIN`` (the suffix of the cluster's DNS names) and ``DNS_PORT``, ``kubectl_binary`` (the
+pinned kubectl), ``certificate_kubeconfig`` (a kubeconfig that authenticates with a client certificate),
 the local cluster's etcd (``Etcd``, ``from_apiserver_flags``, ``flags_of`` a component's record) and
 its second API server (``Local.start_second_apiserver``).
 
@@ -43,10 +44,12 @@ from threeplanes.provision.processes import stop_started as stop_program
 from threeplanes.provision.realnode import NODE_NAME as REAL_NODE_NAME
 from threeplanes.provision.realnode import node_processes as real_node_processes
 from threeplanes.provision.realnode import on_real_node
-from threeplanes.provision.realnode.configs import CLUSTER_DOMAIN, Layout
+from threeplanes.provision.realnode.configs import CLUSTER_DOMAIN, DNS_PORT, Layout
+from threeplanes.provision.realnode.configs import kubeconfig as certificate_kubeconfig
 
 __all__ = [
     "CLUSTER_DOMAIN",
+    "DNS_PORT",
     "REAL_NODE_NAME",
     "ControlPlane",
     "Etcd",
@@ -57,6 +60,7 @@ __all__ = [
     "SecondApiserver",
     "Started",
     "book",
+    "certificate_kubeconfig",
     "component_binary",
     "connect_to",
     "etcd_tool",

@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+import psutil
+
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Local, Node, connect_to
-from threeplanes.kit.namespaces import gone_run_folders, run_folder_name, this_run
+from threeplanes.kit.namespaces import clear_gone_runs_in, left_by_gone_runs_in, run_folder_name, this_run
 from threeplanes.kit.wait import wait_for
 from threeplanes.provision import paths, processes
 
@@ -113,21 +115,16 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
 
 
+def _members(folder: Path) -> list[tuple[str, list[psutil.Process]]]:
+    """The live processes whose program lies in a plane's folder (kwokctl copies the binaries there)."""
+    return [(Path(p.info["cmdline"][0]).name, [p]) for p in processes.running_from(folder)]
+
+
 def left_by_gone_runs(started_after: float = 0) -> list[str]:
     """What runs that are gone (and began after ``started_after``) left of their control planes."""
-    left = []
-    for folder in gone_run_folders(planes_root(), started_after):
-        running = processes.running_from(folder)
-        left += [f"process {p.pid} ({Path(p.info['cmdline'][0]).name})" for p in running]
-        left += [f"port {port} (a lab control plane's)" for port in processes.listening_ports(running)]
-        left.append(f"folder {folder}")
-    return left
+    return left_by_gone_runs_in(planes_root(), _members, started_after)
 
 
 def clear_gone_runs() -> list[str]:
     """Stop and remove the control planes of the runs that are gone; return what was cleared."""
-    cleared = left_by_gone_runs()
-    for folder in gone_run_folders(planes_root()):
-        processes.stop(processes.running_from(folder), grace=2)
-        shutil.rmtree(folder, ignore_errors=True)
-    return cleared
+    return clear_gone_runs_in(planes_root(), _members, grace=2)

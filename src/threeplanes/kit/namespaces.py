@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from threeplanes.kit.connect import Cluster
 from threeplanes.kit.deleting import at_exit, ignore_missing
 from threeplanes.kit.labels import LAB_LABEL, RUN_OWNER, owned_labels
 from threeplanes.kit.wait import wait_for_namespace_gone
+from threeplanes.provision import processes
 
 
 def this_run() -> str:
@@ -77,6 +79,33 @@ def gone_run_folders(root: Path, started_after: float = 0) -> Iterator[Path]:
             if float(owner.rsplit("/", 1)[-1]) < started_after:
                 continue
         yield folder
+
+
+# What a run's folder holds that still runs: (a name to report it by, its live processes) pairs.
+Members = Callable[[Path], list[tuple[str, list[psutil.Process]]]]
+
+
+def left_by_gone_runs_in(root: Path, members: Members, started_after: float = 0) -> list[str]:
+    """What the gone runs under ``root`` that began after ``started_after`` left: processes, ports, folders."""
+    left = []
+    for folder in gone_run_folders(root, started_after):
+        for name, live in members(folder):
+            left += [f"process {p.pid} ({name})" for p in live]
+            left += [f"port {port} (held by {name})" for port in processes.listening_ports(live)]
+        left.append(f"folder {folder}")
+    return left
+
+
+def clear_gone_runs_in(root: Path, members: Members, grace: float) -> list[str]:
+    """Stop what the gone runs under ``root`` left running and remove their folders; return what was cleared."""
+    cleared = []
+    for folder in gone_run_folders(root):
+        for name, live in members(folder):
+            processes.stop(live, grace)
+            cleared += [f"process {p.pid} ({name})" for p in live]
+        shutil.rmtree(folder, ignore_errors=True)
+        cleared.append(f"folder {folder}")
+    return cleared
 
 
 def lab_namespaces(cluster: Cluster, lab: str) -> list[Any]:

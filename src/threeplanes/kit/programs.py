@@ -32,11 +32,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
+import psutil
+
 from threeplanes.errors import LabError
-from threeplanes.kit.namespaces import gone_run_folders, run_folder_name, this_run
+from threeplanes.kit.namespaces import clear_gone_runs_in, left_by_gone_runs_in, run_folder_name, this_run
 from threeplanes.provision import paths, processes
 
 TRACEBACK = "Traceback (most recent call last):"
@@ -316,22 +318,14 @@ def _stop_this_runs_programs() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _gone_runs(started_after: float = 0) -> Iterator[tuple[Path, list[processes.Started]]]:
-    """The folders of the runs that are gone (those that began after ``started_after``), with their records."""
-    for folder in gone_run_folders(programs_root(), started_after):
-        yield folder, processes.recorded(folder)
+def _members(folder: Path) -> list[tuple[str, list[psutil.Process]]]:
+    """The programs recorded in a run's folder, each with every live process of its session."""
+    return [(record.name, processes.session_members(record)) for record in processes.recorded(folder)]
 
 
 def left_by_gone_runs(started_after: float = 0) -> list[str]:
     """What runs that are gone (and began after ``started_after``) left: processes, the ports they hold, folders."""
-    left = []
-    for folder, records in _gone_runs(started_after):
-        for record in records:
-            members = processes.session_members(record)
-            left += [f"process {p.pid} ({record.name})" for p in members]
-            left += [f"port {port} (held by {record.name})" for port in processes.listening_ports(members)]
-        left.append(f"folder {folder}")
-    return left
+    return left_by_gone_runs_in(programs_root(), _members, started_after)
 
 
 def clear_gone_runs() -> list[str]:
@@ -339,12 +333,4 @@ def clear_gone_runs() -> list[str]:
 
     Returns what was cleared, as ``left_by_gone_runs`` names it.
     """
-    cleared = []
-    for folder, records in _gone_runs():
-        for record in records:
-            members = processes.session_members(record)
-            processes.stop(members, GRACE)
-            cleared += [f"process {p.pid} ({record.name})" for p in members]
-        shutil.rmtree(folder, ignore_errors=True)
-        cleared.append(f"folder {folder}")
-    return cleared
+    return clear_gone_runs_in(programs_root(), _members, GRACE)

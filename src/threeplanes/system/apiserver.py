@@ -5,7 +5,7 @@ discovery documents (``/api``, ``/apis`` and one ``APIResourceList`` per group v
 ``ServedResource`` rows, and ``discovery_table`` sums them up per group version. The HTTP under a
 typed call: ``recording`` wraps an ``ApiClient``'s REST client and keeps every ``Exchange`` (method,
 path, query, status, response headers) it makes; ``raw_request`` makes one request by hand with
-the kubeconfig's certificates or a bearer token and returns the ``Reply``. Identity:
+the kubeconfig's certificates or a bearer token and returns the ``RawReply``. Identity:
 ``identity_of`` asks the server who the caller is, groups included (a ``SelfSubjectReview``), and
 ``certificate_subject`` and ``certificate_fingerprint`` read a client certificate as the server
 reads it (the subject's CN and O fields, the SHA-256 in its credential ID); the
@@ -173,7 +173,7 @@ def recording(api_client: client.ApiClient) -> Iterator[list[Exchange]]:
 
 
 @dataclass(frozen=True)
-class Reply:
+class RawReply:
     """The answer to one hand-made request: status, headers and the body."""
 
     method: str
@@ -194,7 +194,7 @@ def raw_request(
     body: Any = None,
     token: str | None = None,
     timeout: float = 10,
-) -> Reply:
+) -> RawReply:
     """Send one HTTP request to the cluster's API server with urllib3, no Kubernetes client involved.
 
     The server's certificate is checked against the kubeconfig's CA. The caller is the kubeconfig's
@@ -214,7 +214,7 @@ def raw_request(
         response = pool.request(method, conf.host + target, body=data, headers=headers, timeout=timeout, retries=False)
     finally:
         pool.clear()
-    return Reply(method, target, response.status, dict(response.headers), response.data)
+    return RawReply(method, target, response.status, dict(response.headers), response.data)
 
 
 # --- who you are ------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from threeplanes.errors import LabError
-from threeplanes.kit.control_plane import Started, free_ports, start_program, stop_program
+from threeplanes.kit.control_plane import Started, certificate_kubeconfig, free_ports, start_program, stop_program
 
 VALIDITY = datetime.timedelta(days=1)  # a lab's cluster lives minutes; its certificates need not outlive the day
 
@@ -151,7 +151,7 @@ def _san(host: str) -> x509.GeneralName:
         return x509.DNSName(host)
 
 
-def describe(cert: Path) -> str:
+def describe_certificate(cert: Path) -> str:
     """``subject (issuer; names)`` of a PEM certificate, for a table."""
     certificate = x509.load_pem_x509_certificate(cert.read_bytes())
     try:
@@ -164,16 +164,9 @@ def describe(cert: Path) -> str:
     return f"{subject} (issued by {issuer}{'; for ' + hosts if hosts else ''})"
 
 
-def kubeconfig(path: Path, server: str, ca: Path, identity: Issued, user: str) -> Path:
+def write_kubeconfig(path: Path, server: str, ca: Path, identity: Issued, user: str) -> Path:
     """Write a kubeconfig that reaches ``server`` as ``identity`` (a client certificate), trusting ``ca``."""
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "by-hand", "cluster": {"server": server, "certificate-authority": str(ca)}}],
-        "users": [{"name": user, "user": {"client-certificate": str(identity.cert), "client-key": str(identity.key)}}],
-        "contexts": [{"name": user, "context": {"cluster": "by-hand", "user": user}}],
-        "current-context": user,
-    }
+    config = certificate_kubeconfig(server, ca, identity.cert, identity.key, user)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 

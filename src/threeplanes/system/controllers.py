@@ -5,7 +5,7 @@
 its log says it left out and why. ``lease_of`` reads the Lease its leader election holds.
 ``SecondControllerManager`` starts one more kube-controller-manager on a lab's own control plane
 (the same binary and flags, another port) so that two candidates compete for that Lease.
-``reporters`` and ``managers`` say which controller (an Event's reporting component) and which
+``reporters`` and ``field_managers`` say which controller (an Event's reporting component) and which
 process (``managedFields[].manager``) wrote an object. ``apply_crd`` installs a
 CustomResourceDefinition and waits until it is served.
 """
@@ -172,7 +172,7 @@ def reporters(events: list[Any]) -> dict[tuple[str, str], str]:
     return found
 
 
-def managers(obj: Any) -> list[str]:
+def field_managers(obj: Any) -> list[str]:
     """The field managers of ``obj``: ``manager`` or ``manager (subresource)``, in order."""
     named = [
         f"{m.manager} ({m.subresource})" if m.subresource else m.manager for m in obj.metadata.managed_fields or []

@@ -22,11 +22,11 @@ from typing import Any
 import psutil
 
 from threeplanes.errors import LabError
+from threeplanes.kit.control_plane import DNS_PORT
 from threeplanes.kit.kubectl import kubectl
 
 QTYPES = {1: "A", 12: "PTR", 28: "AAAA", 33: "SRV"}
 RCODES = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}
-DNS_PORT = 53
 ETH_P_ALL = 0x0003  # every protocol, in both directions: a packet socket sees outgoing frames only with this
 
 

@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from threeplanes.errors import LabError
+from threeplanes.kit.flags import flag_value
 
 # pkg/kubelet/apis/config/v1beta1/defaults.go at v1.36.4
-DEFAULT_POD_LOGS_DIR = "/var/log/pods"
+DEFAULT_POD_LOGS_DIR = "/var/log/pods"  # DefaultPodLogsDir, pkg/kubelet/apis/config/v1beta1/defaults.go
 DEFAULT_MAX_SIZE = "10Mi"
 DEFAULT_MAX_FILES = 5
 DEFAULT_MONITOR_INTERVAL = "10s"
@@ -126,18 +127,8 @@ def is_rotated(path: Path) -> bool:
 
 def kubelet_config_path(command_line: list[str]) -> Path | None:
     """The ``--config`` file on a kubelet's command line (``--config=F`` or ``--config F``), or None."""
-    for index, argument in enumerate(command_line):
-        if argument.startswith("--config="):
-            return Path(argument.split("=", 1)[1])
-        if argument == "--config" and index + 1 < len(command_line):
-            return Path(command_line[index + 1])
-    return None
-
-
-def flag_value(command_line: list[str], flag: str) -> str | None:
-    """The value of ``--flag=value`` on a command line, or None."""
-    prefix = f"--{flag}="
-    return next((a.removeprefix(prefix) for a in command_line if a.startswith(prefix)), None)
+    given = flag_value(command_line, "config")
+    return None if given is None else Path(given)
 
 
 def parse_quantity(text: str) -> int:

@@ -12,17 +12,15 @@ kubelet's own conversions (``pkg/kubelet/cm/helpers_linux.go``).
 
 The kubelet keeps each container's output in a file of its pod log folder (``podLogsDir`` in its
 configuration, ``/var/log/pods`` by default), one line per write in the CRI logging format;
-``kubelet_configuration`` reads the real kubelet's configuration file, ``pod_log_folder`` names a
-pod's folder, and ``parse_cri_log`` splits a file back into what the container wrote.
+``kubelet_configuration`` reads the real kubelet's configuration file and ``pod_logs_dir`` the
+folder it names (``threeplanes.system.logs`` reads the files themselves).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +34,11 @@ from threeplanes.kit.control_plane import (
     run_program,
 )
 from threeplanes.kit.resources import millicores
+from threeplanes.system.logs import DEFAULT_POD_LOGS_DIR, kubelet_config_path
 
 # The label the kubelet sets on every pod sandbox it asks the runtime for, naming the pod's namespace.
 POD_NAMESPACE_LABEL = "io.kubernetes.pod.namespace"
 CGROUP_V1_ROOT = Path("/sys/fs/cgroup")
-RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
-DEFAULT_POD_LOGS_DIR = Path("/var/log/pods")  # DefaultPodLogsDir, pkg/kubelet/apis/config/v1beta1/defaults.go
 
 # The kubelet's CPU conversions for cgroups v1 (pkg/kubelet/cm/helpers_linux.go).
 SHARES_PER_CPU = 1024
@@ -190,57 +187,12 @@ def kubelet_configuration() -> dict[str, Any]:
         process = recorded.process() if recorded.name == "kubelet" else None
         if process is None:
             continue
-        for argument in process.cmdline():
-            if argument.startswith("--config="):
-                return yaml.safe_load(Path(argument.split("=", 1)[1]).read_text())
+        config = kubelet_config_path(process.cmdline())
+        if config is not None:
+            return yaml.safe_load(config.read_text())
     raise NotOnThisCluster("no kubelet of the real node runs on this machine with a --config file.")
 
 
 def pod_logs_dir(configuration: dict[str, Any]) -> Path:
     """Where a kubelet with ``configuration`` keeps its pods' logs."""
     return Path(configuration.get("podLogsDir") or DEFAULT_POD_LOGS_DIR)
-
-
-def pod_log_folder(logs_dir: Path, namespace: str, pod: str, uid: str) -> Path:
-    """A pod's log folder: ``<podLogsDir>/<namespace>_<pod>_<uid>`` (BuildPodLogsDirectory in the kubelet)."""
-    return logs_dir / f"{namespace}_{pod}_{uid}"
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line of a CRI log file: when the runtime wrote it, from which stream, and what the container said."""
-
-    time: datetime
-    stream: str  # stdout or stderr
-    partial: bool  # tag P: the container's line continues in the next entry; F: the line ends here
-    message: str
-
-
-def parse_cri_log(text: str) -> list[LogLine]:
-    """A CRI log file's entries: ``<RFC 3339 time> <stream> <P|F> <message>`` per line."""
-    entries = []
-    for line in text.splitlines():
-        stamp, stream, tag, message = (line.split(" ", 3) + [""])[:4]
-        entries.append(LogLine(rfc3339_nano(stamp), stream, tag == "P", message))
-    return entries
-
-
-def rfc3339_nano(stamp: str) -> datetime:
-    """A Go ``RFC3339Nano`` time (up to nine decimals, trailing zeros dropped), to the microsecond."""
-    found = RFC3339.fullmatch(stamp)
-    if found is None:
-        raise LabError(f"{stamp!r} is not an RFC 3339 time.")
-    whole, fraction, zone = found.groups()
-    zone = "+00:00" if zone == "Z" else zone
-    return datetime.fromisoformat(f"{whole}.{(fraction or '')[:6].ljust(6, '0')}{zone}")
-
-
-def container_lines(entries: list[LogLine]) -> list[str]:
-    """The lines the container wrote, partial entries joined to the entry that ends them."""
-    lines, pending = [], ""
-    for entry in entries:
-        pending += entry.message
-        if not entry.partial:
-            lines.append(pending)
-            pending = ""
-    return lines

@@ -88,7 +88,7 @@ def _component_name(program: str) -> str:
     return "kwok-controller" if program == "kwok" else program
 
 
-def observe(processes: dict[str, psutil.Process], you: int | None = None) -> Topology:
+def observe_topology(processes: dict[str, psutil.Process], you: int | None = None) -> Topology:
     """The topology of ``processes`` (``{component: process}``), with this process as ``YOU``."""
     processes = {**processes, YOU: psutil.Process(you or os.getpid())}
     sockets = {name: _tcp(process) for name, process in processes.items()}
