@@ -36,7 +36,7 @@ from threeplanes.kit.effects import poll_until
 EVICTION_RESERVES = {"memory.available": "memory", "nodefs.available": "ephemeral-storage"}
 HUGEPAGES_PREFIX = "hugepages-"
 NODE_LEASE_NAMESPACE = "kube-node-lease"
-# The kubelet renews its Lease every quarter of the lease's duration (nodeLeaseRenewIntervalFraction, pkg/kubelet/kubelet.go).
+# The kubelet renews its Lease every quarter of its duration (nodeLeaseRenewIntervalFraction, pkg/kubelet/kubelet.go).
 RENEW_FRACTION = 0.25
 
 
@@ -52,7 +52,9 @@ def kubelet_get(cluster: Any, node: str, path: str, timeout: float = 15) -> str:
             _request_timeout=timeout,
         )
     except client.ApiException as error:
-        raise LabError(f"the API server could not reach {node}'s kubelet at {path}: {error.status} {error.body}") from error
+        raise LabError(
+            f"the API server could not reach {node}'s kubelet at {path}: {error.status} {error.body}"
+        ) from error
     return response.data.decode()
 
 
@@ -128,7 +130,9 @@ def ready_heartbeat(node: Any) -> datetime:
     return ready.last_heartbeat_time
 
 
-def watch_heartbeats(cluster: Any, node: str, renewals: int = 3, status_beats: int = 4, timeout: float = 60) -> Heartbeats:
+def watch_heartbeats(
+    cluster: Any, node: str, renewals: int = 3, status_beats: int = 4, timeout: float = 60
+) -> Heartbeats:
     """Sample ``node``'s Lease and Node status every half second until ``renewals`` and ``status_beats`` values."""
     seen = Heartbeats()
 
@@ -220,7 +224,9 @@ def restart_gaps(runs: list[Run]) -> list[float]:
 # --- Metrics ---------------------------------------------------------------------------------
 
 
-def metric_samples(text: str, name: str, keep: Callable[[dict[str, str]], bool] = lambda labels: True) -> list[tuple[dict[str, str], float]]:
+def metric_samples(
+    text: str, name: str, keep: Callable[[dict[str, str]], bool] = lambda labels: True
+) -> list[tuple[dict[str, str], float]]:
     """The samples of metric ``name`` in a Prometheus text exposition, with their labels, kept by ``keep``."""
     samples = []
     for line in text.splitlines():
