@@ -118,9 +118,9 @@ def left_programs() -> list[str]:
     A run began in this session if it started after this, the controlling process.
     """
     began = psutil.Process().create_time()
-    left = programs.left_by_gone_runs(started_after=began) + lab_planes.left_by_gone_runs(started_after=began)
-    programs.clear_gone_runs()
-    lab_planes.clear_gone_runs()
+    left = programs.left_by_gone_programs(started_after=began) + lab_planes.left_by_gone_planes(started_after=began)
+    programs.clear_gone_programs()
+    lab_planes.clear_gone_planes()
     return left
 
 

@@ -68,8 +68,8 @@ def test_a_killed_runs_plane_is_named_then_cleared() -> None:
     began = time.time() - 120
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
-    left = lab_planes.left_by_gone_runs(started_after=began)
+    left = lab_planes.left_by_gone_planes(started_after=began)
     assert any("kube-apiserver" in item for item in left), left
-    cleared = lab_planes.clear_gone_runs()
+    cleared = lab_planes.clear_gone_planes()
     assert cleared and not os.path.exists(folder)
-    assert lab_planes.left_by_gone_runs(started_after=began) == []
+    assert lab_planes.left_by_gone_planes(started_after=began) == []

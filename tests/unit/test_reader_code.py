@@ -302,14 +302,14 @@ def test_what_a_killed_run_left_is_reported_then_cleared_by_the_next_run(write, 
     # The kernel ends the program when its run dies; the child it started lives on, in its session.
     eventually(lambda: not running(program), f"program {program} ended with its run")
     assert running(child) and folder.exists()
-    assert programs.left_by_gone_runs() == [
+    assert programs.left_by_gone_programs() == [
         f"process {child} (hangs)",
         f"port {port} (held by hangs)",
         f"folder {folder}",
     ]
-    assert programs.left_by_gone_runs(started_after=time.time() + 60) == []
-    assert programs.clear_gone_runs() == [f"process {child} (hangs)", f"folder {folder}"]
-    assert not running(child) and not folder.exists() and programs.left_by_gone_runs() == []
+    assert programs.left_by_gone_programs(started_after=time.time() + 60) == []
+    assert programs.clear_gone_programs() == [f"process {child} (hangs)", f"folder {folder}"]
+    assert not running(child) and not folder.exists() and programs.left_by_gone_programs() == []
 
 
 def sleeper(folder: Path) -> processes.Started:
@@ -325,7 +325,7 @@ def test_only_the_programs_of_gone_runs_are_cleared(write, kubeconfig) -> None:
         program = run_reader_code(write("quick", "print('hi')\n"), kubeconfig=kubeconfig)  # clears gone runs first
         assert program.wait(timeout=30) == 0
         assert not gone.running and not gone.log.parent.exists()
-        assert live.running and elsewhere.running and programs.left_by_gone_runs() == []
+        assert live.running and elsewhere.running and programs.left_by_gone_programs() == []
     finally:
         for started in (gone, live, elsewhere):
             processes.stop_started(started)

@@ -10,7 +10,7 @@ It goes away three ways: ``LabPlane.remove()`` (the lab's clean-up cell: stops e
 removes every file); at the exit of the process that started it (a notebook kernel that fails half
 way: every process killed at once, the folder removed); and, for a process that was killed and ran
 no exit code, by the next ``lab_control_plane`` or the test session's end, which remove what the
-runs that are gone left (``clear_gone_runs``).
+runs that are gone left (``clear_gone_planes``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from threeplanes.kit.namespaces import clear_gone_runs_in, left_by_gone_runs_in,
 from threeplanes.kit.wait import wait_for
 from threeplanes.provision import paths, processes
 
-__all__ = ["LabPlane", "clear_gone_runs", "lab_control_plane", "left_by_gone_runs", "planes_root"]
+__all__ = ["LabPlane", "clear_gone_planes", "lab_control_plane", "left_by_gone_planes", "planes_root"]
 
 
 def planes_root() -> Path:
@@ -79,7 +79,7 @@ def lab_control_plane(
     ``extra_flags`` adds ``{component: {flag: value}}`` to the components' command lines (an audit
     policy, an admission configuration); ``nodes`` are simulated nodes kwok keeps Ready.
     """
-    clear_gone_runs()
+    clear_gone_planes()
     workdir = planes_root() / run_folder_name(this_run()) / f"{lab}-{secrets.token_hex(3)}"
     plane = Local(lab, workdir, config=config, extra_flags=extra_flags, nodes=nodes)
     atexit.register(_kill, plane)
@@ -120,11 +120,11 @@ def _members(folder: Path) -> list[tuple[str, list[psutil.Process]]]:
     return [(Path(p.info["cmdline"][0]).name, [p]) for p in processes.running_from(folder)]
 
 
-def left_by_gone_runs(started_after: float = 0) -> list[str]:
+def left_by_gone_planes(started_after: float = 0) -> list[str]:
     """What runs that are gone (and began after ``started_after``) left of their control planes."""
     return left_by_gone_runs_in(planes_root(), _members, started_after)
 
 
-def clear_gone_runs() -> list[str]:
+def clear_gone_planes() -> list[str]:
     """Stop and remove the control planes of the runs that are gone; return what was cleared."""
     return clear_gone_runs_in(planes_root(), _members, grace=2)

@@ -15,7 +15,7 @@ A program is stopped with every process it started: by ``stop()`` (or at the end
 block), at its deadline, when the run that started it exits (``atexit``; Linux sends it SIGTERM
 too if the run is killed), and else by the next run that starts one: as ``lab_namespace``
 deletes the namespaces of runs that are gone, ``run_reader_code`` first stops the programs of
-gone runs and removes their folders (``clear_gone_runs``; ``left_by_gone_runs`` names what they
+gone runs and removes their folders (``clear_gone_programs``; ``left_by_gone_programs`` names what they
 left, for a leftover check). A run's programs are recorded in a folder of its own,
 ``<cache>/programs/<host>-<pid>-<start time>`` (the run as ``namespaces.this_run`` names it):
 a record and a log per program.
@@ -290,7 +290,7 @@ def run_reader_code(
         raise LabError(
             f"A program named {name} already runs (pid {running[0].pid}): stop it first, or give this one another name."
         )
-    clear_gone_runs()
+    clear_gone_programs()
     folder = run_folder(this_run())
     log = folder / f"{name}.log"
     offset = log.stat().st_size if log.exists() else 0
@@ -323,14 +323,14 @@ def _members(folder: Path) -> list[tuple[str, list[psutil.Process]]]:
     return [(record.name, processes.session_members(record)) for record in processes.recorded(folder)]
 
 
-def left_by_gone_runs(started_after: float = 0) -> list[str]:
+def left_by_gone_programs(started_after: float = 0) -> list[str]:
     """What runs that are gone (and began after ``started_after``) left: processes, the ports they hold, folders."""
     return left_by_gone_runs_in(programs_root(), _members, started_after)
 
 
-def clear_gone_runs() -> list[str]:
+def clear_gone_programs() -> list[str]:
     """Stop the programs of the runs that are gone, with all they started, and remove the runs' folders.
 
-    Returns what was cleared, as ``left_by_gone_runs`` names it.
+    Returns what was cleared, as ``left_by_gone_programs`` names it.
     """
     return clear_gone_runs_in(programs_root(), _members, GRACE)
