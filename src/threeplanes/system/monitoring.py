@@ -6,7 +6,8 @@ in Prometheus' exposition format at ``/metrics``: ``parse_metrics`` reads that t
 ``buckets`` and ``bucket_quantile`` read a histogram's cumulative buckets the way PromQL's
 ``histogram_quantile`` does. ``BookTargets`` says where the book's components serve their
 metrics and with which credentials (read from the book's kubeconfig and the components' flags),
-and ``scrape_configs`` turns it into the ``scrape_configs`` of a Prometheus configuration.
+and ``scrape_configs`` turns it into the ``scrape_configs`` of a Prometheus configuration
+(``scrape_job`` makes one job; ``apiserver_access`` reads any kubeconfig's API server and certificate).
 
 ``start_prometheus`` starts the pinned Prometheus as a managed process on a free loopback port,
 its data in a temporary folder; ``Prometheus.query`` and ``query_range`` ask its HTTP API
@@ -129,9 +130,23 @@ class BookTargets:
     key_file: str
 
 
-def book_targets(kubeconfig: Path, flags: Mapping[str, Mapping[str, str]]) -> BookTargets:
-    """Read the API server's address and the admin's client certificate from ``kubeconfig``, and the etcd and
-    scheduler addresses from the components' flags (``{component: {flag: value}}``)."""
+@dataclass(frozen=True)
+class ApiserverAccess:
+    """An API server's address (host:port) and the files of the kubeconfig's CA and client certificate."""
+
+    address: str
+    ca_file: str
+    cert_file: str
+    key_file: str
+
+    @property
+    def tls_config(self) -> dict[str, str]:
+        """Prometheus' ``tls_config`` that trusts this CA and presents this client certificate."""
+        return {"ca_file": self.ca_file, "cert_file": self.cert_file, "key_file": self.key_file}
+
+
+def apiserver_access(kubeconfig: Path) -> ApiserverAccess:
+    """The current context's API server and client certificate in ``kubeconfig`` (files, as kwokctl writes them)."""
     config = yaml.safe_load(kubeconfig.read_text())
     current = config["current-context"]
     context = next(c["context"] for c in config["contexts"] if c["name"] == current)
@@ -141,16 +156,31 @@ def book_targets(kubeconfig: Path, flags: Mapping[str, Mapping[str, str]]) -> Bo
         [] if "certificate-authority" in server else ["certificate-authority"]
     )
     if missing:
-        raise LabError(f"{kubeconfig} names no file for {', '.join(missing)}: this lab reads the book's own cluster.")
+        raise LabError(
+            f"{kubeconfig} names no file for {', '.join(missing)}: Prometheus reads these from files, as the "
+            "book's local cluster writes them."
+        )
+    return ApiserverAccess(
+        server["server"].removeprefix("https://"),
+        server["certificate-authority"],
+        user["client-certificate"],
+        user["client-key"],
+    )
+
+
+def book_targets(kubeconfig: Path, flags: Mapping[str, Mapping[str, str]]) -> BookTargets:
+    """Read the API server's address and the admin's client certificate from ``kubeconfig``, and the etcd and
+    scheduler addresses from the components' flags (``{component: {flag: value}}``)."""
+    access = apiserver_access(kubeconfig)
     etcd_url = flags["etcd"]["listen-client-urls"].split(",")[0]
     scheduler = flags["kube-scheduler"]
     return BookTargets(
-        apiserver=server["server"].removeprefix("https://"),
+        apiserver=access.address,
         etcd=etcd_url.removeprefix("http://"),
         scheduler=f"{scheduler.get('bind-address', '127.0.0.1')}:{scheduler.get('secure-port', '10259')}",
-        ca_file=server["certificate-authority"],
-        cert_file=user["client-certificate"],
-        key_file=user["client-key"],
+        ca_file=access.ca_file,
+        cert_file=access.cert_file,
+        key_file=access.key_file,
     )
 
 
@@ -159,31 +189,38 @@ def node_proxy_path(node: str, path: str = "metrics") -> str:
     return f"/api/v1/nodes/{node}/proxy/{path}"
 
 
+def scrape_job(
+    name: str, target: str, scheme: str, path: str = "/metrics", interval: str = "2s", **extra: Any
+) -> dict[str, Any]:
+    """One scrape job: ``target`` (host:port) every ``interval`` at ``scheme://target/path``; ``extra`` adds
+    settings such as ``tls_config``."""
+    return {
+        "job_name": name,
+        "scheme": scheme,
+        "metrics_path": path,
+        "scrape_interval": interval,
+        "scrape_timeout": interval,
+        "static_configs": [{"targets": [target]}],
+        **extra,
+    }
+
+
 def scrape_configs(targets: BookTargets, real_node: str | None, interval: str = "2s") -> list[dict[str, Any]]:
     """One scrape job per component, each every ``interval``: the API server and the kubelet's two pages (reached
     through the API server's node proxy) with the admin's certificate, etcd in plain http, the scheduler without
     checking its self-made certificate."""
     client_tls = {"ca_file": targets.ca_file, "cert_file": targets.cert_file, "key_file": targets.key_file}
-
-    def job(name: str, target: str, scheme: str, path: str = "/metrics", **extra: Any) -> dict[str, Any]:
-        return {
-            "job_name": name,
-            "scheme": scheme,
-            "metrics_path": path,
-            "scrape_interval": interval,
-            "scrape_timeout": interval,
-            "static_configs": [{"targets": [target]}],
-            **extra,
-        }
-
     jobs = [
-        job("apiserver", targets.apiserver, "https", tls_config=client_tls),
-        job("etcd", targets.etcd, "http"),
-        job("scheduler", targets.scheduler, "https", tls_config={"insecure_skip_verify": True}),
+        scrape_job("apiserver", targets.apiserver, "https", interval=interval, tls_config=client_tls),
+        scrape_job("etcd", targets.etcd, "http", interval=interval),
+        scrape_job(
+            "scheduler", targets.scheduler, "https", interval=interval, tls_config={"insecure_skip_verify": True}
+        ),
     ]
     if real_node:
         for name, path in (("kubelet", "metrics"), ("cadvisor", "metrics/cadvisor")):
-            jobs.append(job(name, targets.apiserver, "https", node_proxy_path(real_node, path), tls_config=client_tls))
+            proxy = node_proxy_path(real_node, path)
+            jobs.append(scrape_job(name, targets.apiserver, "https", proxy, interval, tls_config=client_tls))
     return jobs
 
 
@@ -285,7 +322,6 @@ def start_prometheus(jobs: list[dict[str, Any]], interval: str = "2s", timeout: 
         f"--config.file={config}",
         f"--storage.tsdb.path={folder / 'data'}",
         f"--web.listen-address=127.0.0.1:{port}",
-        "--storage.tsdb.retention.time=1h",
     ]
     started = start_program("prometheus", command, folder, folder, die_with_parent=True)
     server = Prometheus(f"http://127.0.0.1:{port}", folder, started, [j["job_name"] for j in jobs])
