@@ -88,3 +88,5 @@ def test_bad_input_gets_a_clear_message():
         proxy.save("natt")
     with pytest.raises(LabError, match="at least one"):
         proxy.burst(None, "ns", "pod", "http://x/", 0)
+    with pytest.raises(LabError, match="give_up=0"):
+        proxy.burst(None, "ns", "pod", "http://x/", 5, give_up=0)

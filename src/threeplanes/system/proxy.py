@@ -291,15 +291,25 @@ def metric(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: s
 # --- Requests from a pod ------------------------------------------------------------------------
 
 
-def burst(cluster: Any, namespace: str, pod: str, url: str, count: int, timeout: float = 60) -> list[str]:
+def burst(
+    cluster: Any, namespace: str, pod: str, url: str, count: int, timeout: float = 60, give_up: int | None = None
+) -> list[str]:
     """Send ``count`` GETs to ``url`` from ``pod`` (busybox wget, one connection each); the answers, in order.
 
     An answer is the body the server sent (agnhost's ``/hostname``: the pod's name), or "" when
-    none came within two seconds.
+    none came within two seconds. ``give_up``: stop after that many unanswered requests (the
+    answers are then fewer than ``count``), so that a dead address costs seconds, not minutes.
     """
     if count < 1:
         raise LabError(f"a burst of {count} requests sends nothing; ask for at least one.")
-    script = f'i=0; while [ $i -lt {count} ]; do echo "{REPLY}$(timeout 2 wget -qO- {url})"; i=$((i+1)); done'
+    if give_up is not None and give_up < 1:
+        raise LabError(f"give_up={give_up}: give up after at least one unanswered request, or pass None.")
+    limit = give_up or count
+    script = (
+        f"i=0; missed=0; while [ $i -lt {count} ] && [ $missed -lt {limit} ]; do "
+        f'got="$(timeout 2 wget -qO- {url})"; [ -n "$got" ] || missed=$((missed+1)); '
+        f'echo "{REPLY}$got"; i=$((i+1)); done'
+    )
     output = kubectl(f"exec -n {namespace} {pod} -- sh -c {shlex.quote(script)}", cluster, show=False, timeout=timeout)
     return [line[len(REPLY) :].strip() for line in output.splitlines() if line.startswith(REPLY)]
 
