@@ -4,7 +4,8 @@ The lab S11 and the exercise ``s11-promql`` use these. Every component serves it
 in Prometheus' exposition format at ``/metrics``: ``parse_metrics`` reads that text into
 ``Sample``\\ s (name, labels, value) and ``total`` adds up the samples that match some labels;
 ``buckets`` and ``bucket_quantile`` read a histogram's cumulative buckets the way PromQL's
-``histogram_quantile`` does. ``BookTargets`` says where the book's components serve their
+``histogram_quantile`` does. ``create_probe_kind`` makes a CustomResourceDefinition of the run's own, whose
+requests are counted in series no other client touches. ``BookTargets`` says where the book's components serve their
 metrics and with which credentials (read from the book's kubeconfig and the components' flags),
 and ``scrape_configs`` turns it into the ``scrape_configs`` of a Prometheus configuration
 (``scrape_job`` makes one job; ``apiserver_access`` reads any kubeconfig's API server and certificate).
@@ -31,12 +32,16 @@ from typing import Any
 
 import requests
 import yaml
+from kubernetes import client
 from kubernetes.utils.quantity import parse_quantity
 from prometheus_client.parser import text_string_to_metric_families
 
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import Started, component_binary, free_ports, start_program, stop_program
+from threeplanes.kit.deleting import at_exit, ignore_missing
 from threeplanes.kit.effects import poll_until
+from threeplanes.kit.labels import FOR_NAMESPACE, owned_labels
+from threeplanes.kit.wait import wait_for_gone
 
 START_TIMEOUT_S = 60  # Prometheus replays its write-ahead log at start; an empty one starts in a second or two
 
@@ -113,6 +118,68 @@ def delta(before: Sequence[tuple[float, float]], after: Sequence[tuple[float, fl
     """What each cumulative bucket gained between two readings."""
     earlier = dict(before)
     return [(bound, count - earlier.get(bound, 0.0)) for bound, count in after]
+
+
+# --- requests whose series are this run's alone ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeKind:
+    """A CustomResourceDefinition of one run's own: its requests are counted in series that carry its group, which
+    no other client uses, so its counters move only with this run's requests."""
+
+    group: str
+    plural: str = "probes"
+    version: str = "v1"
+
+    @property
+    def name(self) -> str:
+        return f"{self.plural}.{self.group}"
+
+    def labels(self, **more: str) -> dict[str, str]:
+        """The labels of ``apiserver_request_total`` that select this resource's requests."""
+        return {"group": self.group, "resource": self.plural, **more}
+
+
+def create_probe_kind(cluster: Any, namespace: str, owner: str, timeout: float = 60) -> ProbeKind:
+    """Create the CustomResourceDefinition ``probes.<namespace>.threeplanes.io`` (deleted when the process exits,
+    if the lab has not done it) and wait until the API server serves it."""
+    kind = ProbeKind(f"{namespace}.threeplanes.io")
+    schema = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    body = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": kind.name, "labels": owned_labels(owner, **{FOR_NAMESPACE: namespace})},
+        "spec": {
+            "group": kind.group,
+            "scope": "Namespaced",
+            "names": {"kind": "Probe", "plural": kind.plural, "singular": "probe", "listKind": "ProbeList"},
+            "versions": [
+                {"name": kind.version, "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}
+            ],
+        },
+    }
+    api = client.ApiextensionsV1Api(cluster.api_client)
+    api.create_custom_resource_definition(body)
+    at_exit(api.delete_custom_resource_definition, kind.name)
+
+    def served() -> bool:
+        try:
+            cluster.custom.list_namespaced_custom_object(kind.group, kind.version, namespace, kind.plural)
+            return True
+        except client.ApiException:
+            return False
+
+    poll_until(served, bool, what=f"the API server to serve {kind.name}", timeout=timeout, every=0.5)
+    return kind
+
+
+def delete_probe_kind(cluster: Any, kind: ProbeKind, timeout: float = 60) -> None:
+    """Delete the CustomResourceDefinition and wait until it is gone."""
+    api = client.ApiextensionsV1Api(cluster.api_client)
+    with ignore_missing():
+        api.delete_custom_resource_definition(kind.name)
+    wait_for_gone(api.list_custom_resource_definition, kind.name, f"the CustomResourceDefinition {kind.name}", timeout)
 
 
 # --- where the book's components serve their metrics --------------------------------------------
