@@ -16,7 +16,8 @@ snapshot that no longer changes). A live panel is ``live``.
 ``fetch_page`` reads the page with plain HTTP and ``read_page`` parses it back into panels (their
 state, message and rows), which is how labs and checkers judge what the page shows.
 ``try_requests`` makes requests the page never needs (writes as server-side dry runs, so nothing is
-changed even when they are allowed) and returns the status of each.
+changed even when they are allowed) and returns the status of each. ``browse`` opens the page in
+headless Chromium and reads back what it rendered.
 """
 
 from __future__ import annotations
