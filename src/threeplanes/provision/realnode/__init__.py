@@ -28,7 +28,7 @@ from threeplanes.errors import ProvisioningError
 from threeplanes.provision import binaries, kubectl, processes
 from threeplanes.provision.nodes import node_is_ready, placement
 from threeplanes.provision.realnode import configs, images, network, pki
-from threeplanes.provision.realnode.configs import NODE_LABEL, NODE_NAME, NODE_TAINT, Layout
+from threeplanes.provision.realnode.configs import BOOK_NODE, NODE_LABEL, NODE_NAME, NODE_TAINT, Layout, NodeSpec
 from threeplanes.provision.say import log
 
 __all__ = [
@@ -96,17 +96,9 @@ def why_not() -> str | None:
         return f"turned off by {ENABLE_ENV}={os.environ[ENABLE_ENV]}"
     if sys.platform != "linux":
         return f"real containers need Linux (this is {sys.platform})"
-    if os.geteuid() != 0:
-        return "the kubelet and containerd need root (run `sudo make cluster`)"
-    for tool, package in (("runc", "runc"), ("iptables", "iptables"), ("ip", "iproute2"), ("openssl", "openssl")):
-        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
-            return f"{tool} is missing (install Debian's {package}; scripts/system-deps.sh does with REAL_NODE=1)"
-    for plugin in configs.CNI_PLUGINS:
-        if not any((Path(d) / plugin).is_file() for d in configs.CNI_BIN_DIRS):
-            places = ", ".join(configs.CNI_BIN_DIRS)
-            return f"the CNI plugin {plugin} is missing from {places} (install Debian's containernetworking-plugins)"
-    if not images.BUSYBOX.is_file():
-        return f"{images.BUSYBOX} is missing (install Debian's busybox-static)"
+    missing = tools_missing()
+    if missing is not None:
+        return missing
     for port, host in (
         (configs.KUBELET_PORT, configs.GATEWAY),
         (configs.KUBELET_HEALTHZ_PORT, "127.0.0.1"),
@@ -117,6 +109,25 @@ def why_not() -> str | None:
     ):
         if processes.port_taken(port, host):
             return f"port {port} is taken on this machine (is another kubelet or DNS server running?)"
+    return None
+
+
+def tools_missing(tools: tuple[tuple[str, str], ...] = ()) -> str | None:
+    """What this machine lacks to run a real node (root, a tool, a CNI plugin, busybox), in one phrase, or None.
+
+    ``tools`` adds ``(program, Debian package)`` pairs to the ones every real node needs."""
+    if os.geteuid() != 0:
+        return "the kubelet and containerd need root (run `sudo make cluster`)"
+    needed = (("runc", "runc"), ("iptables", "iptables"), ("ip", "iproute2"), ("openssl", "openssl"), *tools)
+    for tool, package in needed:
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            return f"{tool} is missing (install Debian's {package}; scripts/system-deps.sh does with REAL_NODE=1)"
+    for plugin in configs.CNI_PLUGINS:
+        if not any((Path(d) / plugin).is_file() for d in configs.CNI_BIN_DIRS):
+            places = ", ".join(configs.CNI_BIN_DIRS)
+            return f"the CNI plugin {plugin} is missing from {places} (install Debian's containernetworking-plugins)"
+    if not images.BUSYBOX.is_file():
+        return f"{images.BUSYBOX} is missing (install Debian's busybox-static)"
     return None
 
 
@@ -234,8 +245,19 @@ def start_node(found: dict[str, Path], admin_kubeconfig: Path, cluster_pki: Path
     return NodeStarted(NODE_NAME, ready_after)
 
 
-def _write_files(layout: Layout, admin_kubeconfig: Path, cluster_pki: Path, pause_image: str) -> None:
-    server = yaml.safe_load(admin_kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
+def _write_files(
+    layout: Layout,
+    admin_kubeconfig: Path,
+    cluster_pki: Path,
+    pause_image: str,
+    spec: NodeSpec = BOOK_NODE,
+    server: str | None = None,
+    tls_server_name: str | None = None,
+) -> None:
+    """The node's certificates, kubeconfigs and configuration files; ``server`` (default: the admin
+    kubeconfig's) is where its components reach the API server, ``tls_server_name`` the name they check."""
+    if server is None:
+        server = yaml.safe_load(admin_kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
     for directory in (
         layout.root,
         layout.logs,
@@ -254,27 +276,29 @@ def _write_files(layout: Layout, admin_kubeconfig: Path, cluster_pki: Path, paus
         layout.pki,
         layout.pki,
         "kubelet",
-        f"/O=system:nodes/CN=system:node:{NODE_NAME}",
+        f"/O=system:nodes/CN=system:node:{spec.name}",
         "serverAuth",
-        ip_sans=(configs.GATEWAY, "127.0.0.1"),
-        dns_sans=(NODE_NAME,),
+        ip_sans=(spec.node_ip, "127.0.0.1"),
+        dns_sans=(spec.name,),
     )
-    pki.issue(layout.pki, layout.pki, "kubelet-client", f"/O=system:nodes/CN=system:node:{NODE_NAME}", "clientAuth")
+    pki.issue(layout.pki, layout.pki, "kubelet-client", f"/O=system:nodes/CN=system:node:{spec.name}", "clientAuth")
     pki.issue(layout.pki, layout.pki, "kube-proxy", "/CN=system:kube-proxy", "clientAuth")
     (layout.pki / "ca.key").unlink()  # the node needs no signing key once its certificates exist
 
     ca = layout.pki / "ca.crt"
     for name, cert, user in (
-        ("kubelet", "kubelet-client", f"system:node:{NODE_NAME}"),
+        ("kubelet", "kubelet-client", f"system:node:{spec.name}"),
         ("kube-proxy", "kube-proxy", "system:kube-proxy"),
     ):
-        config = configs.kubeconfig(server, ca, layout.pki / f"{cert}.crt", layout.pki / f"{cert}.key", user)
+        crt, key = layout.pki / f"{cert}.crt", layout.pki / f"{cert}.key"
+        config = configs.kubeconfig(server, ca, crt, key, user, tls_server_name)
         layout.file(f"{name}.kubeconfig").write_text(yaml.safe_dump(config))
-    layout.file("containerd.toml").write_text(configs.containerd_config(layout, pause_image))
-    layout.file("kubelet.yaml").write_text(yaml.safe_dump(configs.kubelet_config(layout)))
-    layout.file("kube-proxy.yaml").write_text(yaml.safe_dump(configs.kube_proxy_config(layout)))
+    layout.file("containerd.toml").write_text(configs.containerd_config(layout, pause_image, spec=spec))
+    layout.file("kubelet.yaml").write_text(yaml.safe_dump(configs.kubelet_config(layout, spec)))
+    layout.file("kube-proxy.yaml").write_text(yaml.safe_dump(configs.kube_proxy_config(layout, spec)))
     layout.file("resolv.conf").write_text(configs.resolv_conf())
-    (layout.cni_conf_dir / "10-threeplanes.conflist").write_text(json.dumps(configs.cni_config(layout), indent=2))
+    cni = json.dumps(configs.cni_config(layout, spec), indent=2)
+    (layout.cni_conf_dir / "10-threeplanes.conflist").write_text(cni)
     # CoreDNS, a host process, reads Services and EndpointSlices with the cluster's admin kubeconfig.
     layout.file("Corefile").write_text(configs.corefile(admin_kubeconfig))
 
@@ -286,21 +310,40 @@ def _ctr(
     return processes.run(command, timeout=timeout, what=f"`ctr {' '.join(args[:2])}`", capture_output=True, check=check)
 
 
-def _import_images(found: dict[str, Path], layout: Layout, pinned_images: dict[str, str]) -> None:
-    """Build the pause, agnhost and busybox images and import them under their pinned names."""
-    source = _pause_source()
-    pause_binary = images.compile_pause(source, layout.root / "images" / "pause", pinned_images["pause"].split(":")[1])
-    wanted = [
+def _import_images(
+    found: dict[str, Path], layout: Layout, pinned_images: dict[str, str], archives: Path | None = None
+) -> None:
+    """Build the pause, agnhost and busybox images and import them under their pinned names.
+
+    ``archives`` (default: the node's own ``images`` folder) is where the image archives are written;
+    one that is already there is imported as it is (the same inputs give the same archive).
+    """
+    folder = archives if archives is not None else layout.root / "images"
+    for image in _image_archives(found, folder, pinned_images, reuse=archives is not None):
+        archive = folder / (image.reference.rsplit("/", 1)[1].replace(":", "_") + ".tar")
+        if not (archives is not None and archive.is_file()):
+            tmp = archive.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(images.oci_archive(image))
+            tmp.replace(archive)
+        _ctr(found, layout, ["images", "import", "--snapshotter", "overlayfs", str(archive)], timeout=180)
+        # A pinned image is never removed by the kubelet's image garbage collection.
+        _ctr(found, layout, ["images", "label", image.reference, "io.cri-containerd.pinned=pinned"])
+
+
+def _image_archives(
+    found: dict[str, Path], folder: Path, pinned_images: dict[str, str], reuse: bool
+) -> list[images.Image]:
+    """The three images to import; pause is compiled unless ``reuse`` and its archive is already in ``folder``."""
+    names = {key: folder / (pinned_images[key].rsplit("/", 1)[1].replace(":", "_") + ".tar") for key in pinned_images}
+    pause_binary = folder / "pause"
+    if not (reuse and names["pause"].is_file()):
+        version = pinned_images["pause"].split(":")[1]
+        images.compile_pause(_pause_source(), pause_binary, version)
+    return [
         images.pause_image(pinned_images["pause"], pause_binary),
         images.agnhost_image(pinned_images["web"], found["agnhost"]),
         images.busybox_image(pinned_images["busybox"]),
     ]
-    for image in wanted:
-        archive = layout.root / "images" / (image.reference.rsplit("/", 1)[1].replace(":", "_") + ".tar")
-        archive.write_bytes(images.oci_archive(image))
-        _ctr(found, layout, ["images", "import", "--snapshotter", "overlayfs", str(archive)], timeout=180)
-        # A pinned image is never removed by the kubelet's image garbage collection.
-        _ctr(found, layout, ["images", "label", image.reference, "io.cri-containerd.pinned=pinned"])
 
 
 def _pause_source() -> Path:
@@ -410,19 +453,19 @@ def stop_node(admin_kubeconfig: Path | None = None) -> Stopped:
     return Stopped(stopped, mounts, chains)
 
 
-def _cgroup_roots() -> list[Path]:
+def _cgroup_roots(cgroup_root: str = configs.CGROUP_ROOT) -> list[Path]:
     """The node's cgroup root in every mounted hierarchy (on a hybrid host, the v1 controllers and ``unified``)."""
     root = Path("/sys/fs/cgroup")
-    name = configs.CGROUP_ROOT.strip("/")
+    name = cgroup_root.strip("/")
     if (root / "cgroup.controllers").exists():  # cgroups v2 alone: one hierarchy, mounted at the root
         return [root / name]
     hierarchies = [c for c in sorted(root.iterdir()) if c.is_dir() and not c.is_symlink()]
     return [c / name for c in hierarchies if (c / "cgroup.procs").exists()]
 
 
-def _create_cgroup_root() -> None:
+def _create_cgroup_root(cgroup_root: str = configs.CGROUP_ROOT) -> None:
     """The kubelet wants its cgroup root to exist; cpuset needs its CPUs and memory nodes before any task joins."""
-    for group in _cgroup_roots():
+    for group in _cgroup_roots(cgroup_root):
         group.mkdir(exist_ok=True)
         for name in ("cpuset.cpus", "cpuset.mems"):
             own, parent = group / name, group.parent / name
@@ -430,9 +473,9 @@ def _create_cgroup_root() -> None:
                 own.write_text(parent.read_text())
 
 
-def _remove_pod_cgroups() -> None:
+def _remove_pod_cgroups(cgroup_root: str = configs.CGROUP_ROOT) -> None:
     """Kill what is left in the node's cgroups and remove them, deepest first."""
-    for top in _cgroup_roots() if Path("/sys/fs/cgroup").is_dir() else []:
+    for top in _cgroup_roots(cgroup_root) if Path("/sys/fs/cgroup").is_dir() else []:
         if not top.is_dir():
             continue
         groups = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True)
