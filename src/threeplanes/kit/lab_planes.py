@@ -45,6 +45,7 @@ from threeplanes.kit.namespaces import (
 )
 from threeplanes.kit.wait import wait_for
 from threeplanes.provision import paths, processes
+from threeplanes.provision.local import KWOKCTL_CONFIG
 from threeplanes.provision.realnode import labnode
 from threeplanes.provision.realnode.labnode import LabNode
 
@@ -100,6 +101,8 @@ class LabPlane:
         """Join a real node of the lab's own (containerd, kubelet and, if asked, kube-proxy) and wait for it Ready."""
         flags = self.plane.flags("kube-apiserver")
         wrong = {k: v for k, v in REAL_NODE_APISERVER_FLAGS.items() if flags.get(k) != v}
+        if self.plane.flags("kwok-controller").get("manage-all-nodes", "true") != "false":
+            wrong["manage-all-nodes"] = "false (kwok's)"
         if wrong:
             raise LabError(
                 f"the control plane of {self.lab} was started without the API server flags a real node needs "
@@ -152,11 +155,15 @@ def lab_control_plane(
 
     ``extra_flags`` adds ``{component: {flag: value}}`` to the components' command lines (an audit
     policy, an admission configuration); ``nodes`` are simulated nodes kwok keeps Ready; ``real_node``
-    joins a real node of the lab's own (``LabPlane.real_node``), with kube-proxy unless ``kube_proxy`` is False.
+    joins a real node of the lab's own (``LabPlane.real_node``), with kube-proxy unless ``kube_proxy`` is False;
+    its plane then starts with the book's kwokctl configuration unless ``config`` says otherwise.
     """
     clear_gone_planes()
     workdir = planes_root() / run_folder_name(this_run()) / f"{lab}-{secrets.token_hex(3)}"
     if real_node:
+        # The book's kwokctl configuration, whose kwok acts only for nodes labelled as simulated: kwokctl's
+        # default kwok manages every node, and would answer for the real node's kubelet.
+        config = config if config is not None else KWOKCTL_CONFIG
         pki = workdir / "clusters" / lab / "pki"
         apiserver = {
             **REAL_NODE_APISERVER_FLAGS,
