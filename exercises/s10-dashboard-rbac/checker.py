@@ -28,6 +28,7 @@ from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
 from threeplanes.checking.programs import found, scenario_steps
+from threeplanes.conceptual.identity import api_as, request_token
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.control_plane import Node
 from threeplanes.kit.effects import poll_until
@@ -37,9 +38,7 @@ from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.system.dashboard import (
     Dashboard,
     ShownPage,
-    request_token,
     shown,
-    token_client,
     try_requests,
 )
 
@@ -125,8 +124,7 @@ class Scenario:
         return None
 
     def renders(self) -> Failure | None:
-        token = request_token(self.cluster.api_client, HOME, ACCOUNT, seconds=600)
-        self.as_dashboard = token_client(self.cluster.api_client, token)
+        self.as_dashboard = api_as(self.cluster, request_token(self.cluster, HOME, ACCOUNT, seconds=600))
         self.board = Dashboard(self.as_dashboard, SHOWN)
         url = self.board.start()
         try:

@@ -100,15 +100,6 @@ def test_read_only_rules_name_each_kind_of_the_page_with_the_read_verbs():
     assert all(rule["verbs"] == ["get", "list", "watch"] for rule in rules)
 
 
-def test_a_token_client_presents_the_token_and_no_certificate():
-    admin = client.ApiClient()
-    admin.configuration.cert_file, admin.configuration.key_file = "/admin.crt", "/admin.key"
-    as_token = dashboard.token_client(admin, "t0ken")
-    assert as_token.configuration.cert_file is None and as_token.configuration.key_file is None
-    assert as_token.configuration.get_api_key_with_prefix("BearerToken") == "Bearer t0ken"
-    assert admin.configuration.cert_file == "/admin.crt"
-
-
 def test_an_attempt_is_refused_only_by_a_403():
     assert dashboard.Attempt("x", 403).refused
     assert not dashboard.Attempt("x", 404).refused  # authorized: the object was looked for

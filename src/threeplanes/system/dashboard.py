@@ -5,7 +5,7 @@ loopback port: the cluster's nodes, the namespace's Deployments with their ready
 recent events (and, when asked for with ``secrets=True``, the namespace's Secrets with their values,
 as the retired Kubernetes Dashboard showed them). The page holds no credentials of its own: every
 panel is read with the ``api_client`` it was given, usually one that presents a ServiceAccount's
-token (``token_client``).
+token.
 
 Each panel is kept the way a controller keeps its cache: a list, then a watch from the list's
 ``resourceVersion``, whose events update the panel. What the API server refuses is shown on the
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import copy
 import html
 import http.server
 import json
@@ -154,22 +153,6 @@ def read_only_rules(panels: tuple[PanelKind, ...] = PANELS) -> list[dict]:
     for panel in panels:
         by_group.setdefault(panel.api_group, []).append(panel.resource)
     return [{"apiGroups": [g], "resources": r, "verbs": list(VERBS)} for g, r in by_group.items()]
-
-
-def token_client(api_client: client.ApiClient, token: str) -> client.ApiClient:
-    """A client for the same API server as ``api_client`` that presents ``token`` and no client certificate."""
-    configuration = copy.copy(api_client.configuration)
-    configuration.cert_file = configuration.key_file = None
-    configuration.api_key = {"BearerToken": token}
-    configuration.api_key_prefix = {"BearerToken": "Bearer"}
-    return client.ApiClient(configuration)
-
-
-def request_token(api_client: client.ApiClient, namespace: str, account: str, seconds: int = 3600) -> str:
-    """A token for ServiceAccount ``namespace/account`` from the TokenRequest API (expires after ``seconds``)."""
-    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": seconds}}
-    api = client.CoreV1Api(api_client)
-    return api.create_namespaced_service_account_token(account, namespace, body).status.token
 
 
 def refusal(error: client.ApiException) -> str:
