@@ -292,22 +292,32 @@ def metric(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: s
 
 
 def burst(
-    cluster: Any, namespace: str, pod: str, url: str, count: int, timeout: float = 60, give_up: int | None = None
+    cluster: Any,
+    namespace: str,
+    pod: str,
+    url: str,
+    count: int,
+    timeout: float = 60,
+    give_up: int | None = None,
+    wait: int = 2,
 ) -> list[str]:
     """Send ``count`` GETs to ``url`` from ``pod`` (busybox wget, one connection each); the answers, in order.
 
     An answer is the body the server sent (agnhost's ``/hostname``: the pod's name), or "" when
-    none came within two seconds. ``give_up``: stop after that many unanswered requests (the
+    none came within ``wait`` seconds. ``give_up``: stop after that many unanswered requests (the
     answers are then fewer than ``count``), so that a dead address costs seconds, not minutes.
+    ``timeout`` bounds the whole burst.
     """
     if count < 1:
         raise LabError(f"a burst of {count} requests sends nothing; ask for at least one.")
     if give_up is not None and give_up < 1:
         raise LabError(f"give_up={give_up}: give up after at least one unanswered request, or pass None.")
+    if wait < 1:
+        raise LabError(f"wait={wait}: give each request at least a second to be answered.")
     limit = give_up or count
     script = (
         f"i=0; missed=0; while [ $i -lt {count} ] && [ $missed -lt {limit} ]; do "
-        f'got="$(timeout 2 wget -qO- {url})"; [ -n "$got" ] || missed=$((missed+1)); '
+        f'got="$(timeout {int(wait)} wget -qO- {url})"; [ -n "$got" ] || missed=$((missed+1)); '
         f'echo "{REPLY}$got"; i=$((i+1)); done'
     )
     output = kubectl(f"exec -n {namespace} {pod} -- sh -c {shlex.quote(script)}", cluster, show=False, timeout=timeout)
