@@ -14,6 +14,7 @@ of the file; the framework's second look reads the same outcome. Everything the 
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from pathlib import Path
 from string import Template
@@ -59,14 +60,14 @@ def read_answers(path: Path, namespace: str) -> tuple[dict[str, str], Failure | 
     return {q: Template(data[q]).safe_substitute(NAMESPACE=namespace) for q in QUESTIONS}, None
 
 
-def filler(name: str, mib: int) -> dict:
+def filler(name: str, mib: int, run: str) -> dict:
     command = f"dd if=/dev/zero of=/dev/shm/fill bs=1048576 count={mib} && exec sleep 3600"
     container = {"name": name, "image": pinned().images["busybox"], "command": ["sh", "-c", command]}
     spec = on_real_node({"terminationGracePeriodSeconds": 1, "containers": [container]})
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": name, "labels": {"checker": "s11-promql"}},
+        "metadata": {"name": name, "labels": {"checker": "s11-promql", "run": run}},
         "spec": spec,
     }
 
@@ -184,11 +185,12 @@ def play(ctx: Context, path: Path) -> dict[str, Failure | None]:
         return {"readable": failure}
     results: dict[str, Failure | None] = {"readable": None}
     book = ctx.cluster
-    sizes = dict(zip(PODS, random.sample(FILLS_MIB, len(FILLS_MIB)), strict=True))
+    run = secrets.token_hex(2)  # names of this play's own: a pod of an earlier check may still be going
+    sizes = dict(zip((f"{p}-{run}" for p in PODS), random.sample(FILLS_MIB, len(FILLS_MIB)), strict=True))
     own = prometheus = None
     try:
         for name, mib in sizes.items():
-            book.core.create_namespaced_pod(ctx.namespace, filler(name, mib))
+            book.core.create_namespaced_pod(ctx.namespace, filler(name, mib, run))
         own = lab_control_plane("exercise-s11-promql")
         own.cluster.core.create_namespace({"metadata": {"name": "traffic"}})
         own.cluster.core.create_namespaced_config_map("traffic", {"metadata": {"name": "present"}})
@@ -209,7 +211,7 @@ def play(ctx: Context, path: Path) -> dict[str, Failure | None]:
         results["client errors per second"] = judge_rate(
             prometheus, answers["client_errors_per_second"], truth_rate, after
         )
-        wait_for_pods(book, ctx.namespace, "checker=s11-promql", len(PODS), timeout=60)
+        wait_for_pods(book, ctx.namespace, f"checker=s11-promql,run={run}", len(PODS), timeout=60)
         largest = max(sizes, key=sizes.get)
         measured = poll_until(
             lambda: memory_by_pod(book, ctx.namespace),
@@ -239,7 +241,7 @@ def play(ctx: Context, path: Path) -> dict[str, Failure | None]:
             prometheus.remove()
         if own is not None:
             own.remove()
-        for name in PODS:
+        for name in sizes:
             try:
                 book.core.delete_namespaced_pod(name, ctx.namespace, grace_period_seconds=0)
             except client.ApiException as error:
