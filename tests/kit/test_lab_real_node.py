@@ -93,8 +93,13 @@ def test_a_lab_real_node_runs_containers_and_remove_leaves_nothing(live_cluster)
         assert ready.status.pod_ip.startswith(prefix), (ready.status.pod_ip, node.pod_cidr)
 
         # The pod answers from inside the node's network namespace; the book node's runtime never saw it.
-        reply = node.run_in_netns(["curl", "-s", "-m", "5", f"http://{ready.status.pod_ip}:8080/hostname"])
-        assert reply.returncode == 0 and reply.stdout == "web", reply
+        # The pod has no readiness probe: it is Ready once its container started, a moment before the server listens.
+        pod_url = f"http://{ready.status.pod_ip}:8080/hostname"
+        wait_for(
+            lambda: node.run_in_netns(["curl", "-s", "-m", "3", pod_url]).stdout == "web",
+            30,
+            f"the pod web did not answer at {pod_url} inside the lab node's namespace",
+        )
         crictl = str(component_binary("crictl"))
         own_pods = processes.run(
             [crictl, "--runtime-endpoint", node.runtime_endpoint, "pods", "-q", "--name", "web"],
