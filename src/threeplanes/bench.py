@@ -310,16 +310,37 @@ def lab_plane_component_restart() -> dict[str, float]:
 
 
 SCHEDULED_PODS, SCHEDULING_NODES = 1000, 100
+# The scheduler the S3 lab has the reader write (round robin over the Ready nodes, a Binding and an event per
+# pod), taken from the lab's page: the cell that writes it to a file.
+SCHEDULER_LAB = ROOT / "labs" / "s3-scheduler.md"
+
+
+def readers_scheduler(folder: Path) -> Path:
+    """The S3 lab's scheduler, written to ``folder`` as the lab writes it."""
+    cells = SCHEDULER_LAB.read_text().split("```{code-cell} ipython3\n")
+    (source,) = [cell.split("\n", 1)[1].split("\n```", 1)[0] for cell in cells if cell.startswith("%%writefile")]
+    program = folder / "my_scheduler.py"
+    program.write_text(source + "\n")
+    return program
 
 
 def scheduling_throughput() -> dict[str, float]:
-    """kube-scheduler's throughput on a lab's own control plane: ``SCHEDULING_NODES`` simulated nodes, and
-    ``SCHEDULED_PODS`` small pods created while it is stopped, then placed once it starts; pods bound per
-    second, from the first binding seen to the last (the total), and the seconds it took."""
+    """Two schedulers' throughput on a lab's own control plane with ``SCHEDULING_NODES`` simulated nodes, each
+    given ``SCHEDULED_PODS`` small pods created before it starts: kube-scheduler (the total) and the Python
+    scheduler of the S3 lab; pods bound per second from the first binding seen to the last, and the seconds
+    each took."""
     from threeplanes.kit.control_plane import Node
     from threeplanes.kit.lab_planes import lab_control_plane
     from threeplanes.kit.namespaces import lab_namespace
+    from threeplanes.kit.programs import run_reader_code
     from threeplanes.system.scheduling import bind_times, create_pods, pod, rate
+
+    def queue(scheduler: str) -> None:
+        bodies = [
+            pod(f"{scheduler}-{i:04d}", {"bench": scheduler}, cpu="10m", scheduler=scheduler)
+            for i in range(SCHEDULED_PODS)
+        ]
+        create_pods(own.cluster, namespace, bodies)
 
     nodes = tuple(
         Node(f"node-{i:03d}", zone=f"zone-{'ab'[i % 2]}", cpu="32", memory="64Gi") for i in range(SCHEDULING_NODES)
@@ -327,12 +348,22 @@ def scheduling_throughput() -> dict[str, float]:
     with lab_control_plane("bench-scheduling", nodes=nodes) as own:
         namespace = lab_namespace(own.cluster, "bench-scheduling")
         own.plane.stop_component("kube-scheduler")
-        create_pods(
-            own.cluster, namespace, [pod(f"p-{i:04d}", {"bench": "queue"}, cpu="10m") for i in range(SCHEDULED_PODS)]
-        )
+        queue("default-scheduler")
         own.plane.start_component("kube-scheduler")
-        times = bind_times(own.cluster, namespace, "bench=queue", SCHEDULED_PODS, timeout=600)
-    return {"total": round(rate(times), 1), "seconds": round(times[-1] - times[0], 1)}
+        default = bind_times(own.cluster, namespace, "bench=default-scheduler", SCHEDULED_PODS, timeout=600)
+        queue("my-scheduler")
+        program = readers_scheduler(own.folder)
+        mine = run_reader_code(program, kubeconfig=own.cluster.kubeconfig, args=["my-scheduler"], deadline=900)
+        try:
+            times = bind_times(own.cluster, namespace, "bench=my-scheduler", SCHEDULED_PODS, timeout=900)
+        finally:
+            mine.stop()
+    return {
+        "total": round(rate(default), 1),
+        "seconds": round(default[-1] - default[0], 1),
+        "readers_pods_per_s": round(rate(times), 1),
+        "readers_seconds": round(times[-1] - times[0], 1),
+    }
 
 
 # --- labs, tests, the book ---------------------------------------------------------------------
@@ -387,7 +418,7 @@ STEPS = [
     ),
     Step(
         "scheduling_pods_per_s",
-        f"kube-scheduler placing {SCHEDULED_PODS} pods on {SCHEDULING_NODES} nodes",
+        f"placing {SCHEDULED_PODS} pods on {SCHEDULING_NODES} nodes: kube-scheduler, then the reader's",
         "pods/s",
         scheduling_throughput,
     ),

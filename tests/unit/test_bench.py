@@ -174,3 +174,11 @@ def test_a_provisioning_step_sees_other_caches_and_then_the_readers_own_again(mo
     assert os.environ["GOMODCACHE"] == "/home/reader/go/pkg/mod"
     assert os.environ[bench.binaries.BIN_DIR_ENV] == "/opt/k8s/bin"
     assert "GOCACHE" not in os.environ
+
+
+def test_the_readers_scheduler_is_the_one_the_s3_lab_writes(tmp_path) -> None:
+    program = bench.readers_scheduler(tmp_path)
+    source = program.read_text()
+    compile(source, str(program), "exec")
+    assert "create_namespaced_binding" in source and "spec.schedulerName=" in source
+    assert source.strip() in bench.SCHEDULER_LAB.read_text()
