@@ -4,6 +4,9 @@ control plane; it runs real containers, and ``remove()`` leaves nothing, while t
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -163,3 +166,45 @@ def test_a_lab_node_refuses_a_plane_without_the_flags_it_needs(live_cluster) -> 
 def test_a_lab_node_stops_and_starts_only_its_agents() -> None:
     with pytest.raises(Exception, match="kubelet or kube-proxy"):
         labnode.LabNode("x", Path("/nonexistent"), 1, True, Path("/nonexistent"), {}).stop_component("containerd")
+
+
+START = """
+import sys, time
+from threeplanes.kit.lab_planes import lab_control_plane
+own = lab_control_plane("tp-test-real-node", real_node=True, kube_proxy=False)
+print(own.real_node.folder, own.real_node.netns, flush=True)
+if sys.argv[1] == "exit":
+    sys.exit(0)
+time.sleep(600)
+"""
+
+
+def started_in_a_child(how: str) -> tuple[subprocess.Popen, Path, str]:
+    child = subprocess.Popen([sys.executable, "-c", START, how], stdout=subprocess.PIPE, text=True)
+    folder, netns = (child.stdout.readline().split() + ["", ""])[:2]
+    assert folder, "the child did not start its lab node"
+    return child, Path(folder), netns
+
+
+def namespaces() -> list[str]:
+    return processes.run(["ip", "netns", "list"], timeout=10, capture_output=True).stdout.split()
+
+
+def test_a_lab_node_goes_when_its_process_exits_and_a_killed_runs_node_is_cleared(live_cluster) -> None:
+    exits, exit_folder, exit_netns = started_in_a_child("exit")
+    assert exits.wait(timeout=120) == 0
+    # Checked before the next node starts: a namespace's number is free again once its node is gone.
+    assert not exit_folder.exists() and exit_netns not in namespaces()
+    killed, kill_folder, kill_netns = started_in_a_child("sleep")
+    began = time.time() - 300
+    killed.send_signal(signal.SIGKILL)  # no exit code runs: the node's processes, namespace and folders stay
+    killed.wait(timeout=10)
+    recorded = processes.recorded(kill_folder / "pids")
+    assert {p.name for p in recorded if p.running} == {"containerd", "kubelet"}
+    left = lab_planes.left_by_gone_planes(started_after=began)
+    assert f"network namespace {kill_netns}" in left and any("(kubelet)" in item for item in left), left
+    cleared = lab_planes.clear_gone_planes()
+    assert any("kubelet" in item for item in cleared), cleared
+    assert not kill_folder.exists() and kill_netns not in namespaces()
+    assert not any(p.running for p in recorded)
+    assert not any(str(kill_folder.parent) in item for item in lab_planes.left_by_gone_planes(started_after=began))
