@@ -288,9 +288,16 @@ def names_the_cause(ctx: Context) -> Failure | None:
             "CrashLoopBackOff is the pod's status, the kubelet waiting before it restarts the container again: it "
             f"says that the container crashes, not why; quote the line the crashed container printed ({previous})",
         )
-    if line in record["current"] and line not in printed:
+    if line.startswith(setup.NO_LOG):
         return Failure(
-            f"your line {line!r} is in the log of the container running now, not in the crashed one's",
+            f"your line {line[:60]!r}... is the kubelet's, not the container's",
+            "the kubelet says so when the container it was asked for was removed (a dead container goes when the "
+            f"next run crashes): ask again, {previous}",
+        )
+    first = runs_[0] if runs_ else []  # the run the setup saw crash, before any restart
+    if line in record["current"] and line not in first:
+        return Failure(
+            f"your line {line!r} is from the log of the container running now, printed as it restarted",
             "plain kubectl logs shows the restarted container, which has not crashed yet and warns about the run "
             f"before; the crashed run's own log says why it ended: {previous}",
         )

@@ -45,6 +45,9 @@ METRICS_PORT = 9090
 DATA_DIRS = ("/data", "/srv/ledger", "/var/lib/ledger")
 CONFIG_DIRS = ("/etc/ledger", "/config")
 STATE_DIR = "/run/ledger"
+# What the kubelet serves instead of a log when the container was removed meanwhile (a restart removes
+# the dead container before the one that just crashed): the kubelet's words, not the container's.
+NO_LOG = "unable to retrieve container logs"
 CRASH_TIMEOUT = 90  # seconds for the first run to start and crash on the real node
 
 
@@ -221,7 +224,7 @@ def keep_crash(cluster: Any, namespace: str, pod: Any, record: dict[str, Any]) -
     except client.ApiException:
         return False  # the container was removed meanwhile
     lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
+    if not lines or lines[0].startswith(NO_LOG):
         return False
     record["crashed"][ended.container_id] = lines
     return True

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kubernetes import client
 
+from threeplanes.kit.effects import poll_until
 from threeplanes.kit.pods import live
 from threeplanes.kit.wait import wait_for_rollout
 
@@ -33,12 +34,21 @@ def crashing_pod(cluster, namespace: str):
 
 
 def log_lines(cluster, namespace: str, previous: bool) -> list[str]:
-    """The lines of the app container's log: the crashed run's (``previous``) or the current one's."""
-    pod = crashing_pod(cluster, namespace)
-    text = cluster.core.read_namespaced_pod_log(
-        pod.metadata.name, namespace, container=setup.APP, previous=previous, _preload_content=False
-    ).data.decode()
-    return [line for line in text.splitlines() if line.strip()]
+    """The lines of the app container's log: the crashed run's (``previous``) or the current one's.
+
+    Asked again, as a reader would, while the kubelet answers that it cannot find the container (it
+    removes a dead container when the next one has crashed)."""
+
+    def read() -> list[str]:
+        pod = crashing_pod(cluster, namespace)
+        text = cluster.core.read_namespaced_pod_log(
+            pod.metadata.name, namespace, container=setup.APP, previous=previous, _preload_content=False
+        ).data.decode()
+        return [line for line in text.splitlines() if line.strip()]
+
+    return poll_until(
+        read, lambda lines: bool(lines) and not lines[0].startswith(setup.NO_LOG), what="ledger's log", timeout=30
+    ).seen
 
 
 def write_answer(cluster, namespace: str, line: str, fix: str) -> None:

@@ -6,6 +6,7 @@ import importlib.util
 import shlex
 from pathlib import Path
 
+from threeplanes.kit.effects import poll_until
 from threeplanes.kit.kubectl import kubectl
 
 _spec = importlib.util.spec_from_file_location("s12_crash_log_setup", Path(__file__).parents[1] / "setup.py")
@@ -15,7 +16,13 @@ _spec.loader.exec_module(setup)
 
 def apply(cluster, namespace: str) -> None:
     n = f"-n {namespace}"
-    log = kubectl(f"logs deployment/ledger -c app --previous --timestamps {n}", cluster, show=False)
+    # Asked again while the kubelet says it cannot find the container (one removed as the next crashed).
+    log = poll_until(
+        lambda: kubectl(f"logs deployment/ledger -c app --previous --timestamps {n}", cluster, show=False),
+        lambda text: bool(text.strip()) and "unable to retrieve container logs" not in text,
+        what="ledger's crashed container's log",
+        timeout=30,
+    ).seen
     line = log.strip().splitlines()[-1]
     container, variable, value = setup.variant(namespace).fix()
     fix = f"kubectl set env deployment/ledger -c {container} {variable}={value}"
