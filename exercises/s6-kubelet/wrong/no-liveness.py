@@ -14,8 +14,8 @@ def apply(cluster, namespace: str) -> None:
         httpGet: {path: /healthz, port: 8080}
         initialDelaySeconds: 15
         periodSeconds: 2
-        timeoutSeconds: 1
-        failureThreshold: 2
+        timeoutSeconds: 2
+        failureThreshold: 3
 """: ""
     }
     hand_in(cluster, namespace, patched(ANSWER, changes), "pod.yaml")
