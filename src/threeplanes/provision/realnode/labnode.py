@@ -49,7 +49,6 @@ HOST_NET = "10.246.{n}.0/24"
 POD_NET = "10.245.{n}.0/24"
 API_SERVER_NAME = "localhost"  # a name the lab plane's serving certificate carries (kwokctl's admin certificate)
 COMPONENTS = ("containerd", "kubelet", "kube-proxy")
-KUBE_PROXY_HEALTHZ_PORT = configs.KUBE_PROXY_HEALTHZ_PORT
 
 
 def images_folder() -> Path:
@@ -159,7 +158,7 @@ def _spec(name: str, index: int) -> NodeSpec:
         gateway=f"10.245.{index}.1",
         node_ip=f"10.246.{index}.2",
         cgroup_root=f"/threeplanes-labnode-{index}",
-        runc_root=None,  # set in start_lab_node, under the node's folder
+        runc_root=None,  # _full_spec puts runc's state under the node's containerd folder
     )
 
 
