@@ -14,8 +14,8 @@ from kubernetes import client
 from kubernetes.utils import parse_quantity
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.conceptual.identity import service_account_can, service_account_client
 from threeplanes.conceptual.tenancy import refusal
+from threeplanes.kit.identity import service_account_can, service_account_client
 from threeplanes.kit.resources import millicores
 from threeplanes.versions import pinned
 

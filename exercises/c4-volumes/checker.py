@@ -9,9 +9,9 @@ server for the token the kubelet would write and checks that a service calling i
 from typing import Any
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.conceptual.identity import request_token
 from threeplanes.conceptual.secrets import review_token
 from threeplanes.conceptual.volumes import container_files
+from threeplanes.kit.identity import request_token
 from threeplanes.kit.wait import is_ready, pods_summary
 
 SELECTOR = "app=worker"

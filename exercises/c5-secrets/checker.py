@@ -9,7 +9,7 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.conceptual.identity import api_as, request_token, subject_access_review
+from threeplanes.kit.identity import api_as, request_token, subject_access_review
 
 ACCOUNT = "billing"
 SECRET = "db-password"

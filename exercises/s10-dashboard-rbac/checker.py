@@ -28,10 +28,10 @@ from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
 from threeplanes.checking.programs import found, scenario_steps
-from threeplanes.conceptual.identity import api_as, request_token
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.control_plane import Node
 from threeplanes.kit.effects import poll_until
+from threeplanes.kit.identity import api_as, request_token
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.lab_planes import LabPlane, lab_control_plane
 from threeplanes.kit.wait import wait_for_rollout

@@ -11,10 +11,11 @@ import yaml
 from kubernetes import client
 
 from threeplanes.conceptual.controllers import Arrivals, daemon_pods_by_node
-from threeplanes.conceptual.secrets import encryption_config, jwt_claims, printable, start_encrypting_apiserver
+from threeplanes.conceptual.secrets import encryption_config, printable, start_encrypting_apiserver
 from threeplanes.conceptual.volumes import container_files, pod_volumes_table, volume_type
 from threeplanes.errors import NotOnThisCluster, ProvisioningError
 from threeplanes.kit.graph import NamespaceObjects, build_graph, references
+from threeplanes.kit.identity import jwt_claims
 from threeplanes.provision import local
 from threeplanes.provision.etcd import Etcd, prefix_end
 

@@ -1,7 +1,7 @@
 """Secrets and tokens: what the API hands out, who may read it, and what etcd keeps.
 
-Tokens come from ``threeplanes.conceptual.identity``. ``jwt_claims`` decodes the claims of
-such a token (decoding needs no key: a JWT is signed, not encrypted); ``review_token`` asks
+Tokens come from ``threeplanes.kit.identity``, which also decodes their claims (``jwt_claims``:
+decoding needs no key, a JWT is signed, not encrypted); ``review_token`` asks
 the API server whether it still accepts a token, and ``wait_until_refused`` asks until it
 does not.
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import secrets
 import shutil
 import tempfile
@@ -40,12 +39,6 @@ from threeplanes.kit.control_plane import (
     from_apiserver_flags,
 )
 from threeplanes.provision import processes
-
-
-def jwt_claims(token: str) -> dict[str, Any]:
-    """The claims (the middle part) of a JSON Web Token, decoded without checking the signature."""
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def review_token(cluster: Any, token: str, audiences: list[str] | None = None) -> Any:

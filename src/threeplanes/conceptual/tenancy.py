@@ -6,7 +6,7 @@ a second ``ApiClient`` that sends it as a bearer token makes every request *as* 
 so RBAC judges it and not the administrator who runs the lab. ``SelfSubjectAccessReview`` asks
 "may I?" as whoever sends it; ``SubjectAccessReview`` lets an administrator ask the same
 question about someone else, which is how a checker judges behaviour rather than reading Roles.
-Those calls are in ``threeplanes.conceptual.identity``; this module reads admission refusals
+Those calls are in ``threeplanes.kit.identity``; this module reads admission refusals
 and draws the tenants.
 """
 

@@ -9,7 +9,7 @@ the kubeconfig's certificates or a bearer token and returns the ``RawReply``. Id
 ``identity_of`` asks the server who the caller is, groups included (a ``SelfSubjectReview``), and
 ``certificate_subject`` and ``certificate_fingerprint`` read a client certificate as the server
 reads it (the subject's CN and O fields, the SHA-256 in its credential ID); the
-tokens, token clients and access reviews are the conceptual plane's (``conceptual.identity``).
+tokens, token clients and access reviews are the kit's (``kit.identity``).
 Concurrency: ``compare_resource_versions`` orders two resourceVersions of one resource by the
 documented rule (Kubernetes 1.35 made them comparable). Flow control: ``flow_control_names`` maps the UIDs in the
 ``X-Kubernetes-PF-*`` response headers to names. Audit: ``read_audit_log`` parses the log
