@@ -3,9 +3,10 @@
 From the pod ``dns-client`` on the real node, through the real node's CoreDNS, the checker looks up
 ``db.<namespace>.svc.cluster.local`` with ``nslookup`` and expects the addresses of the ready pods
 labelled ``role=db``, one each, and no other (the unready ``db-2`` not among them); then
-``primary.db.<namespace>.svc.cluster.local``, and expects the address of ``db-0`` alone. CoreDNS
-learns of a change through its watch of the API, so each name is asked again for a few seconds
-until the answer is right. When it is not, the Services and pods are read to say why. The
+``primary.db.<namespace>.svc.cluster.local``, and expects the address of ``db-0`` alone. A wrong
+answer is explained by reading the Services and pods; when they look right, CoreDNS may not have
+caught up with them yet (it learns of a change through its watch of the API, and caches an answer
+for 5 s), and the name is asked again for a few seconds before the checker judges. The
 lookups are done once per state of the namespace's pods and Services; the framework's second look
 reads the same outcome.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ SERVICE, PRIMARY, GIVEN = "db", "primary", "db-0"
 SETTLE = 8  # seconds a name is asked again until CoreDNS answers what is expected (its records live 5 s)
 REUSE = 60  # seconds an outcome serves the checker's second look
 SETUP = ".venv/bin/threeplanes exercise setup s9-dns -n {namespace}"
+SETTLING = "check again in a few seconds"  # the end of a hint for a state CoreDNS may not have caught up with
 
 
 def zone(ctx: Context) -> str:
@@ -100,13 +103,17 @@ def lookup(ctx: Context, name: str) -> tuple[list[str], str | None]:
     return sorted(dns.nslookup_addresses(out)), dns.nslookup_failure(out)
 
 
-def ask(ctx: Context, name: str, expected: list[str]) -> tuple[list[str], str | None]:
-    """Ask ``name`` until it answers ``expected`` or ``SETTLE`` seconds pass; the last answer."""
+def ask(ctx: Context, name: str, expected: list[str], explain: Callable[..., Failure], found: dict) -> Failure | None:
+    """Ask ``name`` until it answers ``expected``; None then. A wrong answer that the Services and pods
+    explain fails at once; one they do not (CoreDNS not caught up yet) is asked again for ``SETTLE`` seconds."""
     deadline = time.monotonic() + SETTLE
     while True:
         answer = lookup(ctx, name)
-        if answer[0] == expected or time.monotonic() > deadline:
-            return answer
+        if answer[0] == expected:
+            return None
+        failure = explain(ctx, answer, found)
+        if not failure.hint.endswith(SETTLING) or time.monotonic() > deadline:
+            return failure
         time.sleep(1)
 
 
@@ -165,7 +172,7 @@ def explain_db(ctx: Context, answer: tuple[list[str], str | None], found: dict[s
             f"{saw}; the selector {show(selector)} leaves out {', '.join(left_out)}",
             "select every database pod by the label they all carry: the pods carry role=db",
         )
-    return Failure(saw, "CoreDNS answers from the Service's EndpointSlice: check again in a few seconds")
+    return Failure(saw, f"CoreDNS answers from the Service's EndpointSlice; {SETTLING}")
 
 
 def db_answers(ctx: Context, found: dict[str, Any]) -> Failure | None:
@@ -174,8 +181,7 @@ def db_answers(ctx: Context, found: dict[str, Any]) -> Failure | None:
         for p in found.values()
         if (p.metadata.labels or {}).get("role") == "db" and is_ready(p) and p.status.pod_ip
     )
-    answer = ask(ctx, f"{SERVICE}.{zone(ctx)}", expected)
-    return None if answer[0] == expected else explain_db(ctx, answer, found)
+    return ask(ctx, f"{SERVICE}.{zone(ctx)}", expected, explain_db, found)
 
 
 # --- primary.db: one pod --------------------------------------------------------------------------
@@ -215,15 +221,15 @@ def explain_primary(ctx: Context, answer: tuple[list[str], str | None], found: d
     if not selects(svc.spec.selector or {}, given.metadata.labels) or not is_ready(given):
         return Failure(
             f"{saw}; {GIVEN} is {'not selected by ' + SERVICE if is_ready(given) else 'not ready'}",
-            f"CoreDNS builds the name from Service {SERVICE}'s EndpointSlice: {GIVEN} must be selected by it and ready",
+            f"CoreDNS builds the name from Service {SERVICE}'s EndpointSlice: {GIVEN} must be selected by it and "
+            f"ready; {SETTLING}",
         )
-    return Failure(saw, "CoreDNS answers from the Service's EndpointSlice: check again in a few seconds")
+    return Failure(saw, f"CoreDNS answers from the Service's EndpointSlice; {SETTLING}")
 
 
 def primary_answers(ctx: Context, found: dict[str, Any]) -> Failure | None:
     expected = [found[GIVEN].status.pod_ip] if found[GIVEN].status.pod_ip else ["(db-0 has no address yet)"]
-    answer = ask(ctx, f"{PRIMARY}.{SERVICE}.{zone(ctx)}", expected)
-    return None if answer[0] == expected else explain_primary(ctx, answer, found)
+    return ask(ctx, f"{PRIMARY}.{SERVICE}.{zone(ctx)}", expected, explain_primary, found)
 
 
 # --- one lookup per state of the namespace ------------------------------------------------------
