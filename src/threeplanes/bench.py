@@ -332,6 +332,7 @@ def scheduling_throughput() -> dict[str, float]:
     from threeplanes.kit.control_plane import Node
     from threeplanes.kit.lab_planes import lab_control_plane
     from threeplanes.kit.namespaces import lab_namespace
+    from threeplanes.kit.nodes import wait_for_schedulable
     from threeplanes.kit.programs import run_reader_code
     from threeplanes.system.scheduling import bind_times, create_pods, pod, rate
 
@@ -347,6 +348,8 @@ def scheduling_throughput() -> dict[str, float]:
     )
     with lab_control_plane("bench-scheduling", nodes=nodes) as own:
         namespace = lab_namespace(own.cluster, "bench-scheduling")
+        # Pods queued before every node is Ready would wait out the scheduler's back-off, not its work.
+        wait_for_schedulable(own.cluster, "type=kwok", SCHEDULING_NODES, timeout=300)
         own.plane.stop_component("kube-scheduler")
         queue("default-scheduler")
         own.plane.start_component("kube-scheduler")
