@@ -14,6 +14,7 @@ the default ``auto`` and ``existing`` likewise); the ``BACKEND`` environment var
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from pathlib import Path
@@ -25,10 +26,13 @@ from threeplanes.errors import NotOnThisCluster
 from threeplanes.kit import lab_planes, programs
 from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
+from threeplanes.kit.control_plane import real_node_processes
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS
 from threeplanes.kit.namespaces import delete_gone_runs, lab_namespaces, owner_is_gone
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.provision import paths
+from threeplanes.system.proxy import save
+from threeplanes.system.runtime import Crictl, kubelet_configuration, pod_logs_dir
 
 RUN_ENV = "THREEPLANES_TEST_RUN"  # one id for the controlling process and its workers
 CALL_FAILED = pytest.StashKey[bool]()
@@ -95,7 +99,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         left = left_programs()
         if started_the_cluster:
-            left += leftovers(connect(_started_marker().read_text().strip()), OURS)
+            cluster = connect(_started_marker().read_text().strip())
+            left += leftovers(cluster, OURS) + left_on_real_node(cluster)
         if left:
             print(f"\nThe test run left these behind: {', '.join(left)}")
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -108,6 +113,33 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def leftovers(cluster: Cluster, selector: str) -> list[str]:
     """Namespaces and cluster-scoped objects of every kind the API serves that match ``selector``."""
     return sorted(str(o) for o in cluster_scoped(cluster, selector))
+
+
+def left_on_real_node(cluster: Cluster, timeout: float = 180) -> list[str]:
+    """What the runs left on the real node once their namespaces are gone: pod sandboxes in containerd, Service
+    rules in the kernel, pod log folders. The kubelet and kube-proxy remove them after the API objects go, so
+    this looks again until they are gone or ``timeout`` s have passed."""
+    if not real_node_processes():
+        return []
+    crictl = Crictl.of_real_node()
+    logs = pod_logs_dir(kubelet_configuration())
+
+    def look() -> list[str]:
+        alive = {n.metadata.name for n in cluster.core.list_namespace().items}
+        left = [
+            f"pod sandbox {p['metadata']['namespace']}/{p['metadata']['name']} on the real node"
+            for p in crictl.json("pods")["items"]
+            if p["metadata"]["namespace"] not in alive
+        ]
+        rules = {m for m in re.findall(r'--comment "?([a-z0-9-]+)/', save("nat")) if m not in alive}
+        left += [f"Service rules of namespace {n} on the real node" for n in sorted(rules)]
+        folders = [f for f in logs.iterdir() if f.name.split("_", 1)[0] not in alive] if logs.is_dir() else []
+        return left + [f"pod log folder {f}" for f in folders]
+
+    deadline = time.monotonic() + timeout
+    while (left := look()) and time.monotonic() < deadline:
+        time.sleep(2)
+    return left
 
 
 def left_programs() -> list[str]:
