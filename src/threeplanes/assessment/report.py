@@ -28,7 +28,9 @@ td.pass { color: #166534; } td.fail { color: #991b1b; } td.not-attempted { color
 CSS_CLASS = {PASS: "pass", FAIL: "fail", NOT_ATTEMPTED: "not-attempted"}
 
 
-def _bar_row(label: str, tally: Tally) -> str:
+def _bar_row(label: str, tally: Tally, kind: str = "") -> str:
+    """One labelled bar; ``kind`` (``mission``) is added to its class, to tell the missions' chart apart."""
+    bar_css = f"bar {kind}" if kind else "bar"
     if tally.total == 0:
         return f'<div class="label">{escape(label)}</div><div class="bar empty"></div><div>no exercise yet</div>'
     segments = "".join(
@@ -43,14 +45,20 @@ def _bar_row(label: str, tally: Tally) -> str:
     summary = f"{tally.passed} of {tally.total} pass"
     return (
         f'<div class="label">{escape(label)}</div>'
-        f'<div class="bar" data-passed="{tally.passed}" data-total="{tally.total}">{segments}</div>'
+        f'<div class="{bar_css}" data-passed="{tally.passed}" data-total="{tally.total}">{segments}</div>'
         f"<div>{summary}</div>"
     )
 
 
 def render(scorecard: Scorecard, changes: Changes | None = None) -> str:
     when = scorecard.checked_at.strftime("%Y-%m-%d %H:%M UTC")
-    levels = "".join(_bar_row(f"Level {level}", tally) for level, tally in scorecard.by_level().items())
+    levels = "".join(_bar_row(f"Level {level}", tally) for level, tally in scorecard.by_level("exercise").items())
+    missions = "".join(_bar_row(f"Level {level}", t, "mission") for level, t in scorecard.missions_by_level().items())
+    mission_chart = (
+        f'<h2>Missions (break and fix), by level</h2><div class="chart" id="missions">{missions}</div>'
+        if missions
+        else ""
+    )
     planes = "".join(_bar_row(f"{plane.capitalize()} plane", t) for plane, t in scorecard.by_plane().items())
     rows = []
     for o in scorecard.ordered():
@@ -81,11 +89,12 @@ def render(scorecard: Scorecard, changes: Changes | None = None) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Where you stand</title><style>{STYLE}</style></head>
 <body>
 <h1>Where you stand</h1>
-<p>{len(scorecard.outcomes)} exercises, checked {when}.</p>
+<p>{escape(scorecard.counted())}, checked {when}.</p>
 {change_line}
 <p class="next">{next_line}</p>
 {legend}
 <h2>By level</h2><div class="chart" id="levels">{levels}</div>
+{mission_chart}
 <h2>By plane</h2><div class="chart" id="planes">{planes}</div>
 <h2>Every exercise</h2>
 <table id="exercises"><thead><tr>

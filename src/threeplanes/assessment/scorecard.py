@@ -5,7 +5,8 @@ attempted exercises are checked, unless ``check_all`` is set: then every checker
 without a namespace on the namespace named after the exercise, and they are still reported as
 not attempted. Each outcome that does not pass carries one hint: the checker's first failing
 criterion's, or how to start. The next exercise to take is the first that does not pass,
-lowest level first, then in the syllabus's order.
+lowest level first, then in the syllabus's order. Missions (break-and-fix exercises, ``kind:
+mission``) are checked the same way and counted per level beside the exercises.
 """
 
 from __future__ import annotations
@@ -73,12 +74,24 @@ class Scorecard:
             not_attempted=sum(o.status == NOT_ATTEMPTED for o in outcomes),
         )
 
-    def by_level(self) -> dict[int, Tally]:
-        return {level: self.tally(o for o in self.outcomes if o.exercise.level == level) for level in LEVELS}
+    def by_level(self, kind: str | None = None) -> dict[int, Tally]:
+        """Each level's tally: of every exercise, or of one ``kind`` (``exercise`` or ``mission``)."""
+        chosen = [o for o in self.outcomes if kind is None or o.exercise.kind == kind]
+        return {level: self.tally(o for o in chosen if o.exercise.level == level) for level in LEVELS}
+
+    def missions_by_level(self) -> dict[int, Tally]:
+        """The missions' tally at each level that has one."""
+        return {level: t for level, t in self.by_level("mission").items() if t.total}
 
     def by_plane(self) -> dict[str, Tally]:
         present = [p for p in PLANES if any(o.exercise.plane == p for o in self.outcomes)]
         return {plane: self.tally(o for o in self.outcomes if o.exercise.plane == plane) for plane in present}
+
+    def counted(self) -> str:
+        """``12 exercises`` or ``12 exercises and 3 missions``."""
+        found = sum(o.exercise.is_mission for o in self.outcomes)
+        exercises = f"{len(self.outcomes) - found} exercises"
+        return f"{exercises} and {found} mission{'s' if found != 1 else ''}" if found else exercises
 
     def ordered(self) -> list[Outcome]:
         """The outcomes in study order: level, then syllabus position."""
@@ -95,9 +108,11 @@ class Scorecard:
     def __str__(self) -> str:
         """A summary under 80 columns: bars, one line per exercise, each failure's hint, what next."""
         when = self.checked_at.strftime("%Y-%m-%d %H:%M UTC")
-        lines = [f"Where you stand: {len(self.outcomes)} exercises, checked {when}", ""]
-        for level, tally in self.by_level().items():
+        lines = [f"Where you stand: {self.counted()}, checked {when}", ""]
+        for level, tally in self.by_level("exercise").items():
             lines.append(_tally_line(f"Level {level}", tally))
+        for level, tally in self.missions_by_level().items():
+            lines.append(_tally_line(f"Missions, level {level}", tally))
         for plane, tally in self.by_plane().items():
             lines.append(_tally_line(f"{plane.capitalize()} plane", tally))
         lines += ["", f"  {'level':<7}{'plane':<12}{'exercise':<22}result"]

@@ -18,6 +18,14 @@ book's badges and tables, and the syllabus test all read it from here::
     level_reason: >-              # required when the level is not the plane's own
       why this exercise sits at that level
     ---
+
+A *mission* (a break-and-fix exercise, id ``fix-...``) is an exercise with three more fields: the
+setup breaks one thing and the page states only what a user would report; its hints come in
+rounds and a debrief follows a pass (``threeplanes.checking.missions``)::
+
+    kind: mission
+    symptom: the shop's API does not answer
+    minutes: 15                   # about how long it takes
 """
 
 from __future__ import annotations
@@ -43,7 +51,9 @@ PLANES = ("functional", "conceptual", "system", "barriers")
 PLANE_LEVEL = {"functional": 1, "conceptual": 2, "system": 3}
 ITEM_ID = re.compile(r"^[FCSMAU]\d{1,2}$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
-TITLE = re.compile(r"^# (?:Exercise: )?(.+)$", re.MULTILINE)
+TITLE = re.compile(r"^# (?:Exercise: |Mission: )?(.+)$", re.MULTILINE)
+KINDS = ("exercise", "mission")
+MISSION_PREFIX = "fix-"
 
 
 class ExerciseError(LabError):
@@ -98,6 +108,16 @@ class Exercise:
             raise ExerciseError(f"{self.page}: trains must be a list of syllabus IDs such as [F5, S3], not {trains!r}.")
         if PLANE_LEVEL.get(plane) != level and not str(data.get("level_reason") or "").strip():
             raise ExerciseError(f"{self.page}: a {plane} exercise at level {level} needs a level_reason saying why.")
+        kind = data.get("kind", "exercise")
+        if kind not in KINDS:
+            raise ExerciseError(f"{self.page}: kind must be one of {', '.join(KINDS)}, not {kind!r}.")
+        if (kind == "mission") != self.id.startswith(MISSION_PREFIX):
+            raise ExerciseError(f"{self.page}: a mission, and only a mission, has an id starting {MISSION_PREFIX}.")
+        if kind == "mission":
+            if not isinstance(data.get("symptom"), str) or not data["symptom"].strip():
+                raise ExerciseError(f"{self.page}: a mission states its symptom: symptom: what a user reports.")
+            if not isinstance(data.get("minutes"), int) or data["minutes"] <= 0:
+                raise ExerciseError(f"{self.page}: a mission says about how long it takes: minutes: 15.")
         return data
 
     @property
@@ -116,6 +136,24 @@ class Exercise:
     def main_item(self) -> str:
         """The syllabus item the exercise is about: the first it trains."""
         return self.trains[0]
+
+    @property
+    def kind(self) -> str:
+        """``exercise``, or ``mission`` for a break-and-fix exercise."""
+        return self.front_matter.get("kind", "exercise")
+
+    @property
+    def is_mission(self) -> bool:
+        return self.kind == "mission"
+
+    @property
+    def symptom(self) -> str:
+        """What a user reports (a mission's only description of what is wrong); empty for an exercise."""
+        return str(self.front_matter.get("symptom") or "").strip()
+
+    @property
+    def minutes(self) -> int | None:
+        return self.front_matter.get("minutes")
 
     @property
     def level_reason(self) -> str:
@@ -140,7 +178,13 @@ class Exercise:
         return _module(self.folder / "checker.py", self.id).CHECKER
 
     def check(self, cluster: Cluster, namespace: str) -> Report:
-        return self.checker().run(cluster, namespace)
+        """The checker's report; for a mission, with the next round of hints, or the debrief once it passes."""
+        report = self.checker().run(cluster, namespace)
+        if self.is_mission:
+            from threeplanes.checking import missions
+
+            missions.conclude(self, cluster, report)
+        return report
 
     def apply(self, cluster: Cluster, namespace: str, stem: str) -> None:
         """Apply part ``stem`` (``setup``, ``solution``, ``wrong/<case>``...) to ``namespace``."""

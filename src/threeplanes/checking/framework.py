@@ -77,6 +77,7 @@ class Report:
     title: str
     namespace: str
     results: list[Result]
+    notes: list[str] = field(default_factory=list)  # printed after the verdict: a mission's hint round, its debrief
 
     @property
     def passed(self) -> bool:
@@ -98,7 +99,7 @@ class Report:
                 lines.append(f"      hint: {r.failure.hint}")
         met = sum(r.status == "pass" for r in self.results)
         verdict = "All criteria met." if self.passed else f"{met} of {len(self.results)} criteria met."
-        return "\n".join([*lines, verdict])
+        return "\n".join([*lines, verdict, *(f"\n{note}" for note in self.notes)])
 
     def _repr_html_(self) -> str:
         items = []
@@ -111,10 +112,11 @@ class Report:
                 )
             items.append(f'<li class="check-{r.status}">{r.symbol} {html.escape(r.name)}{detail}</li>')
         verdict = "All criteria met." if self.passed else "Not yet: see the first ✗ above."
+        notes = "".join(f'<p style="white-space:pre-wrap">{html.escape(note)}</p>' for note in self.notes)
         return (
             f'<div class="threeplanes-report"><b>{html.escape(self.title)}</b> '
             f"(namespace <code>{html.escape(self.namespace)}</code>)"
-            f'<ul style="list-style:none">{"".join(items)}</ul><p>{verdict}</p></div>'
+            f'<ul style="list-style:none">{"".join(items)}</ul><p>{verdict}</p>{notes}</div>'
         )
 
 
