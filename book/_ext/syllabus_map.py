@@ -13,7 +13,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
 
-COLUMNS = ("chapter", "lab", "exercise", "quiz")
+COLUMNS = ("chapter", "lab", "exercise", "quiz", "missions")
 
 
 def _xref(target: str, text: str) -> nodes.Node:
@@ -30,7 +30,7 @@ def _xref(target: str, text: str) -> nodes.Node:
 def _links(targets: str | list[str] | None, column: str) -> nodes.Node | str:
     """One link per target (a lab may be named with the others that also cover the item)."""
     if not targets:
-        return "planned"
+        return "" if column == "missions" else "planned"  # not every item has a mission to break and fix
     if isinstance(targets, str):
         return _xref(targets, column)
     span = nodes.inline()
@@ -49,7 +49,7 @@ class SyllabusMap(SphinxDirective):
         table = nodes.table(classes=["syllabus-map"])
         group = nodes.tgroup(cols=2 + len(COLUMNS))
         table += group
-        for width in (6, 30, 16, 16, 16, 16):
+        for width in (6, 26, 14, 14, 14, 12, 14):
             group += nodes.colspec(colwidth=width)
         head = nodes.thead()
         head += self._row(["ID", "What", *(c.capitalize() for c in COLUMNS)])

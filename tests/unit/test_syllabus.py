@@ -74,7 +74,7 @@ def test_covered_items_have_chapter_lab_and_exercise(item: str) -> None:
 
 @pytest.mark.parametrize("item", sorted(MAP))
 def test_paths_and_anchors_exist_and_are_in_the_table_of_contents(item: str) -> None:
-    for key in ("chapter", "lab", "exercise", "quiz"):
+    for key in ("chapter", "lab", "exercise", "quiz", "missions"):
         for target in paths(item, key):
             path, _, anchor = target.partition("#")
             assert (ROOT / path).is_file(), f"{item} {key}: {path} does not exist"
@@ -97,6 +97,23 @@ def test_an_items_exercise_trains_it(item: str) -> None:
         assert exercise.level == level_of(item), f"{item} points at {exercise.id}, which is level {exercise.level}"
     else:
         assert item in exercise.trains, f"{exercise.id}'s front matter does not list {item} in trains"
+
+
+@pytest.mark.parametrize("item", sorted(i for i in MAP if "missions" in MAP[i]))
+def test_an_items_missions_are_missions_that_train_it(item: str) -> None:
+    for page in paths(item, "missions"):
+        folder = (ROOT / page).parent
+        mission = Exercise(folder.name, folder)
+        assert mission.is_mission, f"{item} names {mission.id} under missions, and it is not a mission"
+        assert item in mission.trains, f"{mission.id}'s front matter does not list {item} in trains"
+
+
+def test_every_mission_is_named_by_the_items_it_trains() -> None:
+    named = {page for item in MAP for page in paths(item, "missions")}
+    for folder in sorted((ROOT / "exercises").glob("fix-*")):
+        mission = Exercise(folder.name, folder)
+        page = f"exercises/{folder.name}/exercise.md"
+        assert page in named, f"{mission.id} is a mission that syllabus.yml names under no item's missions"
 
 
 @pytest.mark.parametrize("item", sorted(i for i in MAP if "quiz" in MAP[i]))
