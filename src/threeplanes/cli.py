@@ -87,6 +87,9 @@ def binaries_command(args: argparse.Namespace) -> int:
     if realnode.binaries_wanted() and not args.no_node:
         for name, path in binaries.ensure_node().items():
             print(f"{name}: {path}")
+    for component in binaries.tool_components():  # the programs labs start for themselves (Prometheus)
+        for name, path in binaries.ensure(component).items():
+            print(f"{name}: {path}")
     return 0
 
 
@@ -153,7 +156,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-n", "--namespace", help="the namespace to delete (default: every one marked for the exercise)")
     r.set_defaults(run=reset_command)
 
-    b = sub.add_parser("binaries", help="find, download or build the cluster binaries, and print their paths")
+    what = "find, download or build the cluster's binaries and those the labs start (Prometheus), and print their paths"
+    b = sub.add_parser("binaries", help=what)
     b.add_argument("--with-kind", action="store_true", help="also the kind binary")
     b.add_argument("--no-node", action="store_true", help="skip the real worker node's binaries (built on Linux)")
     b.set_defaults(run=binaries_command)
