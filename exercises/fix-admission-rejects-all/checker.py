@@ -37,7 +37,7 @@ from threeplanes.checking import Checker, Context, Criterion, Failure
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Local, Node, connect_to
-from threeplanes.provision import paths
+from threeplanes.kit.lab_planes import planes_root
 
 ID = "fix-admission-rejects-all"
 SHOP = "shop"
@@ -57,7 +57,9 @@ BROKEN_EXPRESSION = (
 
 
 def missions_root() -> Path:
-    return paths.cache_root() / "missions"
+    """Where the missions' control planes live, beside the labs' (``<cache>/missions``): a mission's plane
+    outlives the process that set it up, so it is not one of ``lab_control_plane``'s, which go with theirs."""
+    return planes_root().parent / "missions"
 
 
 def policy(expression: str = BROKEN_EXPRESSION) -> dict:

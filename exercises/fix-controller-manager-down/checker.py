@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import yaml
 from kubernetes import client
 
@@ -35,7 +36,7 @@ from threeplanes.checking import Checker, Context, Criterion, Failure
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Local, Node, Started, connect_to, free_ports, start_program
-from threeplanes.provision import paths, processes
+from threeplanes.kit.lab_planes import planes_root
 
 ID = "fix-controller-manager-down"
 COMPONENT = "kube-controller-manager"
@@ -53,7 +54,26 @@ SETUP = ".venv/bin/threeplanes exercise setup fix-controller-manager-down -n {na
 
 
 def missions_root() -> Path:
-    return paths.cache_root() / "missions"
+    """Where the missions' control planes live, beside the labs' (``<cache>/missions``): a mission's plane
+    outlives the process that set it up, so it is not one of ``lab_control_plane``'s, which go with theirs."""
+    return planes_root().parent / "missions"
+
+
+def _stop_binary(binary: str, grace: float = 5) -> None:
+    """Stop every process running ``binary`` (a component of this plane: its binary lies in the plane's folder)."""
+    found = [
+        p
+        for p in psutil.process_iter(["cmdline", "status"])
+        if p.info["status"] != psutil.STATUS_ZOMBIE and (p.info["cmdline"] or [""])[0] == binary
+    ]
+    for process in found:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.terminate()
+    _, alive = psutil.wait_procs(found, timeout=grace)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(alive, timeout=grace)
 
 
 class MissionPlane:
@@ -120,8 +140,7 @@ class MissionPlane:
         the teardown)."""
         record = self.local.component(COMPONENT)
         here = self.local.cluster_dir()
-        running = [p for p in processes.running_from(here) if Path(p.info["cmdline"][0]) == Path(record["binary"])]
-        processes.stop(running, grace=5)
+        _stop_binary(record["binary"])
         keep = [a for a in record.get("args", []) if not a.startswith(("--secure-port=", "--kubeconfig="))]
         args = [*keep, f"--kubeconfig={self.component_kubeconfig}", f"--secure-port={free_ports(1)[0]}"]
         program = Path(record["binary"]).name

@@ -33,6 +33,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import psutil
 import yaml
 from kubernetes import client
 
@@ -40,7 +41,7 @@ from threeplanes.checking import Checker, Context, Criterion, Failure
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Local, Node, Started, connect_to, free_ports, start_program
-from threeplanes.provision import paths, processes
+from threeplanes.kit.lab_planes import planes_root
 
 ID = "fix-scheduler-down"
 SHOP = "shop"  # the namespace of the mission's plane where the shop runs
@@ -58,7 +59,9 @@ BROKEN_STRATEGY = "MostRequested"  # no such strategy: the scheduler refuses the
 
 
 def missions_root() -> Path:
-    return paths.cache_root() / "missions"
+    """Where the missions' control planes live, beside the labs' (``<cache>/missions``): a mission's plane
+    outlives the process that set it up, so it is not one of ``lab_control_plane``'s, which go with theirs."""
+    return planes_root().parent / "missions"
 
 
 def scheduler_config(kubeconfig: Path, strategy: str = GOOD_STRATEGY) -> str:
@@ -85,6 +88,23 @@ profiles:
         - name: memory
           weight: 1
 """
+
+
+def _stop_binary(binary: str, grace: float = 5) -> None:
+    """Stop every process running ``binary`` (a component of this plane: its binary lies in the plane's folder)."""
+    found = [
+        p
+        for p in psutil.process_iter(["cmdline", "status"])
+        if p.info["status"] != psutil.STATUS_ZOMBIE and (p.info["cmdline"] or [""])[0] == binary
+    ]
+    for process in found:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.terminate()
+    _, alive = psutil.wait_procs(found, timeout=grace)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(alive, timeout=grace)
 
 
 class MissionPlane:
@@ -150,8 +170,7 @@ class MissionPlane:
         ``/healthz`` on a port found free now (kwokctl's pid file names the process, for the teardown)."""
         record = self.local.component("kube-scheduler")
         here = self.local.cluster_dir()
-        running = [p for p in processes.running_from(here) if Path(p.info["cmdline"][0]) == Path(record["binary"])]
-        processes.stop(running, grace=5)
+        _stop_binary(record["binary"])
         port = free_ports(1)[0]
         args = [a for a in record.get("args", []) if not a.startswith("--secure-port=")]
         program = Path(record["binary"]).name
