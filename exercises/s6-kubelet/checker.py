@@ -215,6 +215,11 @@ class Scenario:
                 answered_after = seconds
             if ip and self.listed(pod):
                 if self.still_silent(ip):
+                    # A kill during those seconds is the silence's cause (the Service lags the kubelet by a moment).
+                    after = web_status(self.read())
+                    stopped = after is not None and (after.state is None or after.state.running is None)
+                    if after is not None and (after.restart_count > restarts or stopped):
+                        return self.killed_while_starting(after, time.monotonic() - began, when)
                     return Failure(
                         f"{when}, the Service listed the pod as ready {seconds:.0f} s in, while its server did not "
                         "answer yet: the requests sent to it would fail",
