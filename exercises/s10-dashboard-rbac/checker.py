@@ -27,13 +27,13 @@ from pathlib import Path
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, scenario_steps
+from threeplanes.checking.programs import found, played_on_own_plane, scenario_steps
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.control_plane import Node
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.identity import api_as, request_token
 from threeplanes.kit.kubectl import kubectl
-from threeplanes.kit.lab_planes import LabPlane, lab_control_plane
+from threeplanes.kit.lab_planes import LabPlane
 from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.system.dashboard import (
     Dashboard,
@@ -236,20 +236,13 @@ class Scenario:
 
 
 def play(ctx: Context, path: Path) -> dict[str, Failure | None]:
-    """The scenario's result per step, or ``{"applies": failure}`` when no control plane starts."""
-    try:
-        own = lab_control_plane("exercise-s10-dashboard-rbac", nodes=(Node(NODE, zone="zone-a"),))
-    except LabError as error:
-        first = str(error).split("\n")[0]
-        return {"applies": Failure(f"the checker's own control plane did not start: {first}", "check again")}
-    try:
-        results = Scenario(own, path).play()
-    except LabError as error:  # the checker's own control plane too slow (a busy machine): not the reader's doing
-        first = str(error).split("\n")[0]
-        return {"applies": Failure(f"the checker's own control plane did not keep up: {first}", "check again")}
-    finally:
-        own.remove()
-    return results
+    """The scenario's result per step, or ``{"applies": failure}`` when the checker's control plane fails it."""
+    return played_on_own_plane(
+        "exercise-s10-dashboard-rbac",
+        lambda own: Scenario(own, path).play(),
+        "applies",
+        nodes=(Node(NODE, zone="zone-a"),),
+    )
 
 
 step = scenario_steps(DEFAULT_FILE, play, reuse=REUSE)

@@ -11,7 +11,8 @@ or two) written first into a folder of the namespace's own, which ``forget_answe
 the exercise's teardown.
 
 Such a checker plays one scenario against the program and reports each step as a criterion:
-``scenario_steps`` makes those criteria's checks from the function that plays it.
+``scenario_steps`` makes those criteria's checks from the function that plays it, and
+``played_on_own_plane`` plays it on a control plane of the checker's own, which it removes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 
 from threeplanes.checking.framework import Check, Context, Failure
 from threeplanes.errors import LabError
+from threeplanes.kit.control_plane import Node
+from threeplanes.kit.lab_planes import LabPlane, lab_control_plane
 
 PROGRAM_ANNOTATION = "threeplanes.io/program"  # on the exercise's namespace: the path of the reader's program
 
@@ -129,3 +132,23 @@ def scenario_steps(
         return check
 
     return step
+
+
+def played_on_own_plane(
+    name: str, scenario: Callable[[LabPlane], dict[str, Failure | None]], first_step: str, nodes: tuple[Node, ...] = ()
+) -> dict[str, Failure | None]:
+    """``scenario(own)`` played on a control plane of the checker's own (``name``, with ``nodes``), removed
+    afterwards. A plane that does not start, or is too slow for the scenario on a busy machine, is not the
+    reader's doing: it is reported under ``first_step`` with the hint to check again."""
+    try:
+        own = lab_control_plane(name, nodes=nodes)
+    except LabError as error:
+        first = str(error).split("\n")[0]
+        return {first_step: Failure(f"the checker's own control plane did not start: {first}", "check again")}
+    try:
+        return scenario(own)
+    except LabError as error:
+        first = str(error).split("\n")[0]
+        return {first_step: Failure(f"the checker's own control plane did not keep up: {first}", "check again")}
+    finally:
+        own.remove()
