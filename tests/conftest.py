@@ -147,12 +147,17 @@ def left_programs() -> list[str]:
     control planes: processes still running, the ports they listen on, the runs' folders; cleared once
     named, for the next session.
 
-    A run began in this session if it started after this, the controlling process.
+    A run began in this session if it started after this, the controlling process. A mission's own
+    control plane outlives its setup on purpose: it is left behind when its namespace is gone.
     """
+    from threeplanes.checking import missions  # the one helper of the checking layer here
+
     began = psutil.Process().create_time()
     left = programs.left_by_gone_programs(started_after=began) + lab_planes.left_by_gone_planes(started_after=began)
+    left += missions.left_by_gone_missions()
     programs.clear_gone_programs()
     lab_planes.clear_gone_planes()
+    missions.clear_gone_missions()
     return left
 
 

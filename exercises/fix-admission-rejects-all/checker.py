@@ -24,27 +24,22 @@ here (``MissionPlane``), for the rule that an exercise keeps its code in its own
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
-import shutil
 import time
-from pathlib import Path
 
 from kubernetes import client
 
-from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking import Checker, Criterion, Failure, missions
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
-from threeplanes.kit.control_plane import Local, Node, connect_to
-from threeplanes.kit.lab_planes import planes_root
+from threeplanes.kit.control_plane import Node
 
 ID = "fix-admission-rejects-all"
 SHOP = "shop"
 WEB = "web"
 POLICY = "no-privileged-pods"
 NODE = "worker-a"
-CONFIGMAP = "mission"
 ROLLOUT_S = 30
 REUSE_S = 10  # an outcome serves the checker's second look, two seconds after it was played
 SETUP = ".venv/bin/threeplanes exercise setup fix-admission-rejects-all -n {namespace}"
@@ -54,12 +49,6 @@ BROKEN_EXPRESSION = (
     "(!has(object.spec.initContainers) ||\n"
     " object.spec.initContainers.all(c, c.securityContext.privileged == false))"
 )
-
-
-def missions_root() -> Path:
-    """Where the missions' control planes live, beside the labs' (``<cache>/missions``): a mission's plane
-    outlives the process that set it up, so it is not one of ``lab_control_plane``'s, which go with theirs."""
-    return planes_root().parent / "missions"
 
 
 def policy(expression: str = BROKEN_EXPRESSION) -> dict:
@@ -97,57 +86,11 @@ def binding() -> dict:
     }
 
 
-class MissionPlane:
+class MissionPlane(missions.MissionPlane):
     """The control plane of one namespace's mission: its folder, the kwokctl cluster in it, its kubeconfig."""
 
-    def __init__(self, namespace: str) -> None:
-        self.namespace = namespace
-
-    @property
-    def folder(self) -> Path:
-        return missions_root() / self.namespace / ID
-
-    @property
-    def local(self) -> Local:
-        return Local(ID, self.folder, nodes=(Node(NODE, zone="zone-a"),), folder=self.folder)
-
-    @property
-    def kubeconfig(self) -> Path:
-        return self.folder / "kubeconfig"
-
-    def exists(self) -> bool:
-        return self.kubeconfig.is_file()
-
-    def cluster(self) -> Cluster:
-        return connect_to(self.local, timeout=10)
-
-    def start(self) -> Cluster:
-        self.remove()
-        self.folder.mkdir(parents=True)
-        self.local.up(timeout=120)
-        return self.cluster()
-
-    def remove(self) -> None:
-        if self.local.cluster_dir().exists():
-            with contextlib.suppress(LabError):
-                self.local.down()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            self.folder.parent.rmdir()
-
-
-def clear_orphans(book: Cluster) -> list[str]:
-    """Remove the mission planes whose namespace is gone from the book's cluster; return their namespaces."""
-    cleared = []
-    for folder in sorted(missions_root().glob(f"*/{ID}")):
-        namespace = folder.parent.name
-        try:
-            book.core.read_namespace(namespace)
-        except client.ApiException as error:
-            if error.status == 404:
-                MissionPlane(namespace).remove()
-                cleared.append(namespace)
-    return cleared
+    exercise_id = ID
+    nodes = (Node(NODE, zone="zone-a"),)
 
 
 # --- the scenario -----------------------------------------------------------------------------------
@@ -255,29 +198,17 @@ def web_runs(cluster: Cluster) -> Failure | None:
     )
 
 
-_outcomes: dict[str, tuple[float, dict[str, Failure | None]]] = {}
-
-
 def play(namespace: str) -> dict[str, Failure | None]:
     plane = MissionPlane(namespace)
-    if not plane.exists():
-        return {
-            "plane": Failure(
-                f"no control plane of the mission for the namespace {namespace} (no {plane.kubeconfig})",
-                "set the mission up first: " + SETUP.format(namespace=namespace),
-            )
-        }
+    setup = SETUP.format(namespace=namespace)
+    missing = missions.no_plane(plane, setup)
+    if missing is not None:
+        return {"plane": missing}
     try:
         cluster = plane.cluster()
         cluster.apps.read_namespaced_deployment(WEB, SHOP)
     except (LabError, client.ApiException, OSError) as error:
-        return {
-            "plane": Failure(
-                f"the mission's API server did not answer, or has no Deployment {WEB} in {SHOP} "
-                f"({' '.join(str(error).split())[:160]})",
-                "set the mission up again: " + SETUP.format(namespace=namespace),
-            )
-        }
+        return {"plane": missions.plane_did_not_answer(error, setup, f", or has no Deployment {WEB} in {SHOP}")}
     steps = {
         "privileged": lambda: refuses(
             cluster, "privileged", trial_pod("privileged", {"privileged": True}), "a privileged container"
@@ -296,18 +227,7 @@ def play(namespace: str) -> dict[str, Failure | None]:
     return results
 
 
-def step(name: str):
-    def check(ctx: Context) -> Failure | None:
-        found = _outcomes.get(ctx.namespace)
-        if found is None or time.monotonic() - found[0] > REUSE_S:
-            outcome = play(ctx.namespace)
-            found = _outcomes[ctx.namespace] = (time.monotonic(), outcome)
-        results = found[1]
-        if name not in results:
-            return Failure("the scenario stopped at an earlier step", "fix the step before this one first")
-        return results[name]
-
-    return check
+step = missions.played_steps(play, REUSE_S)
 
 
 PLANE = Criterion("The mission's control plane answers", step("plane"))

@@ -12,37 +12,21 @@ setup again starts the mission over; mission planes whose namespace is gone are 
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
 from kubernetes import client
 
+from threeplanes.checking import missions
 from threeplanes.errors import LabError
-from threeplanes.kit.wait import wait_for
-
-
-def _checker():
-    spec = importlib.util.spec_from_file_location("fix_admission_checker", Path(__file__).parent / "checker.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def apply(book, namespace: str) -> None:
-    m = _checker()
-    m.clear_orphans(book)
+    m = missions.load_part(Path(__file__).parent)
+    missions.clear_gone_mission_planes(book, m.MissionPlane)
     plane = m.MissionPlane(namespace)
     cluster = plane.start()
-    cluster.core.create_namespace({"metadata": {"name": m.SHOP}})
-    wait_for(
-        cluster.core.list_namespaced_service_account,
-        lambda accounts: any(a.metadata.name == "default" for a in accounts),
-        what=f"the ServiceAccount default of the namespace {m.SHOP}",
-        describe=lambda accounts: f"{len(accounts)} ServiceAccount(s)",
-        timeout=60,
-        namespace=m.SHOP,
-    )
+    missions.make_namespace(cluster, m.SHOP)
     admission = client.AdmissionregistrationV1Api(cluster.api_client)
     admission.create_validating_admission_policy(m.policy())
     admission.create_validating_admission_policy_binding(m.binding())
@@ -64,11 +48,5 @@ def apply(book, namespace: str) -> None:
         },
     )
     data = {"folder": str(plane.folder), "kubeconfig": str(plane.kubeconfig)}
-    body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name=m.CONFIGMAP), data=data)
-    try:
-        book.core.create_namespaced_config_map(namespace, body)
-    except client.ApiException as error:
-        if error.status != 409:
-            raise
-        book.core.replace_namespaced_config_map(m.CONFIGMAP, namespace, body)
+    missions.record_mission(book, namespace, data)
     print(f"The mission's control plane runs; its kubeconfig: {plane.kubeconfig}")

@@ -22,21 +22,18 @@ cases share are here (``MissionPlane``), for the rule that an exercise keeps its
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 import yaml
 from kubernetes import client
 
-from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking import Checker, Criterion, Failure, missions
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
-from threeplanes.kit.control_plane import Local, Node, Started, connect_to, free_ports, start_program
-from threeplanes.kit.lab_planes import planes_root
+from threeplanes.kit.control_plane import Node, Started
 
 ID = "fix-controller-manager-down"
 COMPONENT = "kube-controller-manager"
@@ -45,7 +42,6 @@ WEB = "web"
 REPLICAS = 5
 NODE = "worker-a"
 KUBECONFIG_FILE = "kube-controller-manager.kubeconfig"
-CONFIGMAP = "mission"
 BROKEN_SERVER = "https://127.0.0.1:6443"
 MADE_S = 30  # for the controller manager to make the missing pods (it gives up on an API server after 10 s)
 FOLLOW_S = 20  # for the sixth pod
@@ -53,79 +49,24 @@ REUSE_S = 20
 SETUP = ".venv/bin/threeplanes exercise setup fix-controller-manager-down -n {namespace}"
 
 
-def missions_root() -> Path:
-    """Where the missions' control planes live, beside the labs' (``<cache>/missions``): a mission's plane
-    outlives the process that set it up, so it is not one of ``lab_control_plane``'s, which go with theirs."""
-    return planes_root().parent / "missions"
+class MissionPlane(missions.MissionPlane):
+    """The control plane of one namespace's mission; its controller manager's kubeconfig in its folder."""
 
+    exercise_id = ID
+    nodes = (Node(NODE, zone="zone-a"),)
 
-def _stop_binary(binary: str, grace: float = 5) -> None:
-    """Stop every process running ``binary`` (a component of this plane: its binary lies in the plane's folder)."""
-    found = [
-        p
-        for p in psutil.process_iter(["cmdline", "status"])
-        if p.info["status"] != psutil.STATUS_ZOMBIE and (p.info["cmdline"] or [""])[0] == binary
-    ]
-    for process in found:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.terminate()
-    _, alive = psutil.wait_procs(found, timeout=grace)
-    for process in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
-    psutil.wait_procs(alive, timeout=grace)
-
-
-class MissionPlane:
-    """The control plane of one namespace's mission: its folder, the kwokctl cluster in it, its files."""
-
-    def __init__(self, namespace: str) -> None:
-        self.namespace = namespace
-
-    @property
-    def folder(self) -> Path:
-        return missions_root() / self.namespace / ID
-
-    @property
-    def local(self) -> Local:
-        flags = {COMPONENT: {"leader-elect": "false"}}  # one instance: no lease to wait for after a restart
-        return Local(ID, self.folder, extra_flags=flags, nodes=(Node(NODE, zone="zone-a"),), folder=self.folder)
+    def flags(self) -> dict[str, dict[str, str]]:
+        return {COMPONENT: {"leader-elect": "false"}}  # one instance: no lease to wait for after a restart
 
     @property
     def component_kubeconfig(self) -> Path:
         """The file the reader edits: the controller manager's kubeconfig."""
         return self.folder / KUBECONFIG_FILE
 
-    @property
-    def kubeconfig(self) -> Path:
-        return self.folder / "kubeconfig"
-
-    @property
-    def logs(self) -> Path:
-        return self.folder / "logs"
-
-    def exists(self) -> bool:
-        return self.kubeconfig.is_file()
-
-    def cluster(self) -> Cluster:
-        return connect_to(self.local, timeout=10)
-
-    def start(self) -> Cluster:
-        """Start the plane; the controller manager's kubeconfig a copy of kwokctl's (it works), the logs' link."""
-        self.remove()
-        self.folder.mkdir(parents=True)
-        self.local.up(timeout=120)
+    def after_up(self) -> None:
+        """The controller manager's kubeconfig a copy of kwokctl's (it works), the logs' link."""
         shutil.copyfile(self.local.cluster_dir() / "kubeconfig.yaml", self.component_kubeconfig)
-        self.logs.symlink_to(self.local.cluster_dir() / "logs")
-        return self.cluster()
-
-    def remove(self) -> None:
-        if self.local.cluster_dir().exists():
-            with contextlib.suppress(LabError):
-                self.local.down()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            self.folder.parent.rmdir()
+        self.link_logs()
 
     def break_kubeconfig(self) -> None:
         config = yaml.safe_load(self.component_kubeconfig.read_text())
@@ -133,35 +74,9 @@ class MissionPlane:
         self.component_kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))
 
     def start_manager(self) -> Started:
-        """Stop the controller manager if it runs, and start it again with the reader's kubeconfig, on a free port.
-
-        Not ``Local.restart_component``: the port kwokctl gave it was free while it was down, and another control
-        plane created on the machine meanwhile may have taken it (kwokctl's pid file names the new process, for
-        the teardown)."""
-        record = self.local.component(COMPONENT)
-        here = self.local.cluster_dir()
-        _stop_binary(record["binary"])
-        keep = [a for a in record.get("args", []) if not a.startswith(("--secure-port=", "--kubeconfig="))]
-        args = [*keep, f"--kubeconfig={self.component_kubeconfig}", f"--secure-port={free_ports(1)[0]}"]
-        program = Path(record["binary"]).name
-        envs = {e["name"]: e.get("value", "") for e in record.get("envs") or []}
-        started = start_program(program, [record["binary"], *args], here / "pids", here / "logs", env=envs)
-        (here / "pids" / f"{program}.pid").write_text(str(started.pid))
+        """Stop the controller manager if it runs, and start it again with the reader's kubeconfig, on a free port."""
+        started, _ = self.restart_component(COMPONENT, {"kubeconfig": str(self.component_kubeconfig)})
         return started
-
-
-def clear_orphans(book: Cluster) -> list[str]:
-    """Remove the mission planes whose namespace is gone from the book's cluster; return their namespaces."""
-    cleared = []
-    for folder in sorted(missions_root().glob(f"*/{ID}")):
-        namespace = folder.parent.name
-        try:
-            book.core.read_namespace(namespace)
-        except client.ApiException as error:
-            if error.status == 404:
-                MissionPlane(namespace).remove()
-                cleared.append(namespace)
-    return cleared
 
 
 # --- the scenario -----------------------------------------------------------------------------------
@@ -240,29 +155,19 @@ def follows_scale(plane: MissionPlane, cluster: Cluster) -> Failure | None:
 
 
 STEPS = {"replicas": still_asked, "manager": manager_makes_pods, "follows": follows_scale}
-_outcomes: dict[str, tuple[float, dict[str, Failure | None]]] = {}
 
 
 def play(namespace: str) -> dict[str, Failure | None]:
     plane = MissionPlane(namespace)
-    if not plane.exists():
-        return {
-            "plane": Failure(
-                f"no control plane of the mission for the namespace {namespace} (no {plane.kubeconfig})",
-                "set the mission up first: " + SETUP.format(namespace=namespace),
-            )
-        }
+    setup = SETUP.format(namespace=namespace)
+    missing = missions.no_plane(plane, setup)
+    if missing is not None:
+        return {"plane": missing}
     try:
         cluster = plane.cluster()
         cluster.apps.read_namespaced_deployment(WEB, SHOP)
     except (LabError, client.ApiException, OSError) as error:
-        return {
-            "plane": Failure(
-                f"the mission's API server did not answer, or has no Deployment {WEB} in {SHOP} "
-                f"({' '.join(str(error).split())[:160]})",
-                "set the mission up again: " + SETUP.format(namespace=namespace),
-            )
-        }
+        return {"plane": missions.plane_did_not_answer(error, setup, f", or has no Deployment {WEB} in {SHOP}")}
     results: dict[str, Failure | None] = {"plane": None}
     for name, check in STEPS.items():
         results[name] = check(plane, cluster)
@@ -271,20 +176,9 @@ def play(namespace: str) -> dict[str, Failure | None]:
     return results
 
 
-def step(name: str):
-    def check(ctx: Context) -> Failure | None:
-        config = MissionPlane(ctx.namespace).component_kubeconfig
-        key = f"{ctx.namespace} {config.stat().st_mtime_ns if config.is_file() else 0}"
-        found = _outcomes.get(key)
-        if found is None or time.monotonic() - found[0] > REUSE_S:
-            outcome = play(ctx.namespace)
-            found = _outcomes[key] = (time.monotonic(), outcome)
-        results = found[1]
-        if name not in results:
-            return Failure("the scenario stopped at an earlier step", "fix the step before this one first")
-        return results[name]
-
-    return check
+step = missions.played_steps(
+    play, REUSE_S, lambda namespace: missions.file_version(MissionPlane(namespace).component_kubeconfig)
+)
 
 
 PLANE = Criterion("The mission's control plane answers", step("plane"))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+from threeplanes.checking import missions
 
 
 def apply(book, namespace: str) -> None:
-    spec = importlib.util.spec_from_file_location("fix_cm_down_checker", Path(__file__).parent / "checker.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.MissionPlane(namespace).remove()
+    missions.load_part(Path(__file__).parent).MissionPlane(namespace).remove()

@@ -11,19 +11,15 @@ second look reads the same outcome.
 
 from __future__ import annotations
 
-import importlib.util
-import time
 from pathlib import Path
 from typing import Any
 
-from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria, missions
 from threeplanes.checking.missions import client_runs, requests_from, settled
 from threeplanes.kit.pods import pod_log
 from threeplanes.kit.wait import is_ready
 
-_spec = importlib.util.spec_from_file_location("fix_crashloop_command_setup", Path(__file__).with_name("setup.py"))
-setup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(setup)
+setup = missions.load_part(Path(__file__).parent, "setup")
 
 NAME, CLIENT, REPLICAS = setup.NAME, setup.CLIENT, setup.REPLICAS
 SETUP = ".venv/bin/threeplanes exercise setup fix-crashloop-command -n {namespace}"
@@ -98,11 +94,7 @@ def set_up(ctx: Context) -> Failure | None:
         if read() is None
     ]
     if missing:
-        return Failure(
-            f"no {' and no '.join(missing)} in the namespace",
-            f"the mission starts from its setup: {SETUP.format(namespace=ctx.namespace)} "
-            "(fix what it made; do not delete it)",
-        )
+        return missions.not_set_up(" and no ".join(missing), SETUP.format(namespace=ctx.namespace))
     return None
 
 
@@ -211,11 +203,7 @@ def play(ctx: Context) -> Failure | None:
 
 def answers(ctx: Context) -> Failure | None:
     key = (ctx.namespace, tuple(sorted((p.metadata.uid, restarts(p)) for p in pods(ctx))))
-    for old in [k for k, (at, _) in OUTCOMES.items() if time.monotonic() - at > REUSE]:
-        del OUTCOMES[old]
-    if key not in OUTCOMES:
-        OUTCOMES[key] = (time.monotonic(), settled(lambda: play(ctx)))
-    return OUTCOMES[key][1]
+    return missions.remembered(OUTCOMES, key, REUSE, lambda: settled(lambda: play(ctx)))
 
 
 SET_UP = Criterion(f"The Deployment {NAME} and its Service are there", set_up)

@@ -11,18 +11,13 @@ framework's second look reads the same outcome.
 
 from __future__ import annotations
 
-import importlib.util
-import time
 from pathlib import Path
 from typing import Any
 
-from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria, missions
 from threeplanes.checking.missions import client_runs, requests_from, settled
-from threeplanes.kit.wait import is_ready
 
-_spec = importlib.util.spec_from_file_location("fix_missing_config_key_setup", Path(__file__).with_name("setup.py"))
-setup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(setup)
+setup = missions.load_part(Path(__file__).parent, "setup")
 
 NAME, CONFIG, CLIENT, GREETING = setup.NAME, setup.CONFIG, setup.CLIENT, setup.GREETING
 SETUP = ".venv/bin/threeplanes exercise setup fix-missing-config-key -n {namespace}"
@@ -69,11 +64,7 @@ def greeting_refs(ctx: Context) -> list[Any]:
 
 def set_up(ctx: Context) -> Failure | None:
     if deployment(ctx) is None or ctx.get(ctx.cluster.core.read_namespaced_service, NAME, ctx.namespace) is None:
-        return Failure(
-            f"no Deployment or no Service {NAME} in the namespace",
-            f"the mission starts from its setup: {SETUP.format(namespace=ctx.namespace)} "
-            "(fix what it made; do not delete it)",
-        )
+        return missions.not_set_up(f"Deployment or no Service {NAME}", SETUP.format(namespace=ctx.namespace))
     if config_map(ctx) is None:
         return Failure(
             f"no ConfigMap {CONFIG}: the storefront's configuration is gone",
@@ -95,8 +86,7 @@ def keeps_replica(ctx: Context) -> Failure | None:
 
 def pod_runs(ctx: Context) -> Failure | None:
     found, found_deployment = pods(ctx), deployment(ctx)
-    current = (found_deployment.status.observed_generation or 0) >= found_deployment.metadata.generation
-    if current and len(found) == found_deployment.spec.replicas and all(is_ready(p) for p in found):
+    if missions.rolled_and_ready(found_deployment, found):
         return None
     stuck = [(p, w) for p in found if (w := waiting(p))]
     saw = "; ".join(f"{p.metadata.name}: {w[0]}" for p, w in stuck) or f"{len(found)} pod(s), not all Ready"
@@ -157,11 +147,7 @@ def answers(ctx: Context) -> Failure | None:
         ),
         found.metadata.resource_version,
     )
-    for old in [k for k, (at, _) in OUTCOMES.items() if time.monotonic() - at > REUSE]:
-        del OUTCOMES[old]
-    if state not in OUTCOMES:
-        OUTCOMES[state] = (time.monotonic(), settled(lambda: play(ctx)))
-    return OUTCOMES[state][1]
+    return missions.remembered(OUTCOMES, state, REUSE, lambda: settled(lambda: play(ctx)))
 
 
 SET_UP = Criterion(f"The Deployment {NAME}, its Service and the ConfigMap {CONFIG} are there", set_up)

@@ -12,7 +12,6 @@ second look reads the same outcome.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,14 +19,12 @@ from typing import Any
 
 from kubernetes.utils import parse_quantity
 
-from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria, missions
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.pods import pod_log
 from threeplanes.kit.wait import is_ready
 
-_spec = importlib.util.spec_from_file_location("fix_oomkilled_setup", Path(__file__).with_name("setup.py"))
-setup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(setup)
+setup = missions.load_part(Path(__file__).parent, "setup")
 
 NAME = setup.NAME
 SETUP = ".venv/bin/threeplanes exercise setup fix-oomkilled -n {namespace}"
@@ -75,11 +72,7 @@ def mib(quantity: str | int | float) -> str:
 
 def set_up(ctx: Context) -> Failure | None:
     if deployment(ctx) is None:
-        return Failure(
-            f"no Deployment {NAME} in the namespace",
-            f"the mission starts from its setup: {SETUP.format(namespace=ctx.namespace)} "
-            "(fix what it made; do not delete it)",
-        )
+        return missions.not_set_up(f"Deployment {NAME}", SETUP.format(namespace=ctx.namespace))
     return None
 
 
@@ -95,8 +88,7 @@ def keeps_replica(ctx: Context) -> Failure | None:
 
 def pod_runs(ctx: Context) -> Failure | None:
     found, found_deployment = pods(ctx), deployment(ctx)
-    current = (found_deployment.status.observed_generation or 0) >= found_deployment.metadata.generation
-    if current and len(found) == found_deployment.spec.replicas and all(is_ready(p) for p in found):
+    if missions.rolled_and_ready(found_deployment, found):
         return None
     failing = [p for p in found if not is_ready(p)]
     described = []
@@ -162,11 +154,9 @@ def measure(ctx: Context, pod: Any) -> Failure | None:
 
 def holds(ctx: Context) -> Failure | None:
     state = (ctx.namespace, tuple(sorted((p.metadata.uid, status(p).restart_count) for p in pods(ctx))))
-    for old in [k for k, (at, _) in OUTCOMES.items() if time.monotonic() - at > REUSE]:
-        del OUTCOMES[old]
-    if state not in OUTCOMES:
-        OUTCOMES[state] = (time.monotonic(), next((f for p in pods(ctx) if (f := measure(ctx, p))), None))
-    return OUTCOMES[state][1]
+    return missions.remembered(
+        OUTCOMES, state, REUSE, lambda: next((f for p in pods(ctx) if (f := measure(ctx, p))), None)
+    )
 
 
 SET_UP = Criterion(f"The Deployment {NAME} is there", set_up)

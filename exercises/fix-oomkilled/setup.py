@@ -13,12 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes import client
-
-from threeplanes.errors import LabError, WaitTimeout
-from threeplanes.kit.control_plane import on_real_node
-from threeplanes.kit.pods import live
-from threeplanes.kit.wait import wait_for, wait_for_gone
+from threeplanes.checking import missions
 from threeplanes.versions import pinned
 
 NAME = "thumbnailer"
@@ -36,26 +31,11 @@ def deployment() -> dict:
         "args": ARGS,
         "resources": {"requests": {"memory": LIMIT, "cpu": "50m"}, "limits": {"memory": LIMIT}},
     }
-    spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": NAME, "labels": LABELS},
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": LABELS},
-            "template": {"metadata": {"labels": LABELS}, "spec": on_real_node(spec)},
-        },
-    }
+    return missions.mission_deployment(NAME, container)
 
 
 def start_over(cluster: Any, namespace: str) -> None:
-    try:
-        cluster.apps.delete_namespaced_deployment(NAME, namespace, propagation_policy="Foreground")
-    except client.ApiException as error:
-        if error.status != 404:
-            raise
-    wait_for_gone(cluster.apps.list_namespaced_deployment, NAME, what=f"Deployment {NAME}", namespace=namespace)
+    missions.start_over(cluster, namespace, deployments=(NAME,))
 
 
 def oom_killed(pod: Any) -> bool:
@@ -69,15 +49,11 @@ def oom_killed(pod: Any) -> bool:
 def apply(cluster: Any, namespace: str) -> None:
     start_over(cluster, namespace)
     cluster.apps.create_namespaced_deployment(namespace, deployment())
-    try:
-        wait_for(
-            cluster.core.list_namespaced_pod,
-            lambda found: bool(live(found)) and all(oom_killed(p) for p in live(found)),
-            what=f"the first OOM kill of {NAME} on the real node",
-            describe=lambda found: ", ".join(f"{p.metadata.name}: {p.status.phase}" for p in live(found)) or "no pod",
-            timeout=KILL_TIMEOUT,
-            namespace=namespace,
-            label_selector=f"app={NAME}",
-        )
-    except WaitTimeout as error:
-        raise LabError(f"{error}. Is the real node Ready? kubectl get nodes") from None
+    missions.wait_for_pods(
+        cluster,
+        namespace,
+        NAME,
+        lambda found: bool(found) and all(oom_killed(p) for p in found),
+        f"the first OOM kill of {NAME} on the real node",
+        KILL_TIMEOUT,
+    )

@@ -10,18 +10,15 @@ condition) and the nodes' allocatable CPU are read only to say why a step failed
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 from kubernetes.utils import parse_quantity
 
-from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria, missions
 from threeplanes.kit.wait import is_ready, unschedulable_message
 
-_spec = importlib.util.spec_from_file_location("fix_pending_requests_setup", Path(__file__).with_name("setup.py"))
-setup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(setup)
+setup = missions.load_part(Path(__file__).parent, "setup")
 
 NAME, REPLICAS = setup.NAME, setup.REPLICAS
 SETUP = ".venv/bin/threeplanes exercise setup fix-pending-requests -n {namespace}"
@@ -37,11 +34,7 @@ def requests_of(container: Any) -> dict:
 
 def set_up(ctx: Context) -> Failure | None:
     if deployment(ctx) is None:
-        return Failure(
-            f"no Deployment {NAME} in the namespace",
-            f"the mission starts from its setup: {SETUP.format(namespace=ctx.namespace)} "
-            "(fix what it made; do not delete it)",
-        )
+        return missions.not_set_up(f"Deployment {NAME}", SETUP.format(namespace=ctx.namespace))
     return None
 
 
@@ -77,8 +70,7 @@ def states_needs(ctx: Context) -> Failure | None:
 
 def placed_and_running(ctx: Context) -> Failure | None:
     found, found_deployment = criteria.deployment_pods(ctx, NAME), deployment(ctx)
-    current = (found_deployment.status.observed_generation or 0) >= found_deployment.metadata.generation
-    if current and len(found) == found_deployment.spec.replicas and all(is_ready(p) for p in found):
+    if missions.rolled_and_ready(found_deployment, found):
         return None
     refused = [(p, m) for p in found if (m := unschedulable_message(p))]
     if not refused:

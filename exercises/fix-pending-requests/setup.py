@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes import client
-
-from threeplanes.errors import LabError, WaitTimeout
-from threeplanes.kit.pods import live
-from threeplanes.kit.wait import unschedulable_message, wait_for, wait_for_gone
+from threeplanes.checking import missions
+from threeplanes.kit.wait import unschedulable_message
 from threeplanes.versions import pinned
 
 NAME = "reports"
@@ -33,38 +30,18 @@ def deployment() -> dict:
         "command": ["sleep", "86400"],
         "resources": {"requests": dict(REQUESTS)},
     }
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": NAME, "labels": LABELS},
-        "spec": {
-            "replicas": REPLICAS,
-            "selector": {"matchLabels": LABELS},
-            "template": {
-                "metadata": {"labels": LABELS},
-                "spec": {"terminationGracePeriodSeconds": 1, "containers": [container]},
-            },
-        },
-    }
+    return missions.mission_deployment(NAME, container, REPLICAS, real_node=False)
 
 
 def apply(cluster: Any, namespace: str) -> None:
-    try:
-        cluster.apps.delete_namespaced_deployment(NAME, namespace, propagation_policy="Foreground")
-    except client.ApiException as error:
-        if error.status != 404:
-            raise
-    wait_for_gone(cluster.apps.list_namespaced_deployment, NAME, what=f"Deployment {NAME}", namespace=namespace)
+    missions.start_over(cluster, namespace, deployments=(NAME,))
     cluster.apps.create_namespaced_deployment(namespace, deployment())
-    try:
-        wait_for(
-            cluster.core.list_namespaced_pod,
-            lambda found: len(live(found)) == REPLICAS and all(unschedulable_message(p) for p in live(found)),
-            what=f"the scheduler's refusal of the {NAME} pods",
-            describe=lambda found: ", ".join(f"{p.metadata.name}: {p.status.phase}" for p in live(found)) or "no pod",
-            timeout=WAIT_TIMEOUT,
-            namespace=namespace,
-            label_selector=f"app={NAME}",
-        )
-    except WaitTimeout as error:
-        raise LabError(str(error)) from None
+    missions.wait_for_pods(
+        cluster,
+        namespace,
+        NAME,
+        lambda found: len(found) == REPLICAS and all(unschedulable_message(p) for p in found),
+        f"the scheduler's refusal of the {NAME} pods",
+        WAIT_TIMEOUT,
+        on_the_real_node=False,
+    )

@@ -17,38 +17,31 @@ check (the framework's two looks read the same outcome):
    configuration packs pods (``NodeResourcesFit`` with a strategy that scores fuller nodes higher).
 
 The objects and the configuration file are read only to explain a failure. The helpers the setup, the
-teardown and the test cases share are here (``MissionPlane``), for the rule that an exercise keeps its code in
-its own folder.
+teardown and the test cases share are here (``MissionPlane``, on ``threeplanes.checking.missions``), for the rule
+that an exercise keeps its code in its own folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import secrets
-import shutil
-import ssl
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-import psutil
 import yaml
 from kubernetes import client
 
-from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking import Checker, Criterion, Failure, missions
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
-from threeplanes.kit.control_plane import Local, Node, Started, connect_to, free_ports, start_program
-from threeplanes.kit.lab_planes import planes_root
+from threeplanes.kit.control_plane import Node, Started
 
 ID = "fix-scheduler-down"
 SHOP = "shop"  # the namespace of the mission's plane where the shop runs
 WEB = "web"
 FULL, EMPTY = "worker-a", "worker-b"
 CONFIG_FILE = "kube-scheduler.yaml"
-CONFIGMAP = "mission"  # in the reader's namespace of the book's cluster: where the mission's files are
 HEALTHY_S = 20  # for the restarted scheduler to answer /healthz
 PLACED_S = 25  # for the pods of web, then the checker's pod, to get a node
 REUSE_S = 20  # an outcome serves the checker's second look (for one version of the file)
@@ -56,12 +49,6 @@ SETUP = ".venv/bin/threeplanes exercise setup fix-scheduler-down -n {namespace}"
 
 GOOD_STRATEGY = "MostAllocated"
 BROKEN_STRATEGY = "MostRequested"  # no such strategy: the scheduler refuses the file and exits
-
-
-def missions_root() -> Path:
-    """Where the missions' control planes live, beside the labs' (``<cache>/missions``): a mission's plane
-    outlives the process that set it up, so it is not one of ``lab_control_plane``'s, which go with theirs."""
-    return planes_root().parent / "missions"
 
 
 def scheduler_config(kubeconfig: Path, strategy: str = GOOD_STRATEGY) -> str:
@@ -90,121 +77,33 @@ profiles:
 """
 
 
-def _stop_binary(binary: str, grace: float = 5) -> None:
-    """Stop every process running ``binary`` (a component of this plane: its binary lies in the plane's folder)."""
-    found = [
-        p
-        for p in psutil.process_iter(["cmdline", "status"])
-        if p.info["status"] != psutil.STATUS_ZOMBIE and (p.info["cmdline"] or [""])[0] == binary
-    ]
-    for process in found:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.terminate()
-    _, alive = psutil.wait_procs(found, timeout=grace)
-    for process in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
-    psutil.wait_procs(alive, timeout=grace)
+class MissionPlane(missions.MissionPlane):
+    """The control plane of one namespace's mission, its scheduler reading ``kube-scheduler.yaml`` in its folder."""
 
+    exercise_id = ID
+    nodes = (Node(FULL, zone="zone-a"), Node(EMPTY, zone="zone-a"))
 
-class MissionPlane:
-    """The control plane of one namespace's mission: its folder, the kwokctl cluster in it, its files."""
-
-    def __init__(self, namespace: str) -> None:
-        self.namespace = namespace
-
-    @property
-    def folder(self) -> Path:
-        return missions_root() / self.namespace / ID
-
-    @property
-    def local(self) -> Local:
-        flags = {"kube-scheduler": {"config": str(self.config)}}
-        nodes = (Node(FULL, zone="zone-a"), Node(EMPTY, zone="zone-a"))
-        return Local(ID, self.folder, extra_flags=flags, nodes=nodes, folder=self.folder)
+    def flags(self) -> dict[str, dict[str, str]]:
+        return {"kube-scheduler": {"config": str(self.config)}}
 
     @property
     def config(self) -> Path:
         return self.folder / CONFIG_FILE
 
-    @property
-    def kubeconfig(self) -> Path:
-        return self.folder / "kubeconfig"
-
-    @property
-    def logs(self) -> Path:
-        return self.folder / "logs"
-
     def component_kubeconfig(self) -> Path:
         """The kubeconfig kwokctl gives its components (the scheduler's configuration names it)."""
         return self.local.cluster_dir() / "kubeconfig.yaml"
 
-    def exists(self) -> bool:
-        return self.kubeconfig.is_file()
-
-    def cluster(self) -> Cluster:
-        return connect_to(self.local, timeout=10)
-
-    def start(self) -> Cluster:
-        """Start the plane with the team's configuration as it was before the break; the folder's links."""
-        self.remove()
-        self.folder.mkdir(parents=True)
+    def before_up(self) -> None:
+        """The team's configuration as it was before the break."""
         self.config.write_text(scheduler_config(self.component_kubeconfig()))
-        self.local.up(timeout=120)
-        self.logs.symlink_to(self.local.cluster_dir() / "logs")
-        return self.cluster()
 
-    def remove(self) -> None:
-        if self.local.cluster_dir().exists():
-            with contextlib.suppress(LabError):
-                self.local.down()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            self.folder.parent.rmdir()
+    def after_up(self) -> None:
+        self.link_logs()
 
     def start_scheduler(self) -> tuple[Started, int]:
-        """Stop the scheduler if it runs, and start it again with the file as it is now, on a free port.
-
-        Not ``Local.restart_component``: the port kwokctl gave it was free while the scheduler was down, and
-        another control plane created on the machine meanwhile may have taken it; the new one listens for its
-        ``/healthz`` on a port found free now (kwokctl's pid file names the process, for the teardown)."""
-        record = self.local.component("kube-scheduler")
-        here = self.local.cluster_dir()
-        _stop_binary(record["binary"])
-        port = free_ports(1)[0]
-        args = [a for a in record.get("args", []) if not a.startswith("--secure-port=")]
-        program = Path(record["binary"]).name
-        envs = {e["name"]: e.get("value", "") for e in record.get("envs") or []}
-        started = start_program(
-            program, [record["binary"], *args, f"--secure-port={port}"], here / "pids", here / "logs", env=envs
-        )
-        (here / "pids" / f"{program}.pid").write_text(str(started.pid))
-        return started, port
-
-    @staticmethod
-    def healthy(port: int) -> bool:
-        context = ssl.create_default_context()
-        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-        try:
-            with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=2, context=context) as reply:
-                return reply.read().strip() == b"ok"
-        except (urllib.error.URLError, OSError):
-            return False
-
-
-def clear_orphans(book: Cluster) -> list[str]:
-    """Remove the mission planes whose namespace is gone from the book's cluster (a run killed before its
-    teardown); return their namespaces."""
-    cleared = []
-    for folder in sorted(missions_root().glob(f"*/{ID}")):
-        namespace = folder.parent.name
-        try:
-            book.core.read_namespace(namespace)
-        except client.ApiException as error:
-            if error.status == 404:
-                MissionPlane(namespace).remove()
-                cleared.append(namespace)
-    return cleared
+        """Stop the scheduler if it runs, and start it again with the file as it is now, on a free port."""
+        return self.restart_component("kube-scheduler")
 
 
 # --- the scenario -----------------------------------------------------------------------------------
@@ -254,7 +153,7 @@ def scheduler_runs(plane: MissionPlane, cluster: Cluster) -> Failure | None:
     deadline = time.monotonic() + HEALTHY_S
     healthy = False
     while time.monotonic() < deadline and started.running:
-        healthy = plane.healthy(port)
+        healthy = missions.answers_healthz(port)
         if healthy:
             break
         time.sleep(0.5)
@@ -331,28 +230,19 @@ def packs(plane: MissionPlane, cluster: Cluster) -> Failure | None:
 
 
 STEPS = {"plane": None, "scheduler": scheduler_runs, "web": web_placed, "packs": packs}
-_outcomes: dict[str, tuple[float, dict[str, Failure | None]]] = {}
 
 
 def play(namespace: str) -> dict[str, Failure | None]:
     plane = MissionPlane(namespace)
-    if not plane.exists():
-        return {
-            "plane": Failure(
-                f"no control plane of the mission for the namespace {namespace} (no {plane.kubeconfig})",
-                "set the mission up first: " + SETUP.format(namespace=namespace),
-            )
-        }
+    setup = SETUP.format(namespace=namespace)
+    missing = missions.no_plane(plane, setup)
+    if missing is not None:
+        return {"plane": missing}
     try:
         cluster = plane.cluster()
         cluster.core.read_namespace(SHOP)
     except (LabError, client.ApiException, OSError) as error:
-        return {
-            "plane": Failure(
-                f"the mission's API server did not answer ({' '.join(str(error).split())[:160]})",
-                "set the mission up again: " + SETUP.format(namespace=namespace),
-            )
-        }
+        return {"plane": missions.plane_did_not_answer(error, setup)}
     results: dict[str, Failure | None] = {"plane": None}
     for step, check in list(STEPS.items())[1:]:
         results[step] = check(plane, cluster)
@@ -361,20 +251,7 @@ def play(namespace: str) -> dict[str, Failure | None]:
     return results
 
 
-def step(name: str):
-    def check(ctx: Context) -> Failure | None:
-        config = MissionPlane(ctx.namespace).config
-        key = f"{ctx.namespace} {config.stat().st_mtime_ns if config.is_file() else 0}"
-        found = _outcomes.get(key)
-        if found is None or time.monotonic() - found[0] > REUSE_S:
-            outcome = play(ctx.namespace)
-            found = _outcomes[key] = (time.monotonic(), outcome)
-        results = found[1]
-        if name not in results:
-            return Failure("the scenario stopped at an earlier step", "fix the step before this one first")
-        return results[name]
-
-    return check
+step = missions.played_steps(play, REUSE_S, lambda namespace: missions.file_version(MissionPlane(namespace).config))
 
 
 PLANE = Criterion("The mission's control plane answers", step("plane"))

@@ -13,22 +13,19 @@ Service: the framework's second look reads the same outcome.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria, missions
 from threeplanes.checking.missions import client_runs, requests_from, settled
 from threeplanes.errors import LabError
 from threeplanes.kit.graph import selects
 from threeplanes.kit.pods import live
 from threeplanes.kit.wait import is_ready, wait_for_rollout
 
-_spec = importlib.util.spec_from_file_location("fix_service_no_endpoints_setup", Path(__file__).with_name("setup.py"))
-setup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(setup)
+setup = missions.load_part(Path(__file__).parent, "setup")
 
 NAME, ADMIN, CLIENT, REPLICAS = setup.NAME, setup.ADMIN, setup.CLIENT, setup.REPLICAS
 SETUP = ".venv/bin/threeplanes exercise setup fix-service-no-endpoints -n {namespace}"
@@ -55,11 +52,7 @@ def show(labels: dict | None) -> str:
 
 def set_up(ctx: Context) -> Failure | None:
     if criteria.deployment(ctx, NAME) is None or service(ctx) is None:
-        return Failure(
-            f"no Deployment or no Service {NAME} in the namespace",
-            f"the mission starts from its setup: {SETUP.format(namespace=ctx.namespace)} "
-            "(fix what it made; do not delete it)",
-        )
+        return missions.not_set_up(f"Deployment or no Service {NAME}", SETUP.format(namespace=ctx.namespace))
     return None
 
 
@@ -159,11 +152,7 @@ def play(ctx: Context) -> dict[str, Failure | None]:
 def outcome(ctx: Context) -> dict[str, Failure | None]:
     found = service(ctx)
     key = (ctx.namespace, found.metadata.uid, found.metadata.resource_version)
-    for old in [k for k, (at, _) in OUTCOMES.items() if time.monotonic() - at > REUSE]:
-        del OUTCOMES[old]
-    if key not in OUTCOMES:
-        OUTCOMES[key] = (time.monotonic(), play(ctx))
-    return OUTCOMES[key][1]
+    return missions.remembered(OUTCOMES, key, REUSE, lambda: play(ctx))
 
 
 def answered(ctx: Context) -> Failure | None:

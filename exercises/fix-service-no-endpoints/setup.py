@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes import client
-
+from threeplanes.checking import missions
 from threeplanes.checking.missions import client_pod
-from threeplanes.kit.control_plane import on_real_node
-from threeplanes.kit.wait import wait_for_gone, wait_for_rollout
+from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
 
 NAME, ADMIN, CLIENT = "catalog", "catalog-admin", "catalog-client"
@@ -36,53 +34,20 @@ def deployment(name: str, replicas: int) -> dict:
         "ports": [{"name": "http", "containerPort": PORT}],
         "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 2},
     }
-    spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": labels}, "spec": on_real_node(spec)},
-        },
-    }
+    return missions.mission_deployment(name, container, replicas, labels)
 
 
 def service() -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": NAME, "labels": {"app": NAME}},
-        "spec": {"selector": dict(WRONG_SELECTOR), "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
-    }
-
-
-def _ignore_missing(delete: Any) -> None:
-    try:
-        delete()
-    except client.ApiException as error:
-        if error.status != 404:
-            raise
+    return missions.mission_service(NAME, WRONG_SELECTOR)
 
 
 def apply(cluster: Any, namespace: str) -> None:
-    for name in (NAME, ADMIN):
-        _ignore_missing(
-            lambda name=name: cluster.apps.delete_namespaced_deployment(
-                name, namespace, propagation_policy="Foreground"
-            )
-        )
-    _ignore_missing(lambda: cluster.core.delete_namespaced_service(NAME, namespace))
-    _ignore_missing(lambda: cluster.core.delete_namespaced_pod(CLIENT, namespace, grace_period_seconds=1))
     for made in cluster.discovery.list_namespaced_endpoint_slice(namespace).items:  # by hand, in an attempt
         if (made.metadata.labels or {}).get(MANAGED_BY) != CONTROLLER:
-            _ignore_missing(
+            missions.delete_if_there(
                 lambda m=made: cluster.discovery.delete_namespaced_endpoint_slice(m.metadata.name, namespace)
             )
-    for name in (NAME, ADMIN):
-        wait_for_gone(cluster.apps.list_namespaced_deployment, name, what=f"Deployment {name}", namespace=namespace)
-    wait_for_gone(cluster.core.list_namespaced_pod, CLIENT, what=f"pod {CLIENT}", namespace=namespace)
+    missions.start_over(cluster, namespace, deployments=(NAME, ADMIN), services=(NAME,), pods=(CLIENT,))
     cluster.core.create_namespaced_service(namespace, service())
     cluster.core.create_namespaced_pod(namespace, client_pod(CLIENT))
     cluster.apps.create_namespaced_deployment(namespace, deployment(NAME, REPLICAS))

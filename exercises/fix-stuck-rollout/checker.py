@@ -13,19 +13,16 @@ template: the framework's second look reads the same outcome.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 from typing import Any
 
-from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria, missions
 from threeplanes.checking.missions import client_runs, requests_from, settled
 from threeplanes.kit.pods import live
 from threeplanes.kit.wait import rollout_complete, rollout_state
 
-_spec = importlib.util.spec_from_file_location("fix_stuck_rollout_setup", Path(__file__).with_name("setup.py"))
-setup = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(setup)
+setup = missions.load_part(Path(__file__).parent, "setup")
 
 NAME, CLIENT, REPLICAS = setup.NAME, setup.CLIENT, setup.REPLICAS
 SETUP = ".venv/bin/threeplanes exercise setup fix-stuck-rollout -n {namespace}"
@@ -47,11 +44,7 @@ def probe(ctx: Context) -> Any:
 
 def set_up(ctx: Context) -> Failure | None:
     if deployment(ctx) is None or ctx.get(ctx.cluster.core.read_namespaced_service, NAME, ctx.namespace) is None:
-        return Failure(
-            f"no Deployment or no Service {NAME} in the namespace",
-            f"the mission starts from its setup: {SETUP.format(namespace=ctx.namespace)} "
-            "(fix what it made; do not delete it)",
-        )
+        return missions.not_set_up(f"Deployment or no Service {NAME}", SETUP.format(namespace=ctx.namespace))
     return None
 
 
@@ -156,12 +149,12 @@ def warm_up_round(ctx: Context) -> Failure | None:
 def outcome(ctx: Context) -> dict[str, Failure | None]:
     hashes = {(p.metadata.labels or {}).get("pod-template-hash") for p in criteria.deployment_pods(ctx, NAME)}
     key = (ctx.namespace, tuple(sorted(h or "" for h in hashes)))
-    for old in [k for k, (at, _) in OUTCOMES.items() if time.monotonic() - at > REUSE]:
-        del OUTCOMES[old]
-    if key not in OUTCOMES:
+
+    def play() -> dict[str, Failure | None]:
         first = settled(lambda: serves_v2(ctx))
-        OUTCOMES[key] = (time.monotonic(), {V2: first} if first else {V2: None, WARM: warm_up_round(ctx)})
-    return OUTCOMES[key][1]
+        return {V2: first} if first else {V2: None, WARM: warm_up_round(ctx)}
+
+    return missions.remembered(OUTCOMES, key, REUSE, play)
 
 
 def live_v2(ctx: Context) -> Failure | None:

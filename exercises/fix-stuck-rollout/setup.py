@@ -15,13 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes import client
-
+from threeplanes.checking import missions
 from threeplanes.checking.missions import client_pod
-from threeplanes.errors import LabError, WaitTimeout
-from threeplanes.kit.control_plane import on_real_node
-from threeplanes.kit.pods import live
-from threeplanes.kit.wait import wait_for, wait_for_gone, wait_for_rollout
+from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
 
 NAME, CLIENT = "checkout", "checkout-client"
@@ -49,61 +45,28 @@ def deployment(version: str = "v1", path: str = GOOD_PATH) -> dict:
         "ports": [{"name": "http", "containerPort": PORT}],
         "readinessProbe": {"httpGet": {"path": path, "port": "http"}, "periodSeconds": 1},
     }
-    spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": NAME, "labels": LABELS},
-        "spec": {
-            "replicas": REPLICAS,
-            "progressDeadlineSeconds": 30,
-            "selector": {"matchLabels": LABELS},
-            "template": {"metadata": {"labels": LABELS}, "spec": on_real_node(spec)},
-        },
-    }
+    return missions.mission_deployment(NAME, container, REPLICAS, progressDeadlineSeconds=30)
 
 
 def service() -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {"name": NAME, "labels": LABELS},
-        "spec": {"selector": LABELS, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
-    }
-
-
-def _ignore_missing(delete: Any) -> None:
-    try:
-        delete()
-    except client.ApiException as error:
-        if error.status != 404:
-            raise
+    return missions.mission_service(NAME)
 
 
 def apply(cluster: Any, namespace: str) -> None:
-    _ignore_missing(lambda: cluster.apps.delete_namespaced_deployment(NAME, namespace, propagation_policy="Foreground"))
-    _ignore_missing(lambda: cluster.core.delete_namespaced_service(NAME, namespace))
-    _ignore_missing(lambda: cluster.core.delete_namespaced_pod(CLIENT, namespace, grace_period_seconds=1))
-    wait_for_gone(cluster.apps.list_namespaced_deployment, NAME, what=f"Deployment {NAME}", namespace=namespace)
-    wait_for_gone(cluster.core.list_namespaced_pod, CLIENT, what=f"pod {CLIENT}", namespace=namespace)
+    missions.start_over(cluster, namespace, deployments=(NAME,), services=(NAME,), pods=(CLIENT,))
     cluster.core.create_namespaced_service(namespace, service())
     cluster.core.create_namespaced_pod(namespace, client_pod(CLIENT))
     cluster.apps.create_namespaced_deployment(namespace, deployment())
     wait_for_rollout(cluster, namespace, NAME, timeout=90)
     v2 = deployment("v2", BAD_PATH)["spec"]["template"]
     cluster.apps.patch_namespaced_deployment(NAME, namespace, {"spec": {"template": v2}})
-    try:
-        wait_for(
-            cluster.core.list_namespaced_pod,
-            lambda found: any(
-                any(e.value == "v2" for e in p.spec.containers[0].env or []) and p.status.phase == "Running"
-                for p in live(found)
-            ),
-            what=f"the first pod of {NAME} v2 running on the real node",
-            describe=lambda found: ", ".join(f"{p.metadata.name}: {p.status.phase}" for p in live(found)) or "no pod",
-            timeout=60,
-            namespace=namespace,
-            label_selector=f"app={NAME}",
-        )
-    except WaitTimeout as error:
-        raise LabError(f"{error}. Is the real node Ready? kubectl get nodes") from None
+    missions.wait_for_pods(
+        cluster,
+        namespace,
+        NAME,
+        lambda found: any(
+            any(e.value == "v2" for e in p.spec.containers[0].env or []) and p.status.phase == "Running" for p in found
+        ),
+        f"the first pod of {NAME} v2 running on the real node",
+        60,
+    )

@@ -22,7 +22,6 @@ are here (``MissionPlane``), for the rule that an exercise keeps its code in its
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 from pathlib import Path
 
@@ -30,43 +29,22 @@ import urllib3
 import yaml
 from kubernetes import client, config
 
-from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking import Checker, Context, Criterion, Failure, missions
 from threeplanes.errors import LabError
-from threeplanes.kit.connect import Cluster
-from threeplanes.kit.control_plane import Local, Node, connect_to
-from threeplanes.kit.lab_planes import planes_root
+from threeplanes.kit.control_plane import Node
 
 ID = "fix-wrong-ca"
 SHOP = "shop"
 USER, GROUP = "ci-deployer", "shop-deployers"
 NODE = "worker-a"
-CONFIGMAP = "mission"
 SETUP = ".venv/bin/threeplanes exercise setup fix-wrong-ca -n {namespace}"
 
 
-def missions_root() -> Path:
-    """Where the missions' control planes live, beside the labs' (``<cache>/missions``): a mission's plane
-    outlives the process that set it up, so it is not one of ``lab_control_plane``'s, which go with theirs."""
-    return planes_root().parent / "missions"
-
-
-class MissionPlane:
+class MissionPlane(missions.MissionPlane):
     """The control plane of one namespace's mission: its folder, the kwokctl cluster in it, its files."""
 
-    def __init__(self, namespace: str) -> None:
-        self.namespace = namespace
-
-    @property
-    def folder(self) -> Path:
-        return missions_root() / self.namespace / ID
-
-    @property
-    def local(self) -> Local:
-        return Local(ID, self.folder, nodes=(Node(NODE, zone="zone-a"),), folder=self.folder)
-
-    @property
-    def kubeconfig(self) -> Path:
-        return self.folder / "kubeconfig"
+    exercise_id = ID
+    nodes = (Node(NODE, zone="zone-a"),)
 
     @property
     def ci_kubeconfig(self) -> Path:
@@ -81,21 +59,12 @@ class MissionPlane:
     def ci(self) -> Path:
         return self.folder / "ci"
 
-    def exists(self) -> bool:
-        return self.kubeconfig.is_file()
-
-    def cluster(self) -> Cluster:
-        return connect_to(self.local, timeout=10)
-
-    def start(self) -> Cluster:
-        self.remove()
-        self.folder.mkdir(parents=True)
-        self.local.up(timeout=120)
+    def after_up(self) -> None:
+        """The plane's CA, copied where the reader finds it."""
         self.pki.mkdir()
         for name in ("ca.crt", "ca.key"):
             shutil.copyfile(self.local.cluster_dir() / "pki" / name, self.pki / name)
             (self.pki / name).chmod(0o600)
-        return self.cluster()
 
     def server(self) -> str:
         return yaml.safe_load(self.kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
@@ -120,28 +89,6 @@ class MissionPlane:
             "current-context": "ci",
         }
         self.ci_kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))
-
-    def remove(self) -> None:
-        if self.local.cluster_dir().exists():
-            with contextlib.suppress(LabError):
-                self.local.down()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            self.folder.parent.rmdir()
-
-
-def clear_orphans(book: Cluster) -> list[str]:
-    """Remove the mission planes whose namespace is gone from the book's cluster; return their namespaces."""
-    cleared = []
-    for folder in sorted(missions_root().glob(f"*/{ID}")):
-        namespace = folder.parent.name
-        try:
-            book.core.read_namespace(namespace)
-        except client.ApiException as error:
-            if error.status == 404:
-                MissionPlane(namespace).remove()
-                cleared.append(namespace)
-    return cleared
 
 
 # --- the checks -------------------------------------------------------------------------------------

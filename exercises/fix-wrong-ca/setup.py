@@ -12,26 +12,17 @@ starts the mission over; mission planes whose namespace is gone are removed firs
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import tempfile
 from pathlib import Path
 
-from kubernetes import client
-
+from threeplanes.checking import missions
 from threeplanes.system.assembly import Pki
 
 
-def _checker():
-    spec = importlib.util.spec_from_file_location("fix_wrong_ca_checker", Path(__file__).parent / "checker.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def apply(book, namespace: str) -> None:
-    m = _checker()
-    m.clear_orphans(book)
+    m = missions.load_part(Path(__file__).parent)
+    missions.clear_gone_mission_planes(book, m.MissionPlane)
     plane = m.MissionPlane(namespace)
     cluster = plane.start()
     cluster.core.create_namespace({"metadata": {"name": m.SHOP}})
@@ -59,11 +50,5 @@ def apply(book, namespace: str) -> None:
         "ci-kubeconfig": str(plane.ci_kubeconfig),
         "ca": str(plane.pki),
     }
-    body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name=m.CONFIGMAP), data=data)
-    try:
-        book.core.create_namespaced_config_map(namespace, body)
-    except client.ApiException as error:
-        if error.status != 409:
-            raise
-        book.core.replace_namespaced_config_map(m.CONFIGMAP, namespace, body)
+    missions.record_mission(book, namespace, data)
     print(f"The mission's control plane runs; its files are in {plane.folder}.")

@@ -18,6 +18,13 @@ A mission on the real node plays the user with a client pod of the checker's own
 ``client_runs``, ``requests_from``: requests through a Service, as a user's would go), and
 sends a failing round again for a few seconds (``settled``) while the node's rules catch up.
 
+A mission on a control plane of its own (the system plane's) keeps it in
+``<cache>/missions/<namespace>/<id>/`` (``MissionPlane``, a subclass per mission): the plane outlives
+its setup, is found again by the checker and removed by the teardown, and the setup names its files
+in the ConfigMap ``mission`` of the reader's namespace (``record_mission``). A plane whose namespace
+is gone is cleared by the next setup (``clear_gone_mission_planes``) and named by the tests
+(``left_by_gone_missions``, ``clear_gone_missions``).
+
 The listing page (``book/troubleshooting.md``) holds a table of every mission made from the
 front matter between two markers; ``write_listing`` writes it again
 (``python -m threeplanes.checking.missions``) and a unit test checks it is current.
@@ -25,24 +32,33 @@ front matter between two markers; ``write_listing`` writes it again
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import re
 import shlex
+import shutil
+import ssl
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psutil
 from kubernetes import client
 
 from threeplanes.checking.exercises import Exercise, ExerciseError, all_exercises
 from threeplanes.checking.framework import Context, Failure, Report
-from threeplanes.errors import LabError
-from threeplanes.kit.control_plane import on_real_node
+from threeplanes.errors import LabError, WaitTimeout
+from threeplanes.kit.connect import Cluster, connect
+from threeplanes.kit.control_plane import Local, Node, Started, connect_to, free_ports, on_real_node, start_program
 from threeplanes.kit.kubectl import kubectl
+from threeplanes.kit.lab_planes import planes_root
 from threeplanes.kit.pods import live
-from threeplanes.kit.wait import wait_for
+from threeplanes.kit.wait import is_ready, wait_for, wait_for_gone
 from threeplanes.versions import pinned
 
 DROPDOWN = re.compile(r"^(:{3,}|`{3,})\{dropdown\}\s*(.*?)\n(.*?)^\1\s*$", re.MULTILINE | re.DOTALL)
@@ -201,6 +217,427 @@ def settled(attempt: Callable[[], Failure | None], within: float = 15) -> Failur
         if failure is None or time.monotonic() > deadline:
             return failure
         time.sleep(1)
+
+
+# --- a mission's objects on the real node --------------------------------------------------------
+
+
+def mission_deployment(
+    name: str,
+    container: dict,
+    replicas: int = 1,
+    labels: dict[str, str] | None = None,
+    real_node: bool = True,
+    **spec: Any,
+) -> dict:
+    """A Deployment ``name`` of one ``container`` (selecting ``app=name``; its pods labelled ``labels``, by
+    default that), whose pods stop within a second and go to the real node unless ``real_node`` is False;
+    ``spec`` adds fields to the Deployment's spec."""
+    labels = dict(labels or {"app": name})
+    pod_spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            **spec,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": labels}, "spec": on_real_node(pod_spec) if real_node else pod_spec},
+        },
+    }
+
+
+def mission_service(name: str, selector: dict[str, str] | None = None) -> dict:
+    """A Service ``name`` (labelled ``app=name``) whose port 80 sends to the port named ``http`` of the pods
+    ``selector`` picks (by default ``app=name``)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {
+            "selector": dict(selector or {"app": name}),
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
+        },
+    }
+
+
+def delete_if_there(delete: Callable[[], Any]) -> None:
+    """``delete()``, an API call that deletes one object; an object already gone (404) is no error."""
+    try:
+        delete()
+    except client.ApiException as error:
+        if error.status != 404:
+            raise
+
+
+def start_over(
+    cluster: Any,
+    namespace: str,
+    deployments: tuple[str, ...] = (),
+    services: tuple[str, ...] = (),
+    config_maps: tuple[str, ...] = (),
+    pods: tuple[str, ...] = (),
+) -> None:
+    """Delete what an earlier setup (or attempt) left of a mission, and wait until its Deployments and pods
+    are gone (their names given), so that the setup makes them afresh."""
+    for name in deployments:
+        delete_if_there(
+            lambda name=name: cluster.apps.delete_namespaced_deployment(
+                name, namespace, propagation_policy="Foreground"
+            )
+        )
+    for name in services:
+        delete_if_there(lambda name=name: cluster.core.delete_namespaced_service(name, namespace))
+    for name in config_maps:
+        delete_if_there(lambda name=name: cluster.core.delete_namespaced_config_map(name, namespace))
+    for name in pods:
+        delete_if_there(lambda name=name: cluster.core.delete_namespaced_pod(name, namespace, grace_period_seconds=1))
+    for name in deployments:
+        wait_for_gone(cluster.apps.list_namespaced_deployment, name, what=f"Deployment {name}", namespace=namespace)
+    for name in pods:
+        wait_for_gone(cluster.core.list_namespaced_pod, name, what=f"pod {name}", namespace=namespace)
+
+
+def describe_pods(pods: list) -> str:
+    """The live pods' names and phases, for a wait that times out."""
+    return ", ".join(f"{p.metadata.name}: {p.status.phase}" for p in live(pods)) or "no pod"
+
+
+def wait_for_pods(
+    cluster: Any,
+    namespace: str,
+    app: str,
+    done: Callable[[list], bool],
+    what: str,
+    timeout: float,
+    on_the_real_node: bool = True,
+) -> list:
+    """Wait until the live pods labelled ``app=<app>`` satisfy ``done`` (the broken state a setup waits for);
+    those pods. On a timeout, a ``LabError`` that asks whether the real node is Ready (``on_the_real_node``)."""
+    try:
+        return wait_for(
+            cluster.core.list_namespaced_pod,
+            lambda found: done(live(found)),
+            what=what,
+            describe=describe_pods,
+            timeout=timeout,
+            namespace=namespace,
+            label_selector=f"app={app}",
+        )
+    except WaitTimeout as error:
+        hint = ". Is the real node Ready? kubectl get nodes" if on_the_real_node else ""
+        raise LabError(f"{error}{hint}") from None
+
+
+# --- a mission's checker on the real node ----------------------------------------------------------
+
+
+def not_set_up(missing: str, setup: str) -> Failure:
+    """The failure of a mission whose objects (``missing``: "Deployment web", ...) are not in the namespace."""
+    return Failure(
+        f"no {missing} in the namespace",
+        f"the mission starts from its setup: {setup} (fix what it made; do not delete it)",
+    )
+
+
+def rolled_and_ready(deployment: Any, pods: list) -> bool:
+    """True when the Deployment's controller has seen its last change and every one of its replicas is Ready."""
+    current = (deployment.status.observed_generation or 0) >= deployment.metadata.generation
+    return current and len(pods) == deployment.spec.replicas and all(is_ready(p) for p in pods)
+
+
+def remembered(outcomes: dict, key: Any, reuse: float, play: Callable[[], Any]) -> Any:
+    """The outcome of ``play()`` for ``key`` (the state it was played in), played only when no outcome of
+    the last ``reuse`` s is kept for that state in ``outcomes``: a round of requests serves the checker's
+    two looks, and is played again once the reader changes something."""
+    for old in [k for k, (at, _) in outcomes.items() if time.monotonic() - at > reuse]:
+        del outcomes[old]
+    if key not in outcomes:
+        outcomes[key] = (time.monotonic(), play())
+    return outcomes[key][1]
+
+
+# --- a mission's own control plane -------------------------------------------------------------
+
+MISSION_CONFIGMAP = "mission"  # in the reader's namespace of the book's cluster: where the mission's files are
+
+
+def load_part(folder: Path, part: str = "checker") -> Any:
+    """The module ``<part>.py`` of the mission in ``folder``: a mission's parts share each other's helpers
+    and names (an exercise keeps its code in its own folder)."""
+    name = f"{folder.name.replace('-', '_')}_{part}"
+    spec = importlib.util.spec_from_file_location(name, folder / f"{part}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def missions_root() -> Path:
+    """Where the missions' control planes live, beside the labs' (``<cache>/missions``): a mission's plane
+    outlives the process that set it up, so it is not one of ``lab_control_plane``'s, which go with theirs."""
+    return planes_root().parent / "missions"
+
+
+def stop_binary(binary: str, grace: float = 5) -> None:
+    """Stop every process running ``binary`` (a component of a plane: its binary lies in the plane's folder)."""
+    found = [
+        p
+        for p in psutil.process_iter(["cmdline", "status"])
+        if p.info["status"] != psutil.STATUS_ZOMBIE and (p.info["cmdline"] or [""])[0] == binary
+    ]
+    for process in found:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.terminate()
+    _, alive = psutil.wait_procs(found, timeout=grace)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(alive, timeout=grace)
+
+
+def answers_healthz(port: int) -> bool:
+    """True when a component on ``port`` of this machine answers ``/healthz`` with ``ok`` (its own certificate)."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    try:
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", timeout=2, context=context) as reply:
+            return reply.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+class MissionPlane:
+    """The control plane of one namespace's mission: its folder, the kwokctl cluster in it, its kubeconfig.
+
+    A mission subclasses it with its ``exercise_id`` (and, when it needs them, its ``nodes``, ``flags()``
+    and what ``before_up``/``after_up`` put in the folder)."""
+
+    exercise_id = ""
+    nodes: tuple[Node, ...] = (Node("worker-a", zone="zone-a"),)
+
+    def __init__(self, namespace: str) -> None:
+        self.namespace = namespace
+
+    @property
+    def folder(self) -> Path:
+        return missions_root() / self.namespace / self.exercise_id
+
+    def flags(self) -> dict[str, dict[str, str]]:
+        """The components' extra flags, ``{component: {flag: value}}``."""
+        return {}
+
+    @property
+    def local(self) -> Local:
+        return Local(self.exercise_id, self.folder, extra_flags=self.flags(), nodes=self.nodes, folder=self.folder)
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.folder / "kubeconfig"
+
+    @property
+    def logs(self) -> Path:
+        return self.folder / "logs"
+
+    def exists(self) -> bool:
+        return self.kubeconfig.is_file()
+
+    def cluster(self) -> Cluster:
+        return connect_to(self.local, timeout=10)
+
+    def before_up(self) -> None:
+        """What the folder needs before the plane starts (a component's file its flags name)."""
+
+    def after_up(self) -> None:
+        """What the folder gets once the plane runs (copies of its files, links)."""
+
+    def link_logs(self) -> None:
+        """``logs`` in the folder: a link to kwokctl's folder of the components' logs."""
+        self.logs.symlink_to(self.local.cluster_dir() / "logs")
+
+    def start(self) -> Cluster:
+        """Start the plane afresh (any earlier one of this namespace's mission removed first)."""
+        self.remove()
+        self.folder.mkdir(parents=True)
+        self.before_up()
+        self.local.up(timeout=120)
+        self.after_up()
+        return self.cluster()
+
+    def remove(self) -> None:
+        if self.local.cluster_dir().exists():
+            with contextlib.suppress(LabError):
+                self.local.down()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.folder.parent.rmdir()
+
+    def restart_component(self, component: str, flags: dict[str, str] | None = None) -> tuple[Started, int]:
+        """Stop ``component`` if it runs, and start it again (its ``flags`` replacing kwokctl's) on a free port.
+
+        Not ``Local.restart_component``: the port kwokctl gave it was free while the component was down, and
+        another control plane created on the machine meanwhile may have taken it; the new one listens for its
+        ``/healthz`` on a port found free now (kwokctl's pid file names the process, for the teardown)."""
+        flags = flags or {}
+        record = self.local.component(component)
+        here = self.local.cluster_dir()
+        stop_binary(record["binary"])
+        port = free_ports(1)[0]
+        replaced = tuple(f"--{flag}=" for flag in [*flags, "secure-port"])
+        args = [a for a in record.get("args", []) if not a.startswith(replaced)]
+        args += [f"--{flag}={value}" for flag, value in flags.items()] + [f"--secure-port={port}"]
+        program = Path(record["binary"]).name
+        envs = {e["name"]: e.get("value", "") for e in record.get("envs") or []}
+        started = start_program(program, [record["binary"], *args], here / "pids", here / "logs", env=envs)
+        (here / "pids" / f"{program}.pid").write_text(str(started.pid))
+        return started, port
+
+
+def namespace_is_gone(book: Cluster, namespace: str) -> bool:
+    """True when the book's cluster says ``namespace`` does not exist (404); False when it exists or is unknown."""
+    try:
+        book.core.read_namespace(namespace)
+    except client.ApiException as error:
+        return error.status == 404
+    return False
+
+
+def clear_gone_mission_planes(book: Cluster, plane: type[MissionPlane]) -> list[str]:
+    """Remove the planes of ``plane``'s mission whose namespace is gone from the book's cluster (a run killed
+    before its teardown); return their namespaces."""
+    cleared = []
+    for folder in sorted(missions_root().glob(f"*/{plane.exercise_id}")):
+        namespace = folder.parent.name
+        if namespace_is_gone(book, namespace):
+            plane(namespace).remove()
+            cleared.append(namespace)
+    return cleared
+
+
+def make_namespace(cluster: Cluster, name: str) -> None:
+    """Create the namespace ``name`` on a mission's plane and wait for its ServiceAccount ``default``."""
+    cluster.core.create_namespace({"metadata": {"name": name}})
+    wait_for(
+        cluster.core.list_namespaced_service_account,
+        lambda accounts: any(a.metadata.name == "default" for a in accounts),
+        what=f"the ServiceAccount default of the namespace {name}",
+        describe=lambda accounts: f"{len(accounts)} ServiceAccount(s)",
+        timeout=60,
+        namespace=name,
+    )
+
+
+def record_mission(book: Cluster, namespace: str, files: dict[str, str]) -> None:
+    """Write (or write again) the ConfigMap ``mission`` in the reader's namespace: where the mission's files are."""
+    body = client.V1ConfigMap(metadata=client.V1ObjectMeta(name=MISSION_CONFIGMAP), data=files)
+    try:
+        book.core.create_namespaced_config_map(namespace, body)
+    except client.ApiException as error:
+        if error.status != 409:
+            raise
+        book.core.replace_namespaced_config_map(MISSION_CONFIGMAP, namespace, body)
+
+
+def no_plane(plane: MissionPlane, setup: str) -> Failure | None:
+    """A failure when the namespace's mission has no control plane (``setup``: the command that makes it)."""
+    if plane.exists():
+        return None
+    return Failure(
+        f"no control plane of the mission for the namespace {plane.namespace} (no {plane.kubeconfig})",
+        f"set the mission up first: {setup}",
+    )
+
+
+def plane_did_not_answer(error: Exception, setup: str, also: str = "") -> Failure:
+    """The failure of a mission's plane that did not answer (``also``: what else it may lack, after a comma)."""
+    return Failure(
+        f"the mission's API server did not answer{also} ({' '.join(str(error).split())[:160]})",
+        f"set the mission up again: {setup}",
+    )
+
+
+def played_steps(
+    play: Callable[[str], dict[str, Failure | None]], reuse: float, version: Callable[[str], str] = lambda _: ""
+) -> Callable[[str], Callable[[Context], Failure | None]]:
+    """A maker of criteria's checks that share one playing of a scenario: ``play(namespace)`` gives each step's
+    outcome, up to the first that failed; it serves the checks for ``reuse`` s (the framework's two looks),
+    and is played again at once when ``version(namespace)`` (the reader's file as it is now) changes."""
+    outcomes: dict[str, tuple[float, dict[str, Failure | None]]] = {}
+
+    def step(name: str) -> Callable[[Context], Failure | None]:
+        def check(ctx: Context) -> Failure | None:
+            key = f"{ctx.namespace} {version(ctx.namespace)}"
+            found = outcomes.get(key)
+            if found is None or time.monotonic() - found[0] > reuse:
+                found = outcomes[key] = (time.monotonic(), play(ctx.namespace))
+            results = found[1]
+            if name not in results:
+                return Failure("the scenario stopped at an earlier step", "fix the step before this one first")
+            return results[name]
+
+        return check
+
+    return step
+
+
+def file_version(path: Path) -> str:
+    """A file's version for ``played_steps``: its modification time (0 when it is missing)."""
+    return str(path.stat().st_mtime_ns if path.is_file() else 0)
+
+
+def left_by_gone_missions(book: Cluster | None = None) -> list[str]:
+    """The mission planes whose namespace is gone from the book's cluster (``book``, else the one the
+    kubeconfig names): their processes and folders. A mission's plane outlives its setup on purpose, so
+    "gone" is its namespace's absence, not its process's."""
+    return [item for folder in _gone_mission_folders(book) for item in _mission_leftovers(folder)]
+
+
+def clear_gone_missions(book: Cluster | None = None, grace: float = 2) -> list[str]:
+    """Stop the mission planes whose namespace is gone and remove their folders; return what was cleared."""
+    cleared = []
+    for folder in _gone_mission_folders(book):
+        running = _running_from(folder)
+        for process in running:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.terminate()
+        _, alive = psutil.wait_procs(running, timeout=grace)
+        for process in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        cleared += _mission_leftovers(folder, running)
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            folder.parent.rmdir()
+    return cleared
+
+
+def _running_from(folder: Path) -> list[psutil.Process]:
+    """The live processes whose program lies in ``folder`` (kwokctl copies a plane's binaries there)."""
+    inside = f"{folder.resolve()}/"
+    return [
+        p
+        for p in psutil.process_iter(["cmdline", "status"])
+        if p.info["status"] != psutil.STATUS_ZOMBIE and (p.info["cmdline"] or [""])[0].startswith(inside)
+    ]
+
+
+def _mission_leftovers(folder: Path, running: list[psutil.Process] | None = None) -> list[str]:
+    found = _running_from(folder) if running is None else running
+    named = [f"process {p.pid} ({Path(p.info['cmdline'][0]).name}) of a mission plane" for p in found]
+    return [*named, f"folder {folder}"]
+
+
+def _gone_mission_folders(book: Cluster | None) -> list[Path]:
+    """The folders ``<cache>/missions/<namespace>/<id>`` whose namespace the book's cluster no longer has
+    (none when the book's cluster cannot be reached: then nothing is known to be gone)."""
+    folders = sorted(f for f in missions_root().glob("*/*") if f.is_dir())
+    if not folders:
+        return []
+    try:
+        alive = {n.metadata.name for n in (book or connect()).core.list_namespace().items}
+    except (LabError, client.ApiException):
+        return []
+    return [f for f in folders if f.parent.name not in alive]
 
 
 # --- the listing page --------------------------------------------------------------------------
