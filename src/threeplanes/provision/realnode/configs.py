@@ -252,7 +252,9 @@ def kubelet_config(layout: Layout, spec: NodeSpec = BOOK_NODE) -> dict:
         "podLogsDir": str(layout.pod_logs),
         "staticPodPath": str(layout.manifests),
         "failSwapOn": False,
-        "maxPods": 30,
+        # The kubelet's default. The tests run many labs and checkers on this node side by side, and a pod that
+        # is still terminating keeps its place; 30 was too few (pods stayed Pending: "Too many pods").
+        "maxPods": 110,
         # The images were imported, not pulled: garbage collection must never remove them.
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,
