@@ -109,11 +109,16 @@ def test_every_reference_solution_passes(live_cluster: Cluster, tmp_path: Path, 
         # The same through the command a reader types, with a progress file of the test's own.
         monkeypatch.setenv(CACHE_ENV, str(tmp_path))
         monkeypatch.setenv(KUBECONFIG_ENV, str(live_cluster.kubeconfig))
-        assert cli.main(["assess", "--exercises", str(EXERCISES_DIR), "--selector", selector]) == 0
-        printed = capsys.readouterr().out
+        # Checked again, as a reader would after a moment, while a checker's pods of the first pass still go.
+        deadline = time.monotonic() + 150
+        while True:
+            assert cli.main(["assess", "--exercises", str(EXERCISES_DIR), "--selector", selector]) == 0
+            printed = capsys.readouterr().out
+            if "Every exercise passes." in printed or time.monotonic() > deadline:
+                break
         with capsys.disabled():
             print(f"\n{printed}")
-        assert "Every exercise passes." in printed
+        assert "Every exercise passes." in printed, printed
         assert f"HTML report: {tmp_path / 'scorecard.html'}" in printed
         assert (tmp_path / "progress.json").exists()
 
