@@ -20,6 +20,7 @@ from kubernetes import client
 from test_exercises import expectations, scratch_namespace
 
 from threeplanes import cli
+from threeplanes.assessment import cli as assessment_cli
 from threeplanes.assessment.namespaces import EXERCISE_LABEL
 from threeplanes.assessment.order import syllabus_order
 from threeplanes.assessment.reset import run_teardown
@@ -31,7 +32,6 @@ from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, PART_OF
 from threeplanes.kit.namespaces import delete_namespace
 from threeplanes.kit.wait import wait_for
-from threeplanes.provision.paths import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES_DIR = ROOT / "exercises"
@@ -107,7 +107,8 @@ def test_every_reference_solution_passes(live_cluster: Cluster, tmp_path: Path, 
         assert scorecard.by_level()[2] == Tally(passed=AT_LEVEL[2])
 
         # The same through the command a reader types, with a progress file of the test's own.
-        monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+        # Only the progress file goes to the test's folder: the missions' control planes stay in the cache.
+        monkeypatch.setattr(assessment_cli, "cache_root", lambda: tmp_path)
         monkeypatch.setenv(KUBECONFIG_ENV, str(live_cluster.kubeconfig))
         # Checked again, as a reader would after a moment, while a checker's pods of the first pass still go.
         deadline = time.monotonic() + 150
