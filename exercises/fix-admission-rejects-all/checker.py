@@ -31,7 +31,7 @@ import time
 from kubernetes import client
 
 from threeplanes.checking import Checker, Criterion, Failure, missions
-from threeplanes.errors import LabError
+from threeplanes.checking.programs import until_first_failure
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Node
 
@@ -200,15 +200,14 @@ def web_runs(cluster: Cluster) -> Failure | None:
 
 def play(namespace: str) -> dict[str, Failure | None]:
     plane = MissionPlane(namespace)
-    setup = SETUP.format(namespace=namespace)
-    missing = missions.no_plane(plane, setup)
-    if missing is not None:
-        return {"plane": missing}
-    try:
-        cluster = plane.cluster()
-        cluster.apps.read_namespaced_deployment(WEB, SHOP)
-    except (LabError, client.ApiException, OSError) as error:
-        return {"plane": missions.plane_did_not_answer(error, setup, f", or has no Deployment {WEB} in {SHOP}")}
+    cluster, failure = missions.reached_plane(
+        plane,
+        SETUP.format(namespace=namespace),
+        lambda cluster: cluster.apps.read_namespaced_deployment(WEB, SHOP),
+        f", or has no Deployment {WEB} in {SHOP}",
+    )
+    if cluster is None:
+        return {"plane": failure}
     steps = {
         "privileged": lambda: refuses(
             cluster, "privileged", trial_pod("privileged", {"privileged": True}), "a privileged container"
@@ -219,12 +218,7 @@ def play(namespace: str) -> dict[str, Failure | None]:
         "ordinary": lambda: admits_ordinary(cluster),
         "web": lambda: web_runs(cluster),
     }
-    results: dict[str, Failure | None] = {"plane": None}
-    for name, check in steps.items():
-        results[name] = check()
-        if results[name] is not None:
-            break
-    return results
+    return {"plane": None, **until_first_failure(steps.items())}
 
 
 step = missions.played_steps(play, REUSE_S)

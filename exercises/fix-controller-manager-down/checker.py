@@ -28,10 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from kubernetes import client
 
 from threeplanes.checking import Checker, Criterion, Failure, missions
-from threeplanes.errors import LabError
+from threeplanes.checking.programs import until_first_failure
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Node, Started
 
@@ -159,21 +158,16 @@ STEPS = {"replicas": still_asked, "manager": manager_makes_pods, "follows": foll
 
 def play(namespace: str) -> dict[str, Failure | None]:
     plane = MissionPlane(namespace)
-    setup = SETUP.format(namespace=namespace)
-    missing = missions.no_plane(plane, setup)
-    if missing is not None:
-        return {"plane": missing}
-    try:
-        cluster = plane.cluster()
-        cluster.apps.read_namespaced_deployment(WEB, SHOP)
-    except (LabError, client.ApiException, OSError) as error:
-        return {"plane": missions.plane_did_not_answer(error, setup, f", or has no Deployment {WEB} in {SHOP}")}
-    results: dict[str, Failure | None] = {"plane": None}
-    for name, check in STEPS.items():
-        results[name] = check(plane, cluster)
-        if results[name] is not None:
-            break
-    return results
+    cluster, failure = missions.reached_plane(
+        plane,
+        SETUP.format(namespace=namespace),
+        lambda cluster: cluster.apps.read_namespaced_deployment(WEB, SHOP),
+        f", or has no Deployment {WEB} in {SHOP}",
+    )
+    if cluster is None:
+        return {"plane": failure}
+    steps = ((name, lambda check=check: check(plane, cluster)) for name, check in STEPS.items())
+    return {"plane": None, **until_first_failure(steps)}
 
 
 step = missions.played_steps(

@@ -33,7 +33,7 @@ import yaml
 from kubernetes import client
 
 from threeplanes.checking import Checker, Criterion, Failure, missions
-from threeplanes.errors import LabError
+from threeplanes.checking.programs import until_first_failure
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Node, Started
 
@@ -229,26 +229,18 @@ def packs(plane: MissionPlane, cluster: Cluster) -> Failure | None:
     return None
 
 
-STEPS = {"plane": None, "scheduler": scheduler_runs, "web": web_placed, "packs": packs}
+STEPS = {"scheduler": scheduler_runs, "web": web_placed, "packs": packs}
 
 
 def play(namespace: str) -> dict[str, Failure | None]:
     plane = MissionPlane(namespace)
-    setup = SETUP.format(namespace=namespace)
-    missing = missions.no_plane(plane, setup)
-    if missing is not None:
-        return {"plane": missing}
-    try:
-        cluster = plane.cluster()
-        cluster.core.read_namespace(SHOP)
-    except (LabError, client.ApiException, OSError) as error:
-        return {"plane": missions.plane_did_not_answer(error, setup)}
-    results: dict[str, Failure | None] = {"plane": None}
-    for step, check in list(STEPS.items())[1:]:
-        results[step] = check(plane, cluster)
-        if results[step] is not None:
-            break
-    return results
+    cluster, failure = missions.reached_plane(
+        plane, SETUP.format(namespace=namespace), lambda cluster: cluster.core.read_namespace(SHOP)
+    )
+    if cluster is None:
+        return {"plane": failure}
+    steps = ((name, lambda check=check: check(plane, cluster)) for name, check in STEPS.items())
+    return {"plane": None, **until_first_failure(steps)}
 
 
 step = missions.played_steps(play, REUSE_S, lambda namespace: missions.file_version(MissionPlane(namespace).config))

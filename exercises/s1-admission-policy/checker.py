@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, played_on_own_plane, scenario_steps
+from threeplanes.checking.programs import found, played_on_own_plane, scenario_steps, until_first_failure
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.kubectl import kubectl
@@ -175,12 +175,7 @@ class Scenario:
         self.admission = client.AdmissionregistrationV1Api(self.cluster.api_client)
 
     def play(self) -> dict[str, Failure | None]:
-        results: dict[str, Failure | None] = {}
-        for name in STEPS:
-            results[name] = getattr(self, name)()
-            if results[name] is not None:
-                break
-        return results
+        return until_first_failure((name, getattr(self, name)) for name in STEPS)
 
     def send(self, case: Case, dry_run: bool = True) -> RawReply:
         """Create ``case.body`` in ``case.namespace``: a dry run (admission runs, nothing is stored) unless told."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, played_on_own_plane, scenario_steps
+from threeplanes.checking.programs import found, played_on_own_plane, scenario_steps, until_first_failure
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.control_plane import Node
 from threeplanes.kit.effects import poll_until
@@ -81,12 +81,8 @@ class Scenario:
         self.as_dashboard: client.ApiClient | None = None
 
     def play(self) -> dict[str, Failure | None]:
-        results: dict[str, Failure | None] = {}
         try:
-            for name in STEPS:
-                results[name] = getattr(self, name)()
-                if results[name] is not None:
-                    break
+            results = until_first_failure((name, getattr(self, name)) for name in STEPS)
         finally:
             if self.board is not None:
                 self.board.stop()

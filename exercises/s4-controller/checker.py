@@ -18,7 +18,7 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, scenario_steps
+from threeplanes.checking.programs import found, scenario_steps, until_first_failure
 from threeplanes.errors import WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.programs import ReaderProgram, run_reader_code
@@ -116,7 +116,6 @@ class Scenario:
         self.custom.patch_namespaced_custom_object(**self.where, name=NAME, body={"spec": spec})
 
     def play(self) -> dict[str, Failure | None]:
-        results: dict[str, Failure | None] = {}
         body = {
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "Greeting",
@@ -132,11 +131,7 @@ class Scenario:
             ("child", self.child),
             ("deleted", self.deleted),
         ]
-        for step, run in steps:
-            results[step] = run()
-            if results[step] is not None:
-                break
-        return results
+        return until_first_failure(steps)
 
     def made(self) -> Failure | None:
         return self.wait(

@@ -23,7 +23,7 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, scenario_steps
+from threeplanes.checking.programs import found, scenario_steps, until_first_failure
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.lab_planes import LabPlane, lab_control_plane
@@ -194,12 +194,7 @@ class Scenario:
         self.create("other-class", OTHER_CLASS)
         self.create("no-class", None)
         self.start()
-        results: dict[str, Failure | None] = {}
-        for name in STEPS:
-            results[name] = getattr(self, name)()
-            if results[name] is not None:
-                break
-        return results
+        return until_first_failure((name, getattr(self, name)) for name in STEPS)
 
     def gives(self) -> Failure | None:
         """Two Services of the class get two addresses of the pool."""

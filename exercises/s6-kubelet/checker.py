@@ -30,7 +30,7 @@ import yaml
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.checking.programs import found, scenario_steps
+from threeplanes.checking.programs import found, scenario_steps, until_first_failure
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import REAL_NODE_NAME, on_real_node
 from threeplanes.kit.deleting import ignore_missing
@@ -109,12 +109,8 @@ class Scenario:
         self.container: dict = {}
 
     def play(self) -> dict[str, Failure | None]:
-        results: dict[str, Failure | None] = {}
         try:
-            for name in STEPS:
-                results[name] = getattr(self, name)()
-                if results[name] is not None:
-                    break
+            results = until_first_failure((name, getattr(self, name)) for name in STEPS)
         finally:
             self.remove()
         return results

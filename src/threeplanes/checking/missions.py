@@ -556,6 +556,23 @@ def plane_did_not_answer(error: Exception, setup: str, also: str = "") -> Failur
     )
 
 
+def reached_plane(
+    plane: MissionPlane, setup: str, probe: Callable[[Cluster], object], also: str = ""
+) -> tuple[Cluster | None, Failure | None]:
+    """The mission plane's cluster once ``probe(cluster)`` (a read of what the setup made) answers, or the failure
+    to report under the first step: no plane (``no_plane``), or a plane that does not answer (``also``: what else
+    it may lack, after a comma)."""
+    missing = no_plane(plane, setup)
+    if missing is not None:
+        return None, missing
+    try:
+        cluster = plane.cluster()
+        probe(cluster)
+    except (LabError, client.ApiException, OSError) as error:
+        return None, plane_did_not_answer(error, setup, also)
+    return cluster, None
+
+
 def played_steps(
     play: Callable[[str], dict[str, Failure | None]], reuse: float, version: Callable[[str], str] = lambda _: ""
 ) -> Callable[[str], Callable[[Context], Failure | None]]:

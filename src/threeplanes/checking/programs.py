@@ -11,8 +11,9 @@ or two) written first into a folder of the namespace's own, which ``forget_answe
 the exercise's teardown.
 
 Such a checker plays one scenario against the program and reports each step as a criterion:
-``scenario_steps`` makes those criteria's checks from the function that plays it, and
-``played_on_own_plane`` plays it on a control plane of the checker's own, which it removes.
+``scenario_steps`` makes those criteria's checks from the function that plays it, ``until_first_failure``
+plays its steps in order, and ``played_on_own_plane`` plays it on a control plane of the checker's own, which
+it removes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import contextlib
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,16 @@ def scenario_steps(
         return check
 
     return step
+
+
+def until_first_failure(steps: Iterable[tuple[str, Callable[[], Failure | None]]]) -> dict[str, Failure | None]:
+    """Each step's outcome, played in order up to the first that fails (the steps after it are not in it)."""
+    results: dict[str, Failure | None] = {}
+    for name, play in steps:
+        results[name] = play()
+        if results[name] is not None:
+            break
+    return results
 
 
 def played_on_own_plane(
