@@ -252,6 +252,36 @@ def bind_times(cluster: Any, namespace: str, selector: str, count: int, timeout:
     return sorted(seen.values())
 
 
+def scheduled_event_times(
+    cluster: Any, namespace: str, prefix: str, count: int, scheduler: str = "default-scheduler", timeout: float = 60
+) -> list[float]:
+    """When ``scheduler`` bound each pod named ``prefix``…, by its own clock: the ``eventTime`` of its
+    ``Scheduled`` events (to the microsecond), in seconds, sorted.
+
+    A watcher's reading comes later than the binding by as long as the API server and the watcher take,
+    which varies under load; the scheduler sets ``eventTime`` as the binding succeeds."""
+    times: dict[str, float] = {}
+
+    def record(items: Objects) -> bool:
+        for event in items:
+            name = event.involved_object.name or ""
+            if event.reporting_component == scheduler and name.startswith(prefix) and event.event_time is not None:
+                times.setdefault(name, event.event_time.timestamp())
+        return len(times) >= count
+
+    # The core API's view of events: the events.k8s.io client refuses the older events without eventTime.
+    wait_for(
+        cluster.core.list_namespaced_event,
+        record,
+        what=f"{count} Scheduled event(s) from {scheduler} for pods {prefix}* in {namespace}",
+        describe=lambda items: f"{len(times)} found among {len(items)} event(s)",
+        timeout=timeout,
+        namespace=namespace,
+        field_selector="reason=Scheduled",
+    )
+    return sorted(times.values())
+
+
 def rate(times: list[float]) -> float:
     """Pods placed per second, from the first placement seen to the last."""
     if len(times) < 2 or times[-1] <= times[0]:
