@@ -20,7 +20,7 @@ from threeplanes.checking.exercises import Exercise, ExerciseError, all_exercise
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = all_exercises(ROOT / "exercises")
 MISSIONS = [e for e in EXERCISES if e.is_mission]
-LISTING = ROOT / "book" / "troubleshooting.md"
+BOOK = ROOT / "book"
 
 PAGE = """---
 level: 1
@@ -74,11 +74,12 @@ def test_a_mission_has_a_symptom_hint_rounds_a_debrief_and_cases(exercise: Exerc
     assert len(cases["wrong"]) >= 2 and len(cases.get("right") or []) >= 1
 
 
-def test_the_listing_page_is_current_and_lists_every_mission() -> None:
-    text = LISTING.read_text()
-    assert m.with_listing(text, EXERCISES) == text, "run: .venv/bin/python -m threeplanes.checking.missions"
+@pytest.mark.parametrize("plane", m.PLANES)
+def test_each_planes_listing_page_is_current_and_lists_its_missions(plane: str) -> None:
+    text = m.listing_page(BOOK, plane).read_text()
+    assert m.with_listing(text, EXERCISES, plane) == text, "run: .venv/bin/python -m threeplanes.checking.missions"
     for exercise in MISSIONS:
-        assert f"<exercise-{exercise.id}>" in text
+        assert (f"<exercise-{exercise.id}>" in text) == (exercise.plane == plane), exercise.id
         assert f"(exercise-{exercise.id})=" in exercise.page.read_text(), "the page has the label linked to"
 
 

@@ -25,9 +25,9 @@ in the ConfigMap ``mission`` of the reader's namespace (``record_mission``). A p
 is gone is cleared by the next setup (``clear_gone_mission_planes``) and named by the tests
 (``left_by_gone_missions``, ``clear_gone_missions``).
 
-The listing page (``book/troubleshooting.md``) holds a table of every mission made from the
-front matter between two markers; ``write_listing`` writes it again
-(``python -m threeplanes.checking.missions``) and a unit test checks it is current.
+Each plane has a listing page (``book/troubleshooting-<plane>.md``) holding a table of its missions,
+made from the front matter between two markers; ``write_listings`` writes them again
+(``python -m threeplanes.checking.missions``) and a unit test checks they are current.
 """
 
 from __future__ import annotations
@@ -660,40 +660,54 @@ def _gone_mission_folders(book: Cluster | None) -> list[Path]:
 # --- the listing page --------------------------------------------------------------------------
 
 
-def missions(exercises: list[Exercise]) -> list[Exercise]:
-    """The missions among ``exercises``, by level, then plane, then id."""
-    return sorted((e for e in exercises if e.is_mission), key=lambda e: (e.level, e.plane, e.id))
+PLANES = ("functional", "conceptual", "system")
 
 
-def listing_table(exercises: list[Exercise]) -> str:
-    """A Markdown table of every mission: level, plane, the symptom (linked to its page), time."""
-    rows = ["| Level | Plane | Symptom | Mission | Time |", "|---|---|---|---|---|"]
-    for e in missions(exercises):
+def missions(exercises: list[Exercise], plane: str | None = None) -> list[Exercise]:
+    """The missions among ``exercises`` (of ``plane`` only, if given), by level, then id."""
+    found = (e for e in exercises if e.is_mission and plane in (None, e.plane))
+    return sorted(found, key=lambda e: (e.level, e.plane, e.id))
+
+
+def listing_page(book: Path, plane: str) -> Path:
+    return book / f"troubleshooting-{plane}.md"
+
+
+def listing_table(exercises: list[Exercise], plane: str) -> str:
+    """A Markdown table of the missions of ``plane``: level, the symptom, the mission (linked to its page), time."""
+    rows = ["| Level | Symptom | Mission | Trains | Time |", "|---|---|---|---|---|"]
+    for e in missions(exercises, plane):
         symptom = e.symptom.replace("|", "\\|")
-        rows.append(f"| {e.level} | {e.plane} | {symptom} | {{ref}}`{e.id} <exercise-{e.id}>` | {e.minutes} min |")
+        trains = ", ".join(e.trains)
+        rows.append(f"| {e.level} | {symptom} | {{ref}}`{e.id} <exercise-{e.id}>` | {trains} | {e.minutes} min |")
     return "\n".join(rows)
 
 
-def with_listing(page_text: str, exercises: list[Exercise]) -> str:
+def with_listing(page_text: str, exercises: list[Exercise], plane: str) -> str:
     """``page_text`` with the table between the two markers made again from the front matter."""
     start, end = page_text.find(TABLE_START), page_text.find(TABLE_END)
     if start < 0 or end < start:
         raise ExerciseError(f"the listing page has no markers {TABLE_START!r} ... {TABLE_END!r}")
     head, tail = page_text[: start + len(TABLE_START)], page_text[end:]
-    return f"{head}\n{listing_table(exercises)}\n{tail}"
+    return f"{head}\n{listing_table(exercises, plane)}\n{tail}"
 
 
-def write_listing(page: Path, exercises_folder: Path) -> bool:
-    """Write the table of missions into ``page``; True when it changed."""
-    text = page.read_text()
-    new = with_listing(text, all_exercises(exercises_folder))
-    if new != text:
-        page.write_text(new)
-    return new != text
+def write_listings(book: Path, exercises_folder: Path) -> list[Path]:
+    """Write each plane's table of missions into its page; return the pages that changed."""
+    exercises = all_exercises(exercises_folder)
+    changed = []
+    for plane in PLANES:
+        page = listing_page(book, plane)
+        text = page.read_text()
+        new = with_listing(text, exercises, plane)
+        if new != text:
+            page.write_text(new)
+            changed.append(page)
+    return changed
 
 
 if __name__ == "__main__":
     root = Path(__file__).resolve().parents[3]
-    changed = write_listing(root / "book" / "troubleshooting.md", root / "exercises")
-    print("book/troubleshooting.md " + ("written again" if changed else "is current"))
+    written = write_listings(root / "book", root / "exercises")
+    print("written again: " + (", ".join(str(p.relative_to(root)) for p in written) if written else "none"))
     sys.exit(0)
