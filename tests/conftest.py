@@ -100,7 +100,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         left = left_programs()
         if started_the_cluster:
             cluster = connect(_started_marker().read_text().strip())
-            left += leftovers(cluster, OURS) + left_on_real_node(cluster)
+            left += leftovers(cluster, OURS, settle=180) + left_on_real_node(cluster)
         if left:
             print(f"\nThe test run left these behind: {', '.join(left)}")
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -110,8 +110,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             book_cluster.down()
 
 
-def leftovers(cluster: Cluster, selector: str) -> list[str]:
-    """Namespaces and cluster-scoped objects of every kind the API serves that match ``selector``."""
+def leftovers(cluster: Cluster, selector: str, settle: float = 0) -> list[str]:
+    """Namespaces and cluster-scoped objects of every kind the API serves that match ``selector``; with
+    ``settle``, once the matching namespaces being deleted are gone, or ``settle`` s have passed."""
+    deadline = time.monotonic() + settle
+    while time.monotonic() < deadline and any(
+        ns.status.phase == "Terminating" for ns in cluster.core.list_namespace(label_selector=selector).items
+    ):
+        time.sleep(2)
     return sorted(str(o) for o in cluster_scoped(cluster, selector))
 
 
