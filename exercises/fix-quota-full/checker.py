@@ -136,8 +136,8 @@ def pods_run(ctx: Context) -> Failure | None:
         if caps and in_use(ctx) + want <= min(caps.values()):
             return Failure(
                 f"{saw}; the ReplicaSet's last attempt was refused: {refused[0]}",
-                "there is room now: the ReplicaSet's controller tries again after a delay that doubles with each "
-                "refusal. Check again in a few seconds, or start a fresh ReplicaSet, whose first attempt is at once "
+                "there is room now, and the ReplicaSet's controller tries again on its own: check again in a few "
+                "seconds. If it is slow to, a fresh ReplicaSet makes its first attempt at once "
                 f"(kubectl rollout restart deployment/{NEW} -n {ctx.namespace})",
             )
         return Failure(
