@@ -24,6 +24,7 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking.framework import remembered
 from threeplanes.kit.pods import live
 from threeplanes.kit.wait import is_ready, rollout_complete
 
@@ -239,10 +240,7 @@ def watch(ctx: Context) -> Failure | None:
 
 def runs(ctx: Context) -> Failure | None:
     key = (ctx.namespace, state_key(pods(ctx)))
-    kept = _outcomes.get(key)
-    if kept is None or time.monotonic() - kept[0] >= REUSE:
-        kept = _outcomes[key] = (time.monotonic(), watch(ctx))
-    return kept[1]
+    return remembered(_outcomes, key, REUSE, lambda: watch(ctx))
 
 
 # --- the answer ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
+from threeplanes.checking.framework import remembered
 from threeplanes.errors import WaitTimeout
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.pods import live, pod_log
@@ -93,10 +94,7 @@ _held: dict[tuple, tuple[float, Failure | None]] = {}
 
 def release_one(ctx: Context) -> Failure | None:
     key = (ctx.namespace, tuple(sorted((p.metadata.uid, restarts(p)) for p in pods(ctx))))
-    kept = _held.get(key)
-    if kept is None or time.monotonic() - kept[0] >= REUSE:
-        kept = _held[key] = (time.monotonic(), watch(ctx))
-    return kept[1]
+    return remembered(_held, key, REUSE, lambda: watch(ctx))
 
 
 def watch(ctx: Context) -> Failure | None:
@@ -226,10 +224,7 @@ def release_two(ctx: Context) -> Failure | None:
         deployment.metadata.generation,
         tuple(sorted(r.metadata.resource_version for r in ranges)),
     )
-    kept = _outcomes.get(key)
-    if kept is None or time.monotonic() - kept[0] >= REUSE:
-        kept = _outcomes[key] = (time.monotonic(), run_leak(ctx))
-    return kept[1]
+    return remembered(_outcomes, key, REUSE, lambda: run_leak(ctx))
 
 
 SET_UP = Criterion("The Deployment cruncher from the setup is there", set_up)

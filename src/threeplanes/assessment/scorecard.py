@@ -115,10 +115,11 @@ class Scorecard:
             lines.append(_tally_line(f"Missions, level {level}", tally))
         for plane, tally in self.by_plane().items():
             lines.append(_tally_line(f"{plane.capitalize()} plane", tally))
-        lines += ["", f"  {'level':<7}{'plane':<12}{'exercise':<22}result"]
+        width = max([len("exercise"), *(len(o.exercise.id) for o in self.outcomes)]) + 2
+        lines += ["", f"  {'level':<7}{'plane':<12}{'exercise':<{width}}result"]
         for outcome in self.ordered():
             e = outcome.exercise
-            lines.append(f"  {e.level:<7}{e.plane:<12}{e.id:<22}{_result(outcome)}")
+            lines.append(f"  {e.level:<7}{e.plane:<12}{e.id:<{width}}{_result(outcome)}")
             if outcome.status == FAIL:
                 lines += _wrapped(f"in {outcome.namespace}: {outcome.hint}")
             if outcome.note:

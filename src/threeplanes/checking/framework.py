@@ -120,6 +120,19 @@ class Report:
         )
 
 
+def remembered(outcomes: dict, key: Any, reuse: float, play: Callable[[], Any]) -> Any:
+    """The outcome of ``play()`` for ``key`` (the state it was played in), played only when no outcome of
+    the last ``reuse`` s is kept for that state in ``outcomes``: a scenario played once serves the checker's
+    two looks, and is played again once the reader changes something. ``reuse`` counts from the end of the
+    play, which may take longer than ``reuse`` itself."""
+    for old in [k for k, (at, _) in outcomes.items() if time.monotonic() - at > reuse]:
+        del outcomes[old]
+    if key not in outcomes:
+        found = play()
+        outcomes[key] = (time.monotonic(), found)
+    return outcomes[key][1]
+
+
 def namespace_exists(ctx: Context) -> Failure | None:
     if ctx.get(ctx.cluster.core.read_namespace, ctx.namespace) is None:
         return Failure(

@@ -51,7 +51,7 @@ import psutil
 from kubernetes import client
 
 from threeplanes.checking.exercises import Exercise, ExerciseError, all_exercises
-from threeplanes.checking.framework import Context, Failure, Report
+from threeplanes.checking.framework import Context, Failure, Report, remembered
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.connect import Cluster, connect
 from threeplanes.kit.control_plane import Local, Node, Started, connect_to, free_ports, on_real_node, start_program
@@ -347,17 +347,6 @@ def rolled_and_ready(deployment: Any, pods: list) -> bool:
     return current and len(pods) == deployment.spec.replicas and all(is_ready(p) for p in pods)
 
 
-def remembered(outcomes: dict, key: Any, reuse: float, play: Callable[[], Any]) -> Any:
-    """The outcome of ``play()`` for ``key`` (the state it was played in), played only when no outcome of
-    the last ``reuse`` s is kept for that state in ``outcomes``: a round of requests serves the checker's
-    two looks, and is played again once the reader changes something."""
-    for old in [k for k, (at, _) in outcomes.items() if time.monotonic() - at > reuse]:
-        del outcomes[old]
-    if key not in outcomes:
-        outcomes[key] = (time.monotonic(), play())
-    return outcomes[key][1]
-
-
 # --- a mission's own control plane -------------------------------------------------------------
 
 MISSION_CONFIGMAP = "mission"  # in the reader's namespace of the book's cluster: where the mission's files are
@@ -584,10 +573,7 @@ def played_steps(
     def step(name: str) -> Callable[[Context], Failure | None]:
         def check(ctx: Context) -> Failure | None:
             key = f"{ctx.namespace} {version(ctx.namespace)}"
-            found = outcomes.get(key)
-            if found is None or time.monotonic() - found[0] > reuse:
-                found = outcomes[key] = (time.monotonic(), play(ctx.namespace))
-            results = found[1]
+            results = remembered(outcomes, key, reuse, lambda: play(ctx.namespace))
             if name not in results:
                 return Failure("the scenario stopped at an earlier step", "fix the step before this one first")
             return results[name]

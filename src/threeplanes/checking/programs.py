@@ -21,12 +21,11 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from threeplanes.checking.framework import Check, Context, Failure
+from threeplanes.checking.framework import Check, Context, Failure, remembered
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import Node
 from threeplanes.kit.lab_planes import LabPlane, lab_control_plane
@@ -119,9 +118,7 @@ def scenario_steps(
         if path is None:  # the criterion ``found`` said why
             return {}
         key = (ctx.namespace, str(path), path.stat().st_mtime)
-        if key not in outcomes or time.monotonic() - outcomes[key][0] >= reuse:
-            outcomes[key] = (time.monotonic(), play(ctx, path))
-        return outcomes[key][1]
+        return remembered(outcomes, key, reuse, lambda: play(ctx, path))
 
     def step(name: str) -> Check:
         def check(ctx: Context) -> Failure | None:
