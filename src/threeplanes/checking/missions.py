@@ -56,7 +56,7 @@ from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.connect import Cluster, connect
 from threeplanes.kit.control_plane import Local, Node, Started, connect_to, free_ports, on_real_node, start_program
 from threeplanes.kit.kubectl import kubectl
-from threeplanes.kit.lab_planes import planes_root
+from threeplanes.kit.lab_planes import left_by_lab_nodes_in, planes_root, remove_lab_nodes_in
 from threeplanes.kit.pods import live
 from threeplanes.kit.wait import is_ready, wait_for, wait_for_gone
 from threeplanes.versions import pinned
@@ -592,13 +592,18 @@ def left_by_gone_missions(book: Cluster | None = None) -> list[str]:
     """The mission planes whose namespace is gone from the book's cluster (``book``, else the one the
     kubeconfig names): their processes and folders. A mission's plane outlives its setup on purpose, so
     "gone" is its namespace's absence, not its process's."""
-    return [item for folder in _gone_mission_folders(book) for item in _mission_leftovers(folder)]
+    return [
+        item
+        for folder in _gone_mission_folders(book)
+        for item in left_by_lab_nodes_in(folder) + _mission_leftovers(folder)
+    ]
 
 
 def clear_gone_missions(book: Cluster | None = None, grace: float = 2) -> list[str]:
     """Stop the mission planes whose namespace is gone and remove their folders; return what was cleared."""
     cleared = []
     for folder in _gone_mission_folders(book):
+        cleared += remove_lab_nodes_in(folder)  # a real node joined to the plane: its record is in the folder
         running = _running_from(folder)
         for process in running:
             with contextlib.suppress(psutil.NoSuchProcess):

@@ -225,6 +225,21 @@ def _members(folder: Path) -> list[tuple[str, list[psutil.Process]]]:
     return [(Path(p.info["cmdline"][0]).name, [p]) for p in processes.running_from(folder)]
 
 
+def lab_nodes_in(folder: Path) -> list[Path]:
+    """The folders of the lab nodes recorded under ``folder`` (a mission's, which may join one to its plane)."""
+    return sorted(state.parent for state in folder.rglob(labnode.STATE_FILE))
+
+
+def left_by_lab_nodes_in(folder: Path) -> list[str]:
+    """What the lab nodes recorded under ``folder`` still have: processes, pods' mounts, network namespace."""
+    return [item for node in lab_nodes_in(folder) for item in labnode.left_in(node)]
+
+
+def remove_lab_nodes_in(folder: Path) -> list[str]:
+    """Stop and remove the lab nodes recorded under ``folder``; return what was stopped."""
+    return [f"{node.name}'s {name}" for node in lab_nodes_in(folder) for name in labnode.remove_left(node)]
+
+
 def left_by_gone_planes(started_after: float = 0) -> list[str]:
     """What runs that are gone (and began after ``started_after``) left of their control planes and real nodes."""
     left = []
