@@ -44,6 +44,7 @@ SHOP = "shop"
 MEMBERS = ("m0", "m1", "m2")
 LOST = ("m1", "m2")
 WRITE_S = 10  # for a write through the API server
+START_S = 60  # for the API server, started again on the three members, to listen on its port
 REUSE_S = 20
 SETUP = ".venv/bin/threeplanes exercise setup fix-etcd-quorum -n {namespace}"
 
@@ -152,13 +153,22 @@ class MissionPlane(missions.MissionPlane):
         args.append(f"--etcd-servers={servers}")
         program = Path(record["binary"]).name
         envs = {e["name"]: e.get("value", "") for e in record.get("envs") or []}
-        deadline = time.monotonic() + 40
+        port = int(next(a.split("=", 1)[1] for a in args if a.startswith("--secure-port=")))
+        deadline = time.monotonic() + START_S
         while True:
-            # The old server's port may be held a moment after it exits: start again until the new one keeps it.
+            # The old server's port may be held a moment after it exits, and a loaded machine binds it late:
+            # the new server is up once it listens there itself; one that exited first is started again.
             started = start_program(program, [record["binary"], *args], here / "pids", here / "logs", env=envs)
-            time.sleep(3)
-            if started.running or time.monotonic() > deadline:
+            while started.running and not _listens(started, port) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            if started.running and _listens(started, port):
                 break
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"the API server on the three members did not listen on port {port} within {START_S} s: "
+                    f"see {here / 'logs' / 'kube-apiserver.log'}"
+                )
+            time.sleep(1)
         (here / "pids" / f"{program}.pid").write_text(str(started.pid))
 
     def flags(self) -> dict[str, dict[str, str]]:
@@ -178,6 +188,18 @@ class MissionPlane(missions.MissionPlane):
                 process.kill()
         psutil.wait_procs(running, timeout=5)
         super().remove()
+
+
+def _listens(started: Any, port: int) -> bool:
+    """True when the process ``started`` itself listens on ``port`` (not another that took it)."""
+    import psutil
+
+    process = started.process()
+    try:
+        found = process.net_connections(kind="tcp") if process else []
+    except psutil.Error:
+        return False
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in found)
 
 
 # --- the scenario -----------------------------------------------------------------------------------
