@@ -40,20 +40,11 @@ def waiting_reasons(ctx: Context) -> set[str]:
 
 
 def set_up(ctx: Context) -> Failure | None:
-    if deployment(ctx) is None or ctx.get(ctx.cluster.core.read_namespaced_service, NAME, ctx.namespace) is None:
-        return missions.not_set_up(f"Deployment or no Service {NAME}", SETUP.format(namespace=ctx.namespace))
-    return None
+    return missions.deployment_and_service_there(ctx, NAME, SETUP)
 
 
 def keeps_replicas(ctx: Context) -> Failure | None:
-    wanted = deployment(ctx).spec.replicas or 0
-    if wanted < REPLICAS:
-        return Failure(
-            f"Deployment {NAME} asks for {wanted} replica(s)",
-            f"scaling down hides the symptom without curing it: the shop needs its {REPLICAS} replicas "
-            f"(kubectl scale deployment {NAME} --replicas={REPLICAS})",
-        )
-    return None
+    return missions.keeps_replicas(ctx, NAME, REPLICAS, f"the shop needs its {REPLICAS} replicas")
 
 
 def rolled_out(ctx: Context) -> Failure | None:

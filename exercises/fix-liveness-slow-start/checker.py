@@ -58,9 +58,7 @@ def liveness(ctx: Context) -> Any:
 
 
 def set_up(ctx: Context) -> Failure | None:
-    if deployment(ctx) is None or ctx.get(ctx.cluster.core.read_namespaced_service, NAME, ctx.namespace) is None:
-        return missions.not_set_up(f"Deployment or no Service {NAME}", SETUP.format(namespace=ctx.namespace))
-    return None
+    return missions.deployment_and_service_there(ctx, NAME, SETUP)
 
 
 def keeps_replica(ctx: Context) -> Failure | None:
@@ -77,15 +75,7 @@ def pod_runs(ctx: Context) -> Failure | None:
     found = pods(ctx)
     if missions.rolled_and_ready(deployment(ctx), found):
         return None
-    described = []
-    for pod in found:
-        s = status(pod)
-        last = s.last_state.terminated if s and s.last_state else None
-        state = (s and s.state.waiting and s.state.waiting.reason) or pod.status.phase
-        ended = f", last run ended {last.reason} (exit {last.exit_code})" if last else ""
-        count = s.restart_count if s else 0
-        described.append(f"{pod.metadata.name}: {state}{ended}, {count} restart{'' if count == 1 else 's'}")
-    saw = "; ".join(described) or "no pod"
+    saw = "; ".join(missions.container_state(p) for p in found) or "no pod"
     if any(status(p) and status(p).restart_count for p in found):
         return Failure(
             saw,

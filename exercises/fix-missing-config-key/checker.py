@@ -63,8 +63,8 @@ def greeting_refs(ctx: Context) -> list[Any]:
 
 
 def set_up(ctx: Context) -> Failure | None:
-    if deployment(ctx) is None or ctx.get(ctx.cluster.core.read_namespaced_service, NAME, ctx.namespace) is None:
-        return missions.not_set_up(f"Deployment or no Service {NAME}", SETUP.format(namespace=ctx.namespace))
+    if failure := missions.deployment_and_service_there(ctx, NAME, SETUP):
+        return failure
     if config_map(ctx) is None:
         return Failure(
             f"no ConfigMap {CONFIG}: the storefront's configuration is gone",

@@ -91,15 +91,7 @@ def pod_runs(ctx: Context) -> Failure | None:
     if missions.rolled_and_ready(found_deployment, found):
         return None
     failing = [p for p in found if not is_ready(p)]
-    described = []
-    for pod in failing:
-        s = status(pod)
-        last = s.last_state.terminated if s and s.last_state else None
-        state = (s and s.state.waiting and s.state.waiting.reason) or pod.status.phase
-        ended = f", last run ended {last.reason} (exit {last.exit_code})" if last else ""
-        count = s.restart_count if s else 0
-        described.append(f"{pod.metadata.name}: {state}{ended}, {count} restart{'' if count == 1 else 's'}")
-    saw = "; ".join(described) or f"{len(found)} pod(s)"
+    saw = "; ".join(missions.container_state(p) for p in failing) or f"{len(found)} pod(s)"
     victims = [p for p in failing if killed(p)]
     if victims:
         limit = limit_of(victims[0])

@@ -50,6 +50,7 @@ from typing import Any
 import psutil
 from kubernetes import client
 
+from threeplanes.checking import criteria
 from threeplanes.checking.exercises import Exercise, ExerciseError, all_exercises
 from threeplanes.checking.framework import Context, Failure, Report, remembered
 from threeplanes.errors import LabError, WaitTimeout
@@ -339,6 +340,46 @@ def not_set_up(missing: str, setup: str) -> Failure:
         f"no {missing} in the namespace",
         f"the mission starts from its setup: {setup} (fix what it made; do not delete it)",
     )
+
+
+def deployment_and_service_there(ctx: Context, name: str, setup: str) -> Failure | None:
+    """A criterion's check: the Deployment and the Service ``name`` that the setup made are there (``setup``: the
+    command that makes them, with ``{namespace}``)."""
+    service = ctx.get(ctx.cluster.core.read_namespaced_service, name, ctx.namespace)
+    if criteria.deployment(ctx, name) is None or service is None:
+        return not_set_up(f"Deployment or no Service {name}", setup.format(namespace=ctx.namespace))
+    return None
+
+
+def keeps_replicas(ctx: Context, name: str, replicas: int, needs: str) -> Failure | None:
+    """A criterion's check: the Deployment ``name`` still asks for ``replicas`` or more, since scaling down hides a
+    symptom without curing it; ``needs`` says in the hint what the replicas are for."""
+    wanted = criteria.deployment(ctx, name).spec.replicas or 0
+    if wanted >= replicas:
+        return None
+    return Failure(
+        f"Deployment {name} asks for {wanted} replica(s), not {replicas}",
+        f"scaling down hides the symptom without curing it: {needs} (kubectl scale deployment {name} "
+        f"--replicas={replicas})",
+    )
+
+
+def container_state(pod: Any) -> str:
+    """A pod's first container in a few words, for a failure's ``saw``: its state (the waiting reason, or
+    running and whether Ready), how its last run ended, and its restarts."""
+    found = next(iter(pod.status.container_statuses or []), None)
+    if found is None:
+        return f"{pod.metadata.name}: {pod.status.phase}"
+    if found.state.waiting:
+        state = found.state.waiting.reason
+    elif found.state.running:
+        state = "running, Ready" if is_ready(pod) else "running, not Ready"
+    else:
+        state = "stopped"
+    last = found.last_state.terminated if found.last_state else None
+    ended = f", last run ended {last.reason} (exit {last.exit_code})" if last else ""
+    count = found.restart_count
+    return f"{pod.metadata.name}: {state}{ended}, {count} restart{'' if count == 1 else 's'}"
 
 
 def rolled_and_ready(deployment: Any, pods: list) -> bool:
