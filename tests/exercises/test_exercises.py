@@ -59,6 +59,8 @@ def scratch_namespace(cluster: Cluster, exercise: Exercise) -> Iterator[str]:
         if exercise.part("teardown"):
             delete_namespace(cluster, name)  # what the teardown removes may be held by what is in the namespace
             exercise.teardown(cluster, name)
+            if exercise.is_mission:  # a reader may tear a mission down twice: the second time finds nothing
+                exercise.teardown(cluster, name)
         else:
             with ignore_missing():  # the end of the session waits for the namespace to go (tests/conftest.py)
                 cluster.core.delete_namespace(name)
@@ -86,6 +88,8 @@ def mentions(report: Report, words: str) -> bool:
 @pytest.mark.parametrize("exercise", CASES)
 def test_reference_solution_passes(exercise: Exercise, live_cluster: Cluster) -> None:
     with scratch_namespace(live_cluster, exercise) as namespace:
+        if exercise.is_mission:  # a reader sets a mission up again to start over: the fix must work as well
+            exercise.setup(live_cluster, namespace)
         exercise.apply(live_cluster, namespace, "solution")
         report = run_until(live_cluster, namespace, exercise, lambda r: r.passed, timeout=90)
         assert report.passed, str(report)
