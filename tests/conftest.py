@@ -13,6 +13,7 @@ the default ``auto`` and ``existing`` likewise); the ``BACKEND`` environment var
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -22,13 +23,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from threeplanes.errors import NotOnThisCluster
+from threeplanes.errors import NotOnThisCluster, WaitTimeout
 from threeplanes.kit import lab_planes, programs
 from threeplanes.kit.cleanup import cluster_scoped
 from threeplanes.kit.connect import KUBECONFIG_ENV, Cluster, connect
 from threeplanes.kit.control_plane import real_node_processes
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL, OURS
 from threeplanes.kit.namespaces import delete_gone_runs, lab_namespaces, owner_is_gone
+from threeplanes.kit.wait import wait_for
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.provision import paths
 from threeplanes.system.proxy import save
@@ -113,11 +115,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def leftovers(cluster: Cluster, selector: str, settle: float = 0) -> list[str]:
     """Namespaces and cluster-scoped objects of every kind the API serves that match ``selector``; with
     ``settle``, once the matching namespaces being deleted are gone, or ``settle`` s have passed."""
-    deadline = time.monotonic() + settle
-    while time.monotonic() < deadline and any(
-        ns.status.phase == "Terminating" for ns in cluster.core.list_namespace(label_selector=selector).items
-    ):
-        time.sleep(2)
+    if settle:
+        with contextlib.suppress(WaitTimeout):  # what is still there is named below
+            wait_for(
+                cluster.core.list_namespace,
+                lambda found: not any(ns.status.phase == "Terminating" for ns in found),
+                what=f"the namespaces {selector} being deleted to go",
+                describe=lambda found: f"{len(found)} namespace(s)",
+                timeout=settle,
+                label_selector=selector,
+            )
     return sorted(str(o) for o in cluster_scoped(cluster, selector))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from threeplanes.checking import Checker, Context, Criterion, Failure, criteria, missions
-from threeplanes.checking.missions import client_runs, requests_from, settled
+from threeplanes.checking.missions import client_runs, settled
 from threeplanes.kit.wait import rollout_complete, rollout_state
 
 setup = missions.load_part(Path(__file__).parent, "setup")
@@ -73,11 +73,9 @@ def client_ready(ctx: Context) -> Failure | None:
 
 
 def serves_new_release(ctx: Context) -> Failure | None:
-    answers = requests_from(ctx, CLIENT, f"http://{NAME}/", REQUESTS, 0.2)
-    other = sorted({a or "(no answer)" for a in answers if a != LIVE})
-    if not other and len(answers) == REQUESTS:
+    other, saw = missions.answers_besides(ctx, CLIENT, f"http://{NAME}/", LIVE, REQUESTS)
+    if not saw:
         return None
-    saw = f"{len(answers)} requests to http://{NAME}/ answered: {', '.join(other)} (wanted {LIVE!r})"
     if any(setup.OLD in a for a in other):
         return Failure(
             saw,

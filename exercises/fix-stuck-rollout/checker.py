@@ -78,11 +78,9 @@ def client_ready(ctx: Context) -> Failure | None:
 
 
 def serves_v2(ctx: Context) -> Failure | None:
-    answers = requests_from(ctx, CLIENT, f"http://{NAME}/", REQUESTS, 0.2)
-    other = sorted({a or "(no answer)" for a in answers if a != LIVE})
-    if not other and len(answers) == REQUESTS:
+    other, saw = missions.answers_besides(ctx, CLIENT, f"http://{NAME}/", LIVE, REQUESTS)
+    if not saw:
         return None
-    saw = f"{len(answers)} requests to http://{NAME}/ answered: {', '.join(other)} (wanted {LIVE!r})"
     if any("v1" in a for a in other):
         return Failure(
             saw,

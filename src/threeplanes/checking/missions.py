@@ -208,6 +208,17 @@ def requests_from(
     return [line[len("answer ") :].strip() for line in output.splitlines() if line.startswith("answer")]
 
 
+def answers_besides(ctx: Context, client_name: str, url: str, wanted: str, count: int) -> tuple[list[str], str]:
+    """Send ``count`` GETs of ``url`` from the client pod, a fifth of a second apart; return what was answered
+    besides ``wanted`` ("(no answer)" for a request left unanswered) and a failure's ``saw`` saying so. Both are
+    empty when every request was answered ``wanted``."""
+    answers = requests_from(ctx, client_name, url, count, 0.2)
+    other = sorted({a or "(no answer)" for a in answers if a != wanted})
+    if not other and len(answers) == count:
+        return [], ""
+    return other, f"{len(answers)} requests to {url} answered: {', '.join(other)} (wanted {wanted!r})"
+
+
 def settled(attempt: Callable[[], Failure | None], within: float = 15) -> Failure | None:
     """``attempt()`` (a scenario's round), made again for up to ``within`` seconds while it fails: after a
     fix, the endpoints follow within moments, and the packets once kube-proxy has rewritten the node's
