@@ -416,6 +416,17 @@ def test_one_component_is_stopped_started_and_restarted_by_its_record(fake_local
     assert fake_local.down() == [] and not fake_local.cluster_dir().exists()
 
 
+def test_a_component_restarted_with_changed_flags_keeps_them_in_its_record(fake_local) -> None:
+    shutil.copy(shutil.which("echo"), fake_local.cluster_dir() / "bin" / "kube-apiserver")  # prints its arguments
+    fake_local.restart_component("kube-apiserver", flags={"secure-port": "7443", "v": "2"})
+    assert fake_local.flags("kube-apiserver") == {"secure-port": "7443", "v": "2"}
+    assert fake_local.flags("kube-scheduler") == {"300": ""}  # the other record is as it was
+    deadline = time.monotonic() + 10
+    while "--secure-port=7443 --v=2\n" not in fake_local.log("kube-apiserver") and time.monotonic() < deadline:
+        time.sleep(0.05)  # echo writes its line once it runs
+    assert "--secure-port=7443 --v=2\n" in fake_local.log("kube-apiserver")
+
+
 def test_a_component_a_control_plane_lacks_is_named_with_those_it_has(fake_local, tmp_path) -> None:
     with pytest.raises(ProvisioningError, match=r"has no component 'kube-schedular'; it has kube-apiserver, kube-sch"):
         fake_local.restart_component("kube-schedular")

@@ -55,7 +55,16 @@ from threeplanes.checking.exercises import Exercise, ExerciseError, all_exercise
 from threeplanes.checking.framework import Context, Failure, Report, remembered
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.connect import Cluster, connect
-from threeplanes.kit.control_plane import Local, Node, Started, connect_to, free_ports, on_real_node, start_program
+from threeplanes.kit.control_plane import (
+    Local,
+    Node,
+    Started,
+    connect_to,
+    free_ports,
+    on_real_node,
+    start_program,
+    stop_processes,
+)
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.lab_planes import left_by_lab_nodes_in, planes_root, remove_lab_nodes_in
 from threeplanes.kit.pods import live
@@ -427,14 +436,7 @@ def stop_binary(binary: str, grace: float = 5) -> None:
         for p in psutil.process_iter(["cmdline", "status"])
         if p.info["status"] != psutil.STATUS_ZOMBIE and (p.info["cmdline"] or [""])[0] == binary
     ]
-    for process in found:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.terminate()
-    _, alive = psutil.wait_procs(found, timeout=grace)
-    for process in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
-    psutil.wait_procs(alive, timeout=grace)
+    stop_processes(found, grace)
 
 
 def answers_healthz(port: int) -> bool:
@@ -657,13 +659,7 @@ def clear_gone_missions(book: Cluster | None = None, grace: float = 2) -> list[s
     for folder in _gone_mission_folders(book):
         cleared += remove_lab_nodes_in(folder)  # a real node joined to the plane: its record is in the folder
         running = _running_from(folder)
-        for process in running:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                process.terminate()
-        _, alive = psutil.wait_procs(running, timeout=grace)
-        for process in alive:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                process.kill()
+        stop_processes(running, grace)
         cleared += _mission_leftovers(folder, running)
         shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(OSError):

@@ -40,6 +40,7 @@ from threeplanes.provision.ports import free_ports
 from threeplanes.provision.processes import Started
 from threeplanes.provision.processes import run as run_program
 from threeplanes.provision.processes import start as start_program
+from threeplanes.provision.processes import stop as stop_processes
 from threeplanes.provision.processes import stop_started as stop_program
 from threeplanes.provision.realnode import NODE_NAME as REAL_NODE_NAME
 from threeplanes.provision.realnode import node_processes as real_node_processes
@@ -71,6 +72,7 @@ __all__ = [
     "on_real_node",
     "run_program",
     "start_program",
+    "stop_processes",
     "stop_program",
     "real_node_processes",
     "real_node_manifests",

@@ -10,6 +10,7 @@ components one by one (stop, start, restart, flags, log); the others say so in o
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -82,8 +83,8 @@ class ControlPlane(ABC):
         """Start one stopped component with the command line it had; True when it was not running."""
         raise self._no_components()
 
-    def restart_component(self, name: str) -> None:
-        """Stop one component and start it again with the same command line."""
+    def restart_component(self, name: str, flags: Mapping[str, str] | None = None) -> None:
+        """Stop one component and start it again, with the same command line but for ``flags`` changed."""
         raise self._no_components()
 
     def flags(self, name: str) -> dict[str, str]:

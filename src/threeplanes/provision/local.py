@@ -483,9 +483,23 @@ class Local(ControlPlane):
                 time.sleep(0.05)
         return True
 
-    def restart_component(self, name: str) -> None:
+    def restart_component(self, name: str, flags: Mapping[str, str] | None = None) -> None:
+        """Stop ``name`` and start it again; ``flags`` (``{flag: value}``) first replaces or adds those flags of
+        its command line in kwokctl's record, so that ``flags(name)`` and a later ``kwokctl start`` see them."""
         self.stop_component(name)
+        if flags:
+            self._change_flags(name, flags)
         self.start_component(name)
+
+    def _change_flags(self, name: str, changed: Mapping[str, str]) -> None:
+        path = self.cluster_dir() / "kwok.yaml"
+        documents = list(yaml.safe_load_all(path.read_text()))
+        for document in documents:
+            for record in (document or {}).get("components", []):
+                if record.get("name") == name:
+                    kept = [a for a in record.get("args", []) if a.removeprefix("--").partition("=")[0] not in changed]
+                    record["args"] = kept + [f"--{flag}={value}" for flag, value in changed.items()]
+        path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
 
     # --- one more API server beside this one's ---------------------------------------------------------
 
