@@ -19,6 +19,7 @@ from threeplanes.kit.labels import FOR_NAMESPACE, POOL, owned_labels
 from threeplanes.kit.pods import live
 from threeplanes.kit.wait import Objects, wait_for, wait_for_gone
 from threeplanes.provision.nodes import Node, node_is_ready, placement
+from threeplanes.provision.nodes import is_simulated as is_simulated  # for the labs: the kit is their door
 
 NOT_READY_TAINTS = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"}
 
