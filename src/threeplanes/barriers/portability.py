@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,9 @@ __all__ = [
     "apply_file",
     "claim_story",
     "connect_context",
+    "default_class_policy",
     "default_class",
+    "give_default_class",
     "kubeconfig_context",
     "load_balancer_story",
     "place_on_real_node",
@@ -107,9 +110,10 @@ def _cel(value: Any) -> str:
     return json.dumps(value)
 
 
-def real_node_policy(namespace: str, owner: str) -> tuple[dict, dict]:
+def real_node_policy(namespace: str, owner: str, for_namespace: str | None = None) -> tuple[dict, dict]:
     """A MutatingAdmissionPolicy that gives every new pod the real node's selector and toleration, and its
-    binding to ``namespace`` alone; both named ``<namespace>-real-node`` and labelled for ``owner``."""
+    binding to ``namespace`` alone; both named ``<namespace>-real-node`` and labelled for ``owner`` and for the
+    run of ``for_namespace`` (by default ``namespace``)."""
     placement = on_real_node({"containers": []})
     ((key, value),) = placement["nodeSelector"].items()
     ((toleration),) = placement["tolerations"]
@@ -126,7 +130,7 @@ def real_node_policy(namespace: str, owner: str) -> tuple[dict, dict]:
         f'[JSONPatch{{op: "add", path: "/spec/tolerations", value: [{entry}]}}]'
     )
     name = f"{namespace}-real-node"
-    labels = owned_labels(owner, **{FOR_NAMESPACE: namespace})
+    labels = owned_labels(owner, **{FOR_NAMESPACE: for_namespace or namespace})
     policy = {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "MutatingAdmissionPolicy",
@@ -157,10 +161,12 @@ def real_node_policy(namespace: str, owner: str) -> tuple[dict, dict]:
     return policy, binding
 
 
-def place_on_real_node(cluster: Cluster, namespace: str, owner: str, timeout: float = 30) -> tuple[dict, dict]:
+def place_on_real_node(
+    cluster: Cluster, namespace: str, owner: str, for_namespace: str | None = None, timeout: float = 30
+) -> tuple[dict, dict]:
     """Create ``real_node_policy`` and wait until a pod sent to ``namespace`` (a dry run) comes back placed
     on the real node; return the policy and the binding as created."""
-    policy, binding = real_node_policy(namespace, owner)
+    policy, binding = real_node_policy(namespace, owner, for_namespace)
     admission = client.AdmissionregistrationV1Api(cluster.api_client)
     admission.create_mutating_admission_policy(policy)
     admission.create_mutating_admission_policy_binding(binding)
@@ -177,6 +183,63 @@ def place_on_real_node(cluster: Cluster, namespace: str, owner: str, timeout: fl
         every=0.3,
     )
     return policy, binding
+
+
+def default_class_policy(namespace: str, storage_class: str, owner: str, for_namespace: str) -> tuple[dict, dict]:
+    """A MutatingAdmissionPolicy that gives every new claim of ``namespace`` that names no class the class
+    ``storage_class``, as the DefaultStorageClass admission plugin does cluster-wide for the default class, and
+    its binding to ``namespace`` alone; both named ``<namespace>-default-class``, labelled for ``owner`` and for
+    the run of ``for_namespace``."""
+    name = f"{namespace}-default-class"
+    labels = owned_labels(owner, **{FOR_NAMESPACE: for_namespace})
+    give = (
+        "has(object.spec.storageClassName) ? [] : "
+        f'[JSONPatch{{op: "add", path: "/spec/storageClassName", value: {_cel(storage_class)}}}]'
+    )
+    rule = {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["persistentvolumeclaims"]}
+    policy = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "MutatingAdmissionPolicy",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "matchConstraints": {"resourceRules": [rule]},
+            "failurePolicy": "Fail",
+            "reinvocationPolicy": "Never",
+            "mutations": [{"patchType": "JSONPatch", "jsonPatch": {"expression": give}}],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "MutatingAdmissionPolicyBinding",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "policyName": name,
+            "matchResources": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}},
+        },
+    }
+    return policy, binding
+
+
+def give_default_class(
+    cluster: Cluster, namespace: str, storage_class: str, owner: str, for_namespace: str, timeout: float = 30
+) -> None:
+    """Create ``default_class_policy`` and wait until a claim sent to ``namespace`` (a dry run) comes back with
+    the class ``storage_class``."""
+    policy, binding = default_class_policy(namespace, storage_class, owner, for_namespace)
+    admission = client.AdmissionregistrationV1Api(cluster.api_client)
+    admission.create_mutating_admission_policy(policy)
+    admission.create_mutating_admission_policy_binding(binding)
+    probe = {
+        "metadata": {"name": "class-probe"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Mi"}}},
+    }
+    poll_until(
+        lambda: cluster.core.create_namespaced_persistent_volume_claim(namespace, probe, dry_run="All").spec,
+        lambda spec: spec.storage_class_name == storage_class,
+        what=f"the policy {policy['metadata']['name']} to give the claims of {namespace} a class",
+        timeout=timeout,
+        every=0.3,
+    )
 
 
 # --- one kubeconfig, a context per cluster -----------------------------------------------------------
@@ -249,11 +312,13 @@ class Applied:
         return bool(self.accepted) and not self.refused
 
 
-def apply_file(cluster: Cluster, context: str, namespace: str, manifest: Path, show: bool = True) -> Applied:
-    """``kubectl --context <context> apply -n <namespace> -f <manifest>`` with ``cluster``'s kubeconfig; kubectl
-    goes on past an object the API server refuses, so both lists may be filled."""
-    command = f"--context {context} apply -n {namespace} -f {manifest}"
-    applied = Applied(context)
+def apply_file(cluster: Cluster, context: str | None, namespace: str, manifest: Path, show: bool = True) -> Applied:
+    """``kubectl --context <context> apply -n <namespace> -f <manifest>`` with ``cluster``'s kubeconfig (its
+    current context when ``context`` is None); kubectl goes on past an object the API server refuses, so both
+    lists may be filled."""
+    where = f"--context {context} " if context else ""
+    command = f"{where}apply -n {namespace} -f {shlex.quote(str(manifest))}"
+    applied = Applied(context or cluster.context)
     try:
         output = kubectl(command, cluster, show=show)
     except LabError as failure:
