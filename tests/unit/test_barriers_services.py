@@ -1,0 +1,298 @@
+"""The lab A1's helpers that need no cluster: the two shapes of the shop, its program and its front run by a
+local shell, the answers read from a client's log, a roll's timings, the counts of writes and requests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from unittest.mock import MagicMock
+
+import matplotlib
+import pytest
+import yaml
+from kubernetes import client
+
+from threeplanes.barriers import services
+from threeplanes.errors import LabError
+
+matplotlib.use("Agg")
+
+SH = shutil.which("sh")
+T0 = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def deployments(documents: list[dict]) -> list[dict]:
+    return [d for d in documents if d["kind"] == "Deployment"]
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+# --- the two shapes ---------------------------------------------------------------------------
+
+
+def test_both_shapes_request_the_same_budget() -> None:
+    budget = {"cpu": 200, "memory": 64 * 2**20}
+    assert services.total_requests(services.monolith()) == budget
+    assert services.total_requests(services.micro_services()) == budget
+
+
+def test_the_monolith_carries_every_function_in_one_deployment_behind_the_service_shop() -> None:
+    made, named = services.monolith()
+    env = {e["name"]: e["value"] for e in made["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env == {"CATALOGUE_RELEASE": "1", "CART_RELEASE": "1", "CHECKOUT_RELEASE": "1"}
+    assert made["spec"]["replicas"] == 2 and named["metadata"]["name"] == "shop"
+    assert selects(named["spec"]["selector"], made["spec"]["template"]["metadata"]["labels"])
+
+
+def test_each_service_of_the_micro_services_selects_the_pods_of_one_deployment() -> None:
+    documents = services.micro_services()
+    parts = deployments(documents)
+    for named in (d for d in documents if d["kind"] == "Service"):
+        chosen = [
+            d["metadata"]["name"]
+            for d in parts
+            if selects(named["spec"]["selector"], d["spec"]["template"]["metadata"]["labels"])
+        ]
+        wanted = "front" if named["metadata"]["name"] == "shop" else named["metadata"]["name"]
+        assert chosen == [wanted], named["metadata"]["name"]
+        assert named["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http"}]
+
+
+def test_each_function_part_serves_its_own_function_only() -> None:
+    for part in deployments(services.micro_services()):
+        name = part["metadata"]["name"]
+        container = part["spec"]["template"]["spec"]["containers"][0]
+        if name == "front":
+            assert container["volumeMounts"][0]["mountPath"] == "/etc/front"
+            continue
+        assert [e["name"] for e in container["env"]] == [services.release_variable(name)]
+        assert container["readinessProbe"]["httpGet"]["path"] == f"/{name}"
+
+
+def test_every_pod_goes_to_the_real_node_and_asks_for_resources() -> None:
+    for part in deployments([*services.monolith(), *services.micro_services()]):
+        spec = part["spec"]["template"]["spec"]
+        assert spec["nodeSelector"] and spec["tolerations"], part["metadata"]["name"]
+        assert spec["containers"][0]["resources"]["requests"]["cpu"]
+
+
+def test_the_manifests_are_written_with_the_scripts_as_literal_blocks_and_no_anchors() -> None:
+    text = services.yaml_text(*services.monolith())
+    assert "- |" in text and "&id" not in text and "*id" not in text
+    assert list(yaml.safe_load_all(text)) == services.monolith()
+
+
+# --- the program and the front, run by a local shell -----------------------------------------------
+
+
+@pytest.mark.skipif(SH is None, reason="no sh on this machine")
+def test_the_program_writes_a_page_for_each_function_whose_release_is_set(tmp_path: Path) -> None:
+    script = services.SERVE.replace("/tmp/www", str(tmp_path)).replace(f"exec httpd -f -p {services.PORT}", "true")
+    env = {"PATH": "/usr/bin:/bin", "CART_RELEASE": "7", "CHECKOUT_RELEASE": "3"}
+    subprocess.run([SH, "-c", script], env=env, check=True, timeout=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cart", "checkout"]
+    release, pod = services.parse_answer("cart", (tmp_path / "cart").read_text())
+    assert release == "7" and pod
+
+
+@pytest.mark.skipif(SH is None, reason="no sh on this machine")
+@pytest.mark.parametrize(
+    ("path", "status", "body"),
+    [("/healthz", "200 OK", "ok"), ("/elsewhere", "502 Bad Gateway", "no answer for /elsewhere")],
+)
+def test_the_front_answers_http_itself(path: str, status: str, body: str) -> None:
+    request = f"GET {path} HTTP/1.1\r\nHost: shop\r\n\r\n"
+    answer = subprocess.run([SH, "-c", services.ROUTE], input=request.encode(), capture_output=True, timeout=10)
+    head, _, rest = answer.stdout.decode().partition("\r\n\r\n")
+    assert head.splitlines()[0] == f"HTTP/1.0 {status}"
+    assert f"Content-Length: {len(body) + 1}" in head and rest == f"{body}\n"
+
+
+def test_a_client_asks_every_function_of_the_entry() -> None:
+    pod = services.shop_client("customer")
+    script = pod["spec"]["containers"][0]["command"][2]
+    assert all(f"http://shop/{f}" in script for f in services.FUNCTIONS)
+    assert pod["spec"]["nodeSelector"]
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("cart 2 from cart-7d9-x1", ("2", "cart-7d9-x1")),
+        ("catalogue 1 from shop-1", ("", "")),
+        ("", ("", "")),
+        ("no answer for /cart", ("", "")),
+        ("cart 2 from", ("", "")),
+    ],
+)
+def test_an_answer_names_its_release_and_pod_or_nothing(text: str, wanted: tuple[str, str]) -> None:
+    assert services.parse_answer("cart", text) == wanted
+
+
+def log_line(at: datetime, text: str) -> str:
+    return f"{at.strftime('%Y-%m-%dT%H:%M:%S.%f')}123Z {text}"
+
+
+def test_a_client_log_reads_as_timed_answers_and_unanswered_requests() -> None:
+    log = "\n".join(
+        [
+            log_line(T0, "answer catalogue catalogue 1 from shop-a"),
+            log_line(T0 + timedelta(seconds=0.02), "answer cart "),
+            log_line(T0 + timedelta(seconds=0.05), "answer checkout checkout 1 from shop-b"),
+            log_line(T0 + timedelta(seconds=0.06), "something else"),
+        ]
+    )
+    found = services.answers(log)
+    assert [(a.function, a.release, a.pod) for a in found] == [
+        ("catalogue", "1", "shop-a"),
+        ("cart", "", ""),
+        ("checkout", "1", "shop-b"),
+    ]
+    assert [a.answered for a in found] == [True, False, True]
+    assert found[0].at.tzinfo is not None
+
+
+def answer(seconds: float, function: str, release: str = "1", pod: str = "shop-a") -> services.Answer:
+    return services.Answer(T0 + timedelta(seconds=seconds), function, release, pod if release else "")
+
+
+def round_at(seconds: float, release: str = "1", pod: str = "shop-a", gap: float = 0.02) -> list[services.Answer]:
+    return [answer(seconds + i * gap, f, release, pod) for i, f in enumerate(services.FUNCTIONS)]
+
+
+def test_latencies_are_the_gaps_within_a_round_and_rounds_are_counted_per_second() -> None:
+    found = [*round_at(0), *round_at(0.5), *round_at(1.0)]
+    assert services.latencies(found) == pytest.approx([0.02] * 6)
+    assert services.rounds_per_second(found) == pytest.approx(3 / 1.04)
+    assert services.rounds_per_second([]) == 0
+
+
+def test_every_function_answers_only_when_each_has_enough_answers_after_the_time_given() -> None:
+    found = [*round_at(0), *round_at(1), *round_at(2)]
+    assert services.every_function_answers(found, T0 - timedelta(seconds=1), count=3)
+    assert not services.every_function_answers(found, T0 + timedelta(seconds=0.5), count=3)
+    assert not services.every_function_answers([*found, answer(3, "cart", "")], T0, count=2)
+
+
+# --- a roll -------------------------------------------------------------------------------------
+
+
+def monolith_roll() -> services.Roll:
+    found = [*round_at(-2, pod="shop-old"), *round_at(-1, pod="shop-old"), answer(1, "catalogue", "")]
+    found += [
+        answer(2, "cart", "1", "shop-old"),
+        answer(3, "cart", "2", "shop-new"),
+        answer(4, "cart", "1", "shop-old"),
+    ]
+    found += [*round_at(6, "2", "shop-new"), *round_at(7, "2", "shop-new")]
+    return services.Roll("monolith", "cart", "2", T0, found, ["shop-old"], ["shop-new"], 1, 5.0)
+
+
+def test_a_roll_times_the_first_new_answer_and_the_last_old_one() -> None:
+    roll = monolith_roll()
+    assert roll.first_new == pytest.approx(3)
+    assert roll.last_old == pytest.approx(4)
+    assert roll.unanswered("catalogue") == 1 and roll.unanswered("cart") == 0
+    assert roll.settled == pytest.approx(4)
+    late = answer(5, "checkout", "1", "shop-old")  # a replaced pod still answering while it stops
+    assert services.Roll("m", "cart", "2", T0, [*roll.answers, late], ["shop-old"], [], 1, 5.0).settled == 5
+
+
+def test_a_roll_names_the_functions_it_restarted_from_who_answered_before() -> None:
+    roll = monolith_roll()
+    assert roll.restarted() == list(services.FUNCTIONS)
+    assert roll.pods_before("checkout") == {"shop-old"}
+    assert roll.pods_after("checkout", roll.last_old) == {"shop-new"}
+    alone = services.Roll("micro-services", "cart", "2", T0, roll.answers, ["cart-old"], ["cart-new"], 1, 5.0)
+    assert alone.restarted() == []
+
+
+def test_setting_a_release_patches_every_container_that_has_the_variable() -> None:
+    cluster = MagicMock()
+    containers = [
+        SimpleNamespace(name="shop", env=[SimpleNamespace(name="CART_RELEASE")]),
+        SimpleNamespace(name="sidecar", env=None),
+    ]
+    cluster.apps.read_namespaced_deployment.return_value = SimpleNamespace(
+        spec=SimpleNamespace(template=SimpleNamespace(spec=SimpleNamespace(containers=containers)))
+    )
+    services.set_release(cluster, "ns", "shop", "cart", "2")
+    name, namespace, body = cluster.apps.patch_namespaced_deployment.call_args.args
+    assert (name, namespace) == ("shop", "ns")
+    assert body["spec"]["template"]["spec"]["containers"] == [
+        {"name": "shop", "env": [{"name": "CART_RELEASE", "value": "2"}]}
+    ]
+    with pytest.raises(LabError, match="CHECKOUT_RELEASE"):
+        services.set_release(cluster, "ns", "shop", "checkout", "2")
+
+
+# --- counts -------------------------------------------------------------------------------------
+
+
+def event(name: str, about: str, reporter: str) -> SimpleNamespace:
+    return SimpleNamespace(
+        metadata=SimpleNamespace(name=name),
+        reporting_component=reporter,
+        source=None,
+        involved_object=SimpleNamespace(name=about),
+    )
+
+
+def test_writes_about_the_ignored_client_are_left_out_and_counted_by_kind_and_reporter() -> None:
+    counter = services.WriteCounter(MagicMock(), "ns", ignore=["customer"])
+    counter._record(services.write_of("Pod", "ADDED", SimpleNamespace(metadata=SimpleNamespace(name="shop-a"))))
+    counter._record(services.write_of("Pod", "MODIFIED", SimpleNamespace(metadata=SimpleNamespace(name="customer"))))
+    counter._record(services.write_of("Event", "ADDED", event("e1", "shop-a", "kubelet")))
+    counter._record(services.write_of("Event", "ADDED", event("e2", "customer", "kubelet")))
+    counter._record(services.write_of("Event", "ADDED", event("e3", "shop-a", "default-scheduler")))
+    assert services.writes_by_kind(counter.writes) == {"Pod": 1, "Event": 2}
+    assert services.events_by_reporter(counter.writes) == {"kubelet": 1, "default-scheduler": 1}
+
+
+def test_the_counting_client_notes_each_request_it_sends(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Sent(Exception):
+        pass
+
+    def refuse(self, method, url, *args, **kwargs):
+        raise Sent(method)
+
+    monkeypatch.setattr(client.rest.RESTClientObject, "request", refuse)
+    cluster = SimpleNamespace(api_client=SimpleNamespace(configuration=client.Configuration(host="http://nowhere")))
+    counting = services.CountingClient(cluster)
+    with pytest.raises(Sent):
+        counting.create("ns", services.monolith()[:1])
+    assert counting.requests == [("POST", "/apis/apps/v1/namespaces/ns/deployments")]
+    assert counting.by_method() == {"POST": 1}
+
+
+def pod(name: str, **requests: str) -> client.V1Pod:
+    container = client.V1Container(name="c", resources=client.V1ResourceRequirements(requests=requests or None))
+    return client.V1Pod(metadata=client.V1ObjectMeta(name=name), spec=client.V1PodSpec(containers=[container]))
+
+
+def test_requests_of_pods_are_added_up_in_millicores_and_bytes() -> None:
+    pods = [pod("a", cpu="75m", memory="32Mi"), pod("b", cpu="0.025"), pod("c")]
+    assert services.requested(pods[0]) == {"cpu": 75, "memory": 32 * 2**20}
+    assert services.cpu_requested(pods) == 100
+    figures = {p.metadata.name: services.Usage(p.metadata.name, 10.0, 2**20, "10s") for p in pods}
+    summed = services.totals(pods[:2], figures)
+    assert summed["cpu requested"] == 100 and summed["cpu used"] == 20
+    assert summed["cpu idle %"] == pytest.approx(80)
+
+
+def test_the_charts_are_drawn_from_what_was_measured() -> None:
+    writes = {
+        "monolith": [services.Write("Pod", "ADDED", "a")],
+        "micro-services": [services.Write("Event", "ADDED", "e")] * 3,
+    }
+    assert services.plot_writes(writes).axes[0].get_title().endswith("counted in this run")
+    figure = services.plot_rolls([monolith_roll()])
+    assert "measured in this run" in figure.axes[0].get_title()
