@@ -386,11 +386,19 @@ def etcdctl(cluster: Any, namespace: str, member: str, *args: str, timeout: floa
     return kubectl(f"exec -n {namespace} {member} -c etcd -- {command}", cluster, show=False, timeout=timeout)
 
 
-def resolve(cluster: Any, namespace: str, member: str, host: str) -> list[str]:
-    """The addresses ``host`` resolves to, asked from inside ``member`` (busybox's nslookup, which asks the
-    name server of the pod's resolv.conf: the cluster's DNS)."""
-    answer = kubectl(f"exec -n {namespace} {member} -c etcd -- nslookup {host}", cluster, show=False)
-    return re.findall(r"Address(?: \d+)?:\s*([0-9a-f.:]+)", answer.split("Name:", 1)[-1])
+def resolve(cluster: Any, namespace: str, member: str, host: str, timeout: float = 20) -> list[str]:
+    """The IPv4 addresses ``host`` resolves to, asked from inside ``member`` (busybox's nslookup, which asks the
+    name server of the pod's resolv.conf: the cluster's DNS); asked again while no answer comes (a busy
+    machine's DNS may time out)."""
+
+    def ask() -> list[str]:
+        try:
+            answer = kubectl(f"exec -n {namespace} {member} -c etcd -- nslookup -type=a {host}", cluster, show=False)
+        except LabError:  # nslookup exits 1 when its query timed out or found nothing
+            return []
+        return re.findall(r"Address(?: \d+)?:\s*([0-9.]+)", answer.split("Name:", 1)[-1])
+
+    return poll_until(ask, bool, what=f"{host} to resolve inside {member}", timeout=timeout, every=1).seen
 
 
 def fatal_words(cluster: Any, namespace: str, pod: str) -> str:
