@@ -77,13 +77,14 @@ def selection(namespace: str) -> str:
 
 
 def storage_class(name: str, labels: dict) -> dict:
-    """A class of volumes made by hand (no provisioner), bound once a pod that uses the claim is placed."""
+    """A class of volumes made by hand (no provisioner), bound as soon as a claim asks (the one volume
+    offered lies on the real node, where the namespace's pods go)."""
     return {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
         "metadata": {"name": name, "labels": labels},
         "provisioner": "kubernetes.io/no-provisioner",
-        "volumeBindingMode": "WaitForFirstConsumer",
+        "volumeBindingMode": "Immediate",
     }
 
 

@@ -367,6 +367,8 @@ def pods_story(cluster: Cluster, namespace: str, selector: str) -> str:
     if waiting is None:
         return said
     why = unschedulable_message(waiting) or last_event(cluster, namespace, waiting.metadata.name)
+    if not why and waiting.spec.node_name:
+        why = f"{waiting.status.phase} on node {waiting.spec.node_name}"
     return f"{said}; {waiting.metadata.name}: {why or waiting.status.phase}"
 
 
