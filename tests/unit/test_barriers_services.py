@@ -36,7 +36,11 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
 
 
 def test_both_shapes_request_the_same_budget() -> None:
-    budget = {"cpu": 200, "memory": 64 * 2**20}
+    budget = {
+        "cpu": services.millicores(services.BUDGET["cpu"]),
+        "memory": services.bytes_of(services.BUDGET["memory"]),
+    }
+    assert budget == {"cpu": 200, "memory": 64 * 2**20}
     assert services.total_requests(services.monolith()) == budget
     assert services.total_requests(services.micro_services()) == budget
 
@@ -120,6 +124,16 @@ def test_a_client_asks_every_function_of_the_entry() -> None:
     assert pod["spec"]["nodeSelector"]
 
 
+@pytest.mark.skipif(SH is None or not Path("/proc/uptime").exists(), reason="no sh or no /proc/uptime here")
+def test_the_client_times_each_request_in_hundredths_of_a_second() -> None:
+    script = services.shop_client("customer")["spec"]["containers"][0]["command"][2]
+    once = script.replace("while true; do ", "").replace("sleep 0.2; done", "true")
+    printed = subprocess.run([SH, "-c", once.replace("wget", "true")], capture_output=True, text=True, timeout=30)
+    lines = printed.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [["answer", f] for f in services.FUNCTIONS]
+    assert all(line.split()[2].isdigit() for line in lines)
+
+
 # --- answers ------------------------------------------------------------------------------------
 
 
@@ -144,34 +158,36 @@ def log_line(at: datetime, text: str) -> str:
 def test_a_client_log_reads_as_timed_answers_and_unanswered_requests() -> None:
     log = "\n".join(
         [
-            log_line(T0, "answer catalogue catalogue 1 from shop-a"),
-            log_line(T0 + timedelta(seconds=0.02), "answer cart "),
-            log_line(T0 + timedelta(seconds=0.05), "answer checkout checkout 1 from shop-b"),
+            log_line(T0, "answer catalogue 2 catalogue 1 from shop-a"),
+            log_line(T0 + timedelta(seconds=0.02), "answer cart 200 "),
+            log_line(T0 + timedelta(seconds=0.05), "answer checkout 3 checkout 1 from shop-b"),
             log_line(T0 + timedelta(seconds=0.06), "something else"),
+            log_line(T0 + timedelta(seconds=0.07), "answer cart"),
         ]
     )
     found = services.answers(log)
-    assert [(a.function, a.release, a.pod) for a in found] == [
-        ("catalogue", "1", "shop-a"),
-        ("cart", "", ""),
-        ("checkout", "1", "shop-b"),
+    assert [(a.function, a.release, a.pod, a.took) for a in found] == [
+        ("catalogue", "1", "shop-a", 0.02),
+        ("cart", "", "", 2.0),
+        ("checkout", "1", "shop-b", 0.03),
     ]
     assert [a.answered for a in found] == [True, False, True]
     assert found[0].at.tzinfo is not None
 
 
 def answer(seconds: float, function: str, release: str = "1", pod: str = "shop-a") -> services.Answer:
-    return services.Answer(T0 + timedelta(seconds=seconds), function, release, pod if release else "")
+    return services.Answer(T0 + timedelta(seconds=seconds), function, release, pod if release else "", 0.01)
 
 
 def round_at(seconds: float, release: str = "1", pod: str = "shop-a", gap: float = 0.02) -> list[services.Answer]:
     return [answer(seconds + i * gap, f, release, pod) for i, f in enumerate(services.FUNCTIONS)]
 
 
-def test_latencies_are_the_gaps_within_a_round_and_rounds_are_counted_per_second() -> None:
-    found = [*round_at(0), *round_at(0.5), *round_at(1.0)]
-    assert services.latencies(found) == pytest.approx([0.02] * 6)
-    assert services.rounds_per_second(found) == pytest.approx(3 / 1.04)
+def test_latencies_are_what_the_client_timed_and_rounds_are_counted_per_second() -> None:
+    found = [*round_at(0), *round_at(0.5), *round_at(1.0), answer(1.1, "cart", "")]
+    assert services.latencies(found) == [0.01] * 9
+    assert len(services.latencies(found, since=T0 + timedelta(seconds=0.9))) == 3
+    assert services.rounds_per_second(found[:-1]) == pytest.approx(3 / 1.04)
     assert services.rounds_per_second([]) == 0
 
 
@@ -213,6 +229,16 @@ def test_a_roll_names_the_functions_it_restarted_from_who_answered_before() -> N
     assert roll.pods_after("checkout", roll.last_old) == {"shop-new"}
     alone = services.Roll("micro-services", "cart", "2", T0, roll.answers, ["cart-old"], ["cart-new"], 1, 5.0)
     assert alone.restarted() == []
+
+
+def deployment_with(reason: str, at: datetime) -> SimpleNamespace:
+    condition = SimpleNamespace(type="Progressing", reason=reason, last_update_time=at)
+    return SimpleNamespace(status=SimpleNamespace(conditions=[condition]))
+
+
+def test_a_rollout_is_done_when_the_new_replica_set_is_available() -> None:
+    assert services.rolled_out_at(deployment_with("NewReplicaSetAvailable", T0)) == T0
+    assert services.rolled_out_at(deployment_with("ReplicaSetUpdated", T0)) is None
 
 
 def test_setting_a_release_patches_every_container_that_has_the_variable() -> None:

@@ -22,7 +22,7 @@ namespace's objects, one watch event for each write that changed an object; ``ob
 lists what the namespace holds; ``scheduled`` counts the scheduler's ``Scheduled`` events. The
 shop's clients are pods on the real node (``shop_client``) whose logs, read with the kubelet's
 timestamps, say which release and which pod answered each request, and when (``answers``); a change
-of one function's release is timed on them (``roll_release``). ``usage`` reads what metrics-server
+of one function's release is timed on them (``roll_releases``). ``usage`` reads what metrics-server
 measured, ``requested`` what the pods asked for.
 
 The exercise ``a1-split-the-shop`` uses the same program and budget: its setup deploys
@@ -52,7 +52,7 @@ from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.pods import live, pod_log
 from threeplanes.kit.resources import millicores
 from threeplanes.kit.tables import Table, table
-from threeplanes.kit.wait import is_ready, wait_for_rollout
+from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
 
 FUNCTIONS = ("catalogue", "cart", "checkout")
@@ -422,10 +422,16 @@ def event_time(event: Any) -> datetime | None:
 def shop_client(name: str, entry: str = ENTRY, pause: float = 0.2) -> dict:
     """A pod on the real node that asks ``http://<entry>/<function>`` for each function, again and again.
 
-    Each request writes one line to its log, ``answer <function> <what came back>`` (nothing after the
-    function when no answer came within two seconds).
+    Each request writes one line to its log, ``answer <function> <centiseconds> <what came back>``: how long
+    it took, read from ``/proc/uptime`` before and after (busybox's ``date`` has no finer clock than the
+    second), and nothing after that when no answer came within two seconds.
     """
-    asks = "; ".join(f'echo "answer {f} $(timeout 2 wget -qO- http://{entry}/{f} 2>/dev/null)"' for f in FUNCTIONS)
+    clock = "cut -d' ' -f1 /proc/uptime"
+    asks = "; ".join(
+        f"t=$({clock}); a=$(timeout 2 wget -qO- http://{entry}/{f} 2>/dev/null); u=$({clock}); "
+        f'echo "answer {f} $((${{u%.*}}${{u#*.}} - ${{t%.*}}${{t#*.}})) $a"'
+        for f in FUNCTIONS
+    )
     container = {
         "name": "client",
         "image": pinned().images["busybox"],
@@ -450,6 +456,7 @@ class Answer:
     function: str
     release: str  # "" when no answer came
     pod: str  # the pod that served it; "" when no answer came
+    took: float = 0.0  # seconds, to a hundredth
 
     @property
     def answered(self) -> bool:
@@ -469,11 +476,11 @@ def answers(log: str) -> list[Answer]:
     found = []
     for line in log.splitlines():
         stamp, _, text = line.partition(" ")
-        if not text.startswith("answer "):
+        words = text.split(" ", 3)
+        if len(words) < 3 or words[0] != "answer" or not words[2].isdigit():
             continue
-        _, function, *rest = text.split(" ", 2)
-        release, pod = parse_answer(function, rest[0] if rest else "")
-        found.append(Answer(datetime.fromisoformat(stamp), function, release, pod))
+        release, pod = parse_answer(words[1], words[3] if len(words) > 3 else "")
+        found.append(Answer(datetime.fromisoformat(stamp), words[1], release, pod, int(words[2]) / 100))
     return found
 
 
@@ -526,14 +533,10 @@ def rounds_per_second(found: list[Answer], last: float = 10) -> float:
     return len(recent) / len(FUNCTIONS) / span if span > 0 else 0.0
 
 
-def latencies(found: list[Answer]) -> list[float]:
-    """Seconds each answered request took, read as the gap between consecutive lines of one round (the
-    client asks its three functions one after the other, and sleeps only between rounds)."""
-    gaps = []
-    for before, after in zip(found, found[1:], strict=False):
-        if FUNCTIONS.index(after.function) == FUNCTIONS.index(before.function) + 1 and after.answered:
-            gaps.append((after.at - before.at).total_seconds())
-    return gaps
+def latencies(found: list[Answer], since: datetime | None = None) -> list[float]:
+    """Seconds each answered request (after ``since``, when given) took, as the client timed it (to a
+    hundredth of a second: a mean over many requests is finer than that, a single one is not)."""
+    return [a.took for a in found if a.answered and (since is None or a.at > since)]
 
 
 def ask_from(
@@ -647,7 +650,7 @@ class Roll:
     replaced: list[str]  # the pods of the namespace the change removed
     started: list[str]  # the pods it started
     scheduled: int  # the scheduler's decisions it took
-    rolled_out: float  # seconds until the Deployment reported every new replica available
+    rolled_out: float  # seconds until the Deployment reported every new replica available (to the second)
     seen: dict[str, set[str]] = field(default_factory=dict)
 
     def seconds(self, answer: Answer) -> float:
@@ -692,28 +695,78 @@ class Roll:
         return {a.pod for a in self._answered(function) if self.seconds(a) > settled}
 
 
-def roll_release(
+@dataclass(frozen=True)
+class Change:
+    """One Deployment in which a function's release is changed: where, and under which name it is shown."""
+
+    namespace: str
+    variant: str
+    deployment: str
+
+
+def rolled_out_at(deployment: Any) -> datetime | None:
+    """When the Deployment's controller last found its new ReplicaSet available (its Progressing condition,
+    to the second)."""
+    progressing = next((c for c in deployment.status.conditions or [] if c.type == "Progressing"), None)
+    if progressing is None or progressing.reason != "NewReplicaSetAvailable":
+        return None
+    return progressing.last_update_time
+
+
+def roll_releases(
     cluster: Any,
-    namespace: str,
-    variant: str,
-    deployment_name: str,
+    changes: list[Change],
     function: str,
     release: str,
     client_pod: str,
     settle: int = 6,
     timeout: float = 90,
-) -> Roll:
-    """Change ``function``'s release in Deployment ``deployment_name`` and follow it on the client's requests
-    until ``settle`` requests of each function in a row came after the Deployment finished its rollout, none
-    answered by a pod the change removed, the changed function's all by the new release."""
-    before = {p.metadata.name for p in app_pods(cluster, namespace)}
-    changed_at = datetime.now(UTC)
-    started = time.monotonic()
-    set_release(cluster, namespace, deployment_name, function, release)
-    wait_for_rollout(cluster, namespace, deployment_name, timeout=timeout)
-    rolled_out = time.monotonic() - started
-    done_at = datetime.now(UTC)
+) -> list[Roll]:
+    """Change ``function``'s release in every Deployment of ``changes`` at once (so that each rolls under
+    the same load), then follow each on its namespace's client until ``settle`` requests of each function in
+    a row came after the Deployment finished its rollout, none answered by a pod the change removed, the
+    changed function's all by the new release."""
+    started = []
+    for change in changes:
+        before = {p.metadata.name for p in app_pods(cluster, change.namespace)}
+        changed_at = datetime.now(UTC)
+        set_release(cluster, change.namespace, change.deployment, function, release)
+        started.append((change, before, changed_at))
+    rolls = []
+    for change, before, changed_at in started:
+        done = wait_for_rollout(cluster, change.namespace, change.deployment, timeout=timeout)
+        done_at = datetime.now(UTC)
+        found = wait_for_answers(
+            cluster,
+            change.namespace,
+            client_pod,
+            _settled(cluster, change.namespace, before, done_at, function, release, settle),
+            f"every function of the {change.variant} answering, {function} with release {release}",
+            timeout=timeout,
+        )
+        after = {p.metadata.name for p in app_pods(cluster, change.namespace)}
+        since = changed_at.replace(microsecond=0)
+        at = rolled_out_at(done)
+        at = done_at if at is None or at < since else at  # a condition from before the change: not this rollout
+        rolls.append(
+            Roll(
+                change.variant,
+                function,
+                release,
+                changed_at,
+                [a for a in found if (a.at - changed_at).total_seconds() > -5],
+                sorted(before - after),
+                sorted(after - before),
+                len(scheduled(cluster, change.namespace, ignore=[client_pod], since=since)),
+                max(0.0, (at - since).total_seconds()),
+            )
+        )
+    return rolls
 
+
+def _settled(
+    cluster: Any, namespace: str, before: set[str], done_at: datetime, function: str, release: str, settle: int
+) -> Callable[[list[Answer]], bool]:
     def settled(found: list[Answer]) -> bool:
         gone = before - {p.metadata.name for p in app_pods(cluster, namespace)}
         for name in FUNCTIONS:
@@ -724,32 +777,7 @@ def roll_release(
                 return False
         return True
 
-    found = wait_for_answers(
-        cluster,
-        namespace,
-        client_pod,
-        settled,
-        f"every function answering, {function} with release {release}",
-        timeout=timeout,
-    )
-    after = {p.metadata.name for p in app_pods(cluster, namespace)}
-    window = [a for a in found if (a.at - changed_at).total_seconds() > -5]
-    decisions = len(scheduled(cluster, namespace, ignore=[client_pod], since=changed_at.replace(microsecond=0)))
-    return Roll(
-        variant,
-        function,
-        release,
-        changed_at,
-        window,
-        sorted(before - after),
-        sorted(after - before),
-        decisions,
-        rolled_out,
-    )
-
-
-def is_serving(pod: Any) -> bool:
-    return is_ready(pod) and not pod.metadata.deletion_timestamp
+    return settled
 
 
 # --- tables and charts, from what this run measured -------------------------------------------------
