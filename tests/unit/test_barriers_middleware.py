@@ -215,3 +215,9 @@ def test_a_drain_knows_which_refusals_came_while_a_member_was_away() -> None:
     assert drain.fewest_ready == 2
     everyone_at_once = drain_with([(0.0, 3), (0.2, 0)], [middleware.Attempt(m, 0.1, 201) for m in ("a", "b", "c")])
     assert everyone_at_once.refused_while_away == [] and everyone_at_once.fewest_ready == 0
+
+
+def test_a_drain_stops_only_when_the_budget_counts_every_member_healthy_and_still_refuses() -> None:
+    assert middleware.never_allowed("The disruption budget etcd needs 3 healthy pods and has 3 currently")
+    assert not middleware.never_allowed("The disruption budget etcd needs 2 healthy pods and has 2 currently")
+    assert not middleware.never_allowed("The disruption budget etcd is still being processed by the server.")

@@ -382,7 +382,7 @@ def members_table(pods: list[Any], status: dict[str, dict[str, Any]]) -> Table:
 def etcdctl(cluster: Any, namespace: str, member: str, *args: str, timeout: float = 30) -> str:
     """``etcdctl <args>`` run inside ``member`` (``kubectl exec``), which asks that member unless ``args`` name
     other endpoints; what it printed."""
-    command = shlex.join(("etcdctl", "--command-timeout=5s", *args))
+    command = shlex.join(("etcdctl", "--command-timeout=10s", *args))
     return kubectl(f"exec -n {namespace} {member} -c etcd -- {command}", cluster, show=False, timeout=timeout)
 
 
@@ -626,9 +626,15 @@ def longest_silence(writes: list[Write], start: float, end: float) -> float:
     return max(b - a for a, b in zip(marks, marks[1:], strict=False))
 
 
-def start_writer(cluster: Any, namespace: str, image: str, timeout: float = 60) -> None:
-    """Start the writer and wait until it has logged an acknowledged write."""
+def start_writer(cluster: Any, namespace: str, image: str, wait: bool = True, timeout: float = 60) -> None:
+    """Start the writer and, unless told not to ``wait``, wait until it has logged an acknowledged write."""
     cluster.core.create_namespaced_pod(namespace, writer_pod(namespace, image))
+    if wait:
+        wait_for_writer(cluster, namespace, timeout)
+
+
+def wait_for_writer(cluster: Any, namespace: str, timeout: float = 60) -> None:
+    """Wait until the writer has logged an acknowledged write."""
     poll_until(
         lambda: writes_in(_writer_log(cluster, namespace)),
         lambda writes: any(w.ok for w in writes),
@@ -682,7 +688,7 @@ class Drain:
     @property
     def failed(self) -> list[Attempt]:
         """Evictions that were neither accepted nor refused by a budget (kubectl drain stops on these)."""
-        return [a for a in self.attempts if a.status not in (200, 201, 404, 429)]
+        return [a for a in self.attempts if a.status not in (0, 200, 201, 404, 429)]
 
     @property
     def refused(self) -> list[Attempt]:
@@ -717,26 +723,39 @@ class Drain:
         return [w for w in self.writes if first <= w.start <= self.ended]
 
 
-STUCK_S = 6.0  # every member Ready and every eviction refused for this long: no eviction will ever be accepted
+STUCK_S = 2.0  # how long the API server must count every member healthy and still refuse, before the drain stops
+NEEDS = re.compile(r"needs (\d+) healthy pods and has (\d+) currently")
 
 
-def _evict_each(cluster: Any, namespace: str, drain: Drain, members: list[str], timeout: float, every: float) -> None:
-    """Every member once, as kubectl drain does; a refused one is asked again every ``every`` s. Once every
-    member has been Ready and every eviction refused for ``STUCK_S`` on end, no eviction will ever be
-    accepted (nothing is away for the budget to wait for): the drain stops, stuck."""
+def never_allowed(cause: str, members: int = MEMBERS) -> bool:
+    """True when a refusal says the budget has every member healthy and needs as many or more: no eviction
+    will ever be accepted, since nothing is away for the budget to wait for."""
+    match = NEEDS.search(cause)
+    return match is not None and int(match[2]) >= members and int(match[1]) >= int(match[2])
+
+
+def _evict_each(
+    cluster: Any, namespace: str, drain: Drain, members: list[str], timeout: float, every: float, stop_stuck: bool
+) -> None:
+    """Every member once, as kubectl drain does; a refused one is asked again every ``every`` s. With
+    ``stop_stuck``, once the API server has refused every eviction for ``STUCK_S`` on end while counting every
+    member healthy (``never_allowed``), the drain stops, stuck. An API call that fails for want of an answer
+    (a busy machine) is asked again."""
     waiting, start = list(members), drain.recorder.timeline.start
     deadline, stuck_since = time.monotonic() + timeout, None
     while waiting and time.monotonic() < deadline:
         accepted = 0
         for member in list(waiting):
-            status, cause = evict(cluster, namespace, member)
+            try:
+                status, cause = evict(cluster, namespace, member)
+            except Exception as error:  # the client's own timeout, on a busy machine: asked again next round
+                status, cause = 0, f"no answer: {error}"
             drain.attempts.append(Attempt(member, time.monotonic() - start, status, cause))
-            if status != 429:  # evicted, gone already, or an error kubectl drain would stop on
+            if status not in (0, 429):  # evicted, gone already, or an error kubectl drain would stop on
                 waiting.remove(member)
                 accepted += 1
-        everyone_ready = _ready_now(drain) == MEMBERS
-        settled = "still being processed" not in drain.attempts[-1].cause
-        if waiting and not accepted and everyone_ready and settled:
+        refusals = [a for a in drain.attempts[-len(waiting) :] if a.status == 429] if waiting else []
+        if stop_stuck and waiting and not accepted and refusals and all(never_allowed(a.cause) for a in refusals):
             stuck_since = stuck_since or time.monotonic()
             if time.monotonic() - stuck_since >= STUCK_S:
                 drain.stuck = True
@@ -748,14 +767,6 @@ def _evict_each(cluster: Any, namespace: str, drain: Drain, members: list[str], 
     drain.finished = set(drain.evicted) >= set(members)
 
 
-def _ready_now(drain: Drain) -> int:
-    """The Ready members the watch last saw, read from the drain's thread while the watch writes them."""
-    for _ in range(5):
-        with contextlib.suppress(RuntimeError):  # the watch changed the objects while they were read
-            return ready_members(drain.recorder.objects)["ready"]
-    return 0
-
-
 def drain_members(
     cluster: Any,
     namespace: str,
@@ -763,15 +774,18 @@ def drain_members(
     timeout: float = 45,
     every: float = 0.5,
     back_within: float = 30,
+    stop_stuck: bool = True,
 ) -> Drain:
     """Evict ``members`` (default: all) through the Eviction API, asking again after each refusal for up to
-    ``timeout`` s, while a watch records which members are Ready; then wait up to ``back_within`` s for
-    every member to be back and Ready."""
+    ``timeout`` s (less when a budget will never allow one: ``_evict_each``), while a watch records which
+    members are Ready; then wait up to ``back_within`` s for every member to be back and Ready."""
     members = members or member_names()
     recorder = Recorder(cluster.core.list_namespaced_pod, ready_members, namespace=namespace, label_selector=SELECTOR)
     drain = Drain(recorder, began=time.time() - recorder.timeline.elapsed())
     original = {p.metadata.name: p.metadata.uid for p in recorder.objects}
-    worker = threading.Thread(target=_evict_each, args=(cluster, namespace, drain, members, timeout, every))
+    worker = threading.Thread(
+        target=_evict_each, args=(cluster, namespace, drain, members, timeout, every, stop_stuck), daemon=True
+    )
     worker.start()
 
     def over(pods: list[Any]) -> bool:
