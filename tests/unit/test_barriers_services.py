@@ -117,11 +117,13 @@ def test_the_front_answers_http_itself(path: str, status: str, body: str) -> Non
     assert f"Content-Length: {len(body) + 1}" in head and rest == f"{body}\n"
 
 
-def test_a_client_asks_every_function_of_the_entry() -> None:
+def test_a_client_asks_every_function_of_the_entry_and_on_demand_each_service_straight() -> None:
     pod = services.shop_client("customer")
     script = pod["spec"]["containers"][0]["command"][2]
     assert all(f"http://shop/{f}" in script for f in services.FUNCTIONS)
-    assert pod["spec"]["nodeSelector"]
+    assert "direct" not in script and pod["spec"]["nodeSelector"]
+    both = services.shop_client("customer", direct=True)["spec"]["containers"][0]["command"][2]
+    assert all(f'echo "direct {f} ' in both and f"http://{f}/{f}" in both for f in services.FUNCTIONS)
 
 
 @pytest.mark.skipif(SH is None or not Path("/proc/uptime").exists(), reason="no sh or no /proc/uptime here")
@@ -163,8 +165,10 @@ def test_a_client_log_reads_as_timed_answers_and_unanswered_requests() -> None:
             log_line(T0 + timedelta(seconds=0.05), "answer checkout 3 checkout 1 from shop-b"),
             log_line(T0 + timedelta(seconds=0.06), "something else"),
             log_line(T0 + timedelta(seconds=0.07), "answer cart"),
+            log_line(T0 + timedelta(seconds=0.08), "direct cart 1 cart 1 from cart-a"),
         ]
     )
+    assert [(a.function, a.took) for a in services.answers(log, "direct")] == [("cart", 0.01)]
     found = services.answers(log)
     assert [(a.function, a.release, a.pod, a.took) for a in found] == [
         ("catalogue", "1", "shop-a", 0.02),

@@ -419,23 +419,32 @@ def event_time(event: Any) -> datetime | None:
 # --- the shop's clients and their answers ---------------------------------------------------------
 
 
-def shop_client(name: str, entry: str = ENTRY, pause: float = 0.2) -> dict:
+def shop_client(name: str, entry: str = ENTRY, pause: float = 0.2, direct: bool = False) -> dict:
     """A pod on the real node that asks ``http://<entry>/<function>`` for each function, again and again.
 
     Each request writes one line to its log, ``answer <function> <centiseconds> <what came back>``: how long
     it took, read from ``/proc/uptime`` before and after (busybox's ``date`` has no finer clock than the
-    second), and nothing after that when no answer came within two seconds.
+    second), and nothing after that when no answer came within two seconds. With ``direct``, each request
+    is followed by the same one sent straight to the function's own Service, ``http://<function>/<function>``,
+    logged as ``direct <function> ...``: the two paths timed in the same moments.
     """
     clock = "cut -d' ' -f1 /proc/uptime"
-    asks = "; ".join(
-        f"t=$({clock}); a=$(timeout 2 wget -qO- http://{entry}/{f} 2>/dev/null); u=$({clock}); "
-        f'echo "answer {f} $((${{u%.*}}${{u#*.}} - ${{t%.*}}${{t#*.}})) $a"'
-        for f in FUNCTIONS
-    )
+
+    def ask(kind: str, function: str, url: str) -> str:
+        return (
+            f"t=$({clock}); a=$(timeout 2 wget -qO- {url} 2>/dev/null); u=$({clock}); "
+            f'echo "{kind} {function} $((${{u%.*}}${{u#*.}} - ${{t%.*}}${{t#*.}})) $a"'
+        )
+
+    asks = []
+    for f in FUNCTIONS:
+        asks.append(ask("answer", f, f"http://{entry}/{f}"))
+        if direct:
+            asks.append(ask("direct", f, f"http://{f}/{f}"))
     container = {
         "name": "client",
         "image": pinned().images["busybox"],
-        "command": ["sh", "-c", f"while true; do {asks}; sleep {pause:g}; done"],
+        "command": ["sh", "-c", f"while true; do {'; '.join(asks)}; sleep {pause:g}; done"],
     }
     spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": on_real_node(spec)}
@@ -471,22 +480,23 @@ def parse_answer(function: str, text: str) -> tuple[str, str]:
     return "", ""
 
 
-def answers(log: str) -> list[Answer]:
-    """The answers in a ``shop_client`` log read with timestamps."""
+def answers(log: str, kind: str = "answer") -> list[Answer]:
+    """The answers in a ``shop_client`` log read with timestamps: its requests through the entry (``answer``),
+    or those sent straight to each function's Service (``direct``)."""
     found = []
     for line in log.splitlines():
         stamp, _, text = line.partition(" ")
         words = text.split(" ", 3)
-        if len(words) < 3 or words[0] != "answer" or not words[2].isdigit():
+        if len(words) < 3 or words[0] != kind or not words[2].isdigit():
             continue
         release, pod = parse_answer(words[1], words[3] if len(words) > 3 else "")
         found.append(Answer(datetime.fromisoformat(stamp), words[1], release, pod, int(words[2]) / 100))
     return found
 
 
-def read_answers(cluster: Any, namespace: str, pod: str) -> list[Answer]:
+def read_answers(cluster: Any, namespace: str, pod: str, kind: str = "answer") -> list[Answer]:
     try:
-        return answers(pod_log(cluster, namespace, pod, timestamps=True))
+        return answers(pod_log(cluster, namespace, pod, timestamps=True), kind)
     except client.ApiException as error:
         if error.status in (400, 404):  # the kubelet has no log to give yet
             return []
