@@ -292,14 +292,15 @@ def names_the_cause(ctx: Context) -> Failure | None:
             "the kubelet says so when the container it was asked for was removed (a dead container goes when the "
             f"next run crashes): ask again, {previous}",
         )
-    first = runs_[0] if runs_ else []  # the run the setup saw crash, before any restart
-    if line in record["current"] and line not in first:
+    # Any line of the running container's log: the crashed runs the setup kept may be restarts already (a busy
+    # node restarts it more than once before the setup looks), so they print its warnings too.
+    if line in record["current"]:
         return Failure(
             f"your line {line!r} is from the log of the container running now, printed as it restarted",
             "plain kubectl logs shows the restarted container, which has not crashed yet and warns about the run "
             f"before; the crashed run's own log says why it ended: {previous}",
         )
-    if line in printed or line in record["current"]:
+    if line in printed:
         return Failure(
             f"the container printed {line!r}, but not as the line it ended with",
             f"that line is printed on the way, by runs that then go on; read the whole log of the crashed run "

@@ -43,14 +43,25 @@ class GreetingController:
         self.custom, self.core, self.apps = client.CustomObjectsApi(), client.CoreV1Api(), client.AppsV1Api()
 
     def ensure(self, read, create, patch, name: str, body: dict):
-        """Create the child when it is missing, else patch it to what is wanted; return it as it is now."""
+        """Create the child when it is missing, else patch it to what is wanted; return it as it is now, or None
+        when it appeared or went between the read and the write (then reconcile again)."""
         try:
             read(name, self.namespace)
         except client.ApiException as error:
             if error.status != 404:
                 raise
-            return create(self.namespace, body)
-        return patch(name, self.namespace, body)
+            try:
+                return create(self.namespace, body)
+            except client.ApiException as error:
+                if error.status == 409:  # made by someone else since the read
+                    return None
+                raise
+        try:
+            return patch(name, self.namespace, body)
+        except client.ApiException as error:
+            if error.status == 404:  # deleted since the read
+                return None
+            raise
 
     def reconcile(self, name: str) -> bool:
         """Make the children match Greeting ``name`` and write its status; False: try again."""
@@ -62,7 +73,7 @@ class GreetingController:
             raise
         config_map, deployment = wanted_children(greeting)
         core, apps = self.core, self.apps
-        self.ensure(
+        kept = self.ensure(
             core.read_namespaced_config_map,
             core.create_namespaced_config_map,
             core.patch_namespaced_config_map,
@@ -76,6 +87,8 @@ class GreetingController:
             name,
             deployment,
         )
+        if kept is None or made is None:
+            return False
         greeting["status"] = {"ready": made.status.ready_replicas or 0}
         try:  # carries the resourceVersion read above: refused if the Greeting changed since
             self.custom.replace_namespaced_custom_object_status(GROUP, VERSION, self.namespace, PLURAL, name, greeting)

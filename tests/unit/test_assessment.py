@@ -15,7 +15,7 @@ from threeplanes.assessment import cli as assessment_cli
 from threeplanes.assessment import notebook, progress, report
 from threeplanes.assessment.namespaces import EXERCISE_LABEL, check_owner, find_attempts
 from threeplanes.assessment.order import study_order, syllabus_order
-from threeplanes.assessment.scorecard import FAIL, NOT_ATTEMPTED, PASS, run_checks
+from threeplanes.assessment.scorecard import FAIL, NOT_ATTEMPTED, OUTSIDE, PASS, run_checks
 from threeplanes.checking import Checker, Criterion, Failure
 from threeplanes.checking.exercises import Exercise, ExerciseError, UnknownExercise, all_exercises, find, locate
 from threeplanes.errors import AssessmentError
@@ -243,6 +243,72 @@ def test_every_exercise_passing_has_no_next(exercises) -> None:
     attempts = find_attempts(cluster.core.list_namespace().items, [e.id for e in exercises])
     card = run_checks(cluster, exercises, attempts, fake_loader({}), order=ORDER)
     assert card.next_outcome is None and "Every exercise passes." in str(card)
+
+
+def scorecard_of(exercises, passing_levels: tuple[int, ...], selector: str | None = None):
+    """Every exercise of ``passing_levels`` attempted and passing, every other level's first one failing."""
+    attempted = [e for e in exercises if e.level in passing_levels and not e.is_mission]
+    firsts = {level: next(e for e in exercises if e.level == level and not e.is_mission) for level in (1, 2, 3)}
+    failing = [firsts[level] for level in (1, 2, 3) if level not in passing_levels]
+    labels = {"run": "r"} if selector else {}
+    cluster = fake_cluster(*(namespace(e.id, labels) for e in attempted + failing))
+    attempts = find_attempts(cluster.core.list_namespace(selector or "").items, [e.id for e in exercises])
+    load = fake_loader({e.id: "not yet" for e in failing})
+    return run_checks(cluster, exercises, attempts, load, order=ORDER, selector=selector)
+
+
+@pytest.mark.parametrize(
+    ("passing_levels", "reached", "words"),
+    [
+        ((), 0, "Level reached: none yet. Level 1: 0 of"),
+        ((1,), 1, "Level reached: 1. Level 2: "),
+        ((1, 2), 2, "Level reached: 2. Level 3: "),
+        ((2, 3), 0, "Level reached: none yet."),  # level 1 gates the others
+        ((1, 2, 3), 3, "Level reached: 3. Every exercise of every level passes."),
+    ],
+)
+def test_a_level_is_reached_when_its_exercises_and_those_below_pass(exercises, passing_levels, reached, words) -> None:
+    card = scorecard_of(exercises, passing_levels)
+    assert card.level_reached() == reached
+    assert card.verdict().startswith(words) and words in str(card)
+
+
+def test_missions_train_but_do_not_gate_a_level(exercises) -> None:
+    card = scorecard_of(exercises, (1, 2, 3))
+    assert any(o.exercise.is_mission and o.status == NOT_ATTEMPTED for o in card.outcomes)
+    assert card.level_reached() == 3
+
+
+def test_a_selector_leaves_the_exercises_it_did_not_look_for_outside(exercises) -> None:
+    card = scorecard_of(exercises, (1,), selector="run=r")  # level 1 solved; one exercise tried at levels 2 and 3
+    assert card.outside and not any(o.status == NOT_ATTEMPTED for o in card.outcomes), str(card)
+    assert card.status("s6-kubelet") == OUTSIDE
+    assert card.level_reached() == 1
+    unjudged = sum(e.level == 2 and not e.is_mission for e in exercises) - 1
+    assert card.verdict() == (
+        f"Level reached: 1. Level 2: 0 of 1 checked exercises pass; {unjudged} more are outside the selector run=r."
+    )
+    assert "were not looked for" in str(card) and "not attempted" not in str(card)
+
+
+def test_progress_keeps_what_a_selector_did_not_look_at(tmp_path: Path, exercises) -> None:
+    path = tmp_path / "progress.json"
+    progress.save_progress(path, scorecard_of(exercises, (1, 2, 3)))
+    before, _ = progress.load_progress(path)
+    progress.save_progress(path, scorecard_of(exercises, (1,), selector="run=r"), before)
+    after, _ = progress.load_progress(path)
+    assert after.statuses["s6-kubelet"] == PASS  # outside the second run: kept from the first
+
+
+@pytest.mark.parametrize(("required", "code"), [(1, 0), (2, 1)])
+def test_cli_require_level_gates_on_the_level_reached(capsys, tmp_path, monkeypatch, exercises, required, code) -> None:
+    monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path))
+    level_1 = [e for e in exercises if e.level == 1 and not e.is_mission]
+    monkeypatch.setattr(assessment_cli, "connect", lambda: fake_cluster(*(namespace(e.id) for e in level_1)))
+    monkeypatch.setattr(Exercise, "checker", lambda exercise: fake_loader({})(exercise.id))
+    got, out, err = run_cli(capsys, "assess", "--exercises", str(EXERCISES), "--require-level", str(required))
+    assert got == code and "Level reached: 1." in out
+    assert ("Level 2 is required; Level reached: 1. Level 2: 0 of" in err) == bool(code)
 
 
 # --- progress --------------------------------------------------------------------------------

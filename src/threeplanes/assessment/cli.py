@@ -12,6 +12,7 @@ checkers are read from that folder too.
 from __future__ import annotations
 
 import argparse
+import sys
 import webbrowser
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from threeplanes.assessment.namespaces import EXERCISE_LABEL
 from threeplanes.assessment.order import syllabus_order
 from threeplanes.assessment.reset import reset
 from threeplanes.assessment.scorecard import assess
-from threeplanes.checking.exercises import all_exercises, find, locate
+from threeplanes.checking.exercises import LEVELS, all_exercises, find, locate
 from threeplanes.kit.connect import connect
 from threeplanes.provision.paths import cache_root
 
@@ -44,7 +45,7 @@ def assess_command(args: argparse.Namespace) -> int:
     progress_path = cache_root() / PROGRESS_FILE
     previous, set_aside = progress.load_progress(progress_path)
     changes = progress.compare(previous, scorecard)
-    progress.save_progress(progress_path, scorecard)
+    progress.save_progress(progress_path, scorecard, previous)
     page = report.write(cache_root() / REPORT_FILE, scorecard, changes)
     print(scorecard)
     print()
@@ -54,6 +55,9 @@ def assess_command(args: argparse.Namespace) -> int:
     print(f"HTML report: {page}")
     if args.open:
         webbrowser.open(page.as_uri())
+    if args.require_level and scorecard.level_reached() < args.require_level:
+        print(f"Level {args.require_level} is required; {scorecard.verdict()}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -74,5 +78,12 @@ def add_assessment_commands(subparsers: Any) -> None:
         "-l",
         "--selector",
         help=f"only namespaces matching this label selector (your attempts carry {EXERCISE_LABEL}=<exercise>)",
+    )
+    a.add_argument(
+        "--require-level",
+        type=int,
+        choices=LEVELS,
+        metavar="N",
+        help="exit with status 1 unless level N is reached (every exercise of levels 1 to N passes)",
     )
     a.set_defaults(run=assess_command)

@@ -87,13 +87,15 @@ def compare(previous: Progress, scorecard: Scorecard) -> Changes:
     return Changes(newly_passing, newly_failing, previous.checked_at)
 
 
-def save_progress(path: Path, scorecard: Scorecard) -> None:
-    """Write the scorecard's statuses, atomically (a crash mid-write leaves the old file)."""
+def save_progress(path: Path, scorecard: Scorecard, previous: Progress | None = None) -> None:
+    """Write the scorecard's statuses, atomically (a crash mid-write leaves the old file); the exercises it left
+    outside its selector keep their ``previous`` status, since this run did not look at them."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    kept = {e.id: previous.statuses[e.id] for e in scorecard.outside if previous and e.id in previous.statuses}
     data = {
         "version": VERSION,
         "checked_at": scorecard.checked_at.isoformat(timespec="seconds"),
-        "exercises": {o.exercise.id: o.status for o in scorecard.outcomes},
+        "exercises": kept | {o.exercise.id: o.status for o in scorecard.outcomes},
     }
     partial = path.with_name(f"{path.name}.partial")
     partial.write_text(json.dumps(data, indent=2) + "\n")

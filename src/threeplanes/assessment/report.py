@@ -90,6 +90,7 @@ def render(scorecard: Scorecard, changes: Changes | None = None) -> str:
 <body>
 <h1>Where you stand</h1>
 <p>{escape(scorecard.counted())}, checked {when}.</p>
+<p class="verdict" id="verdict"><b>{escape(scorecard.verdict())}</b></p>
 {change_line}
 <p class="next">{next_line}</p>
 {legend}

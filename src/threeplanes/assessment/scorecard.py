@@ -3,10 +3,14 @@
 An exercise is *attempted* when the reader has a namespace for it (see ``namespaces``). Only
 attempted exercises are checked, unless ``check_all`` is set: then every checker runs, those
 without a namespace on the namespace named after the exercise, and they are still reported as
-not attempted. Each outcome that does not pass carries one hint: the checker's first failing
-criterion's, or how to start. The next exercise to take is the first that does not pass,
-lowest level first, then in the syllabus's order. Missions (break-and-fix exercises, ``kind:
-mission``) are checked the same way and counted per level beside the exercises.
+not attempted. With a label selector, an exercise with no namespace among those it matches is
+left *outside* the scorecard, not reported as not attempted: it was not looked for. A level is
+*reached* when every exercise of it and of the levels below passes (missions train, they do not
+gate); a level with exercises outside the selector is not reached. Each outcome that does not pass
+carries one hint: the checker's first failing criterion's, or how to start. The next exercise to
+take is the first that does not pass, lowest level first, then in the syllabus's order. Missions
+(break-and-fix exercises, ``kind: mission``) are checked the same way and counted per level beside
+the exercises.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from threeplanes.assessment.order import study_order
 from threeplanes.checking import Checker, Report
 from threeplanes.checking.exercises import LEVELS, PLANES, Exercise
 
-PASS, FAIL, NOT_ATTEMPTED = "pass", "fail", "not attempted"
+PASS, FAIL, NOT_ATTEMPTED, OUTSIDE = "pass", "fail", "not attempted", "outside the selector"
 # Checkers mostly wait (on the API, and the pause between their two looks): a few at once is
 # faster without loading the two cores much.
 PARALLEL_CHECKS = 4
@@ -65,6 +69,36 @@ class Scorecard:
     order: list[str] = field(default_factory=list)  # syllabus IDs in the syllabus's order
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     warnings: list[str] = field(default_factory=list)
+    outside: list[Exercise] = field(default_factory=list)  # not looked for: outside the label selector
+    selector: str | None = None
+
+    def level_reached(self) -> int:
+        """The highest level whose exercises, and those of every level below, all pass (0: none yet).
+
+        A level with an exercise outside the selector is not reached: it was not judged."""
+        reached = 0
+        for level in LEVELS:
+            at_level = [o for o in self.outcomes if o.exercise.level == level and not o.exercise.is_mission]
+            if any(e.level == level and not e.is_mission for e in self.outside) or not all(o.passed for o in at_level):
+                break
+            reached = level
+        return reached
+
+    def verdict(self) -> str:
+        """One sentence: the level reached, and what stands before the next one."""
+        reached = self.level_reached()
+        said = f"Level reached: {reached}." if reached else "Level reached: none yet."
+        if reached == LEVELS[-1]:
+            return f"{said} Every exercise of every level passes."
+        following = reached + 1
+        unjudged = sum(e.level == following and not e.is_mission for e in self.outside)
+        tally = self.by_level("exercise")[following]
+        if unjudged:
+            return (
+                f"{said} Level {following}: {tally.passed} of {tally.total} checked exercises pass; {unjudged} more "
+                f"are outside the selector {self.selector}."
+            )
+        return f"{said} Level {following}: {tally.passed} of {tally.total} exercises pass."
 
     def tally(self, outcomes: Iterable[Outcome]) -> Tally:
         outcomes = list(outcomes)
@@ -103,6 +137,8 @@ class Scorecard:
         return next((o for o in self.ordered() if not o.passed), None)
 
     def status(self, exercise_id: str) -> str:
+        if any(e.id == exercise_id for e in self.outside):
+            return OUTSIDE
         return next(o.status for o in self.outcomes if o.exercise.id == exercise_id)
 
     def __str__(self) -> str:
@@ -115,6 +151,10 @@ class Scorecard:
             lines.append(_tally_line(f"Missions, level {level}", tally))
         for plane, tally in self.by_plane().items():
             lines.append(_tally_line(f"{plane.capitalize()} plane", tally))
+        lines += ["", *textwrap.wrap(self.verdict(), WIDTH)]
+        if self.outside:
+            left = f"{len(self.outside)} exercise(s) outside the selector {self.selector} were not looked for."
+            lines += textwrap.wrap(left, WIDTH)
         width = max([len("exercise"), *(len(o.exercise.id) for o in self.outcomes)]) + 2
         lines += ["", f"  {'level':<7}{'plane':<12}{'exercise':<{width}}result"]
         for outcome in self.ordered():
@@ -127,7 +167,7 @@ class Scorecard:
         lines.append("")
         upcoming = self.next_outcome
         if upcoming is None:
-            lines.append("Every exercise passes.")
+            lines.append("Every exercise checked passes." if self.outside else "Every exercise passes.")
         else:
             e = upcoming.exercise
             lines += textwrap.wrap(f"Next: {e.id} (level {e.level}, {e.main_item}). {e.title}: {e.page}", WIDTH)
@@ -183,14 +223,21 @@ def run_checks(
     load: Callable[[str], Checker],
     check_all: bool = False,
     order: list[str] | None = None,
+    selector: str | None = None,
 ) -> Scorecard:
-    """Run the checker of every attempted exercise (every exercise with ``check_all``) and build the scorecard."""
+    """Run the checker of every attempted exercise (every exercise with ``check_all``) and build the scorecard.
+
+    With a ``selector``, the exercises that have no namespace among those it matched are left outside."""
     jobs: list[tuple[Exercise, Checker, str, bool]] = []
     outcomes: dict[str, Outcome] = {}
+    outside: list[Exercise] = []
     for exercise in exercises:
         namespace = attempts.namespace(exercise.id)
         if namespace is None and not check_all:
-            outcomes[exercise.id] = Outcome(exercise, NOT_ATTEMPTED, hint=start_hint(exercise))
+            if selector:
+                outside.append(exercise)
+            else:
+                outcomes[exercise.id] = Outcome(exercise, NOT_ATTEMPTED, hint=start_hint(exercise))
             continue
         jobs.append((exercise, load(exercise.id), namespace or exercise.id, namespace is not None))
     with ThreadPoolExecutor(max_workers=PARALLEL_CHECKS) as pool:
@@ -199,7 +246,13 @@ def run_checks(
         others = attempts.others(exercise.id)
         note = f"also found {', '.join(others)}; the newest was checked" if others else ""
         outcomes[exercise.id] = outcome_from_report(exercise, report, attempted, note)
-    return Scorecard([outcomes[e.id] for e in exercises], order=order or [], warnings=list(attempts.unknown_labels))
+    return Scorecard(
+        [outcomes[e.id] for e in exercises if e.id in outcomes],
+        order=order or [],
+        warnings=list(attempts.unknown_labels),
+        outside=outside,
+        selector=selector,
+    )
 
 
 def assess(
@@ -212,4 +265,6 @@ def assess(
     """Find the reader's namespaces (only those matching ``selector``, if given) and check them."""
     attempts = find_attempts(list_namespaces(cluster, selector), [e.id for e in exercises])
     by_id = {e.id: e for e in exercises}
-    return run_checks(cluster, exercises, attempts, lambda i: by_id[i].checker(), check_all=check_all, order=order)
+    return run_checks(
+        cluster, exercises, attempts, lambda i: by_id[i].checker(), check_all=check_all, order=order, selector=selector
+    )
