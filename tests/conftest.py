@@ -33,7 +33,7 @@ from threeplanes.kit.namespaces import delete_gone_runs, lab_namespaces, owner_i
 from threeplanes.kit.wait import wait_for
 from threeplanes.provision import cluster as book_cluster
 from threeplanes.provision import paths
-from threeplanes.system.proxy import save
+from threeplanes.system.proxy import iptables_save
 from threeplanes.system.runtime import Crictl, kubelet_configuration, pod_logs_dir
 
 RUN_ENV = "THREEPLANES_TEST_RUN"  # one id for the controlling process and its workers
@@ -144,7 +144,7 @@ def left_on_real_node(cluster: Cluster, timeout: float = 180) -> list[str]:
             for p in crictl.json("pods")["items"]
             if p["metadata"]["namespace"] not in alive
         ]
-        rules = {m for m in re.findall(r'--comment "?([a-z0-9-]+)/', save("nat")) if m not in alive}
+        rules = {m for m in re.findall(r'--comment "?([a-z0-9-]+)/', iptables_save("nat")) if m not in alive}
         left += [f"Service rules of namespace {n} on the real node" for n in sorted(rules)]
         folders = [f for f in logs.iterdir() if f.name.split("_", 1)[0] not in alive] if logs.is_dir() else []
         return left + [f"pod log folder {f}" for f in folders]

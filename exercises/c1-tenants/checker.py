@@ -14,8 +14,7 @@ from kubernetes import client
 from kubernetes.utils import parse_quantity
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
-from threeplanes.conceptual.tenancy import refusal
-from threeplanes.kit.identity import service_account_can, service_account_client
+from threeplanes.kit.identity import refusal, service_account_can, service_account_client
 from threeplanes.kit.resources import millicores
 from threeplanes.versions import pinned
 

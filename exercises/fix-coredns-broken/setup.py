@@ -11,7 +11,7 @@ listens there), with the namespace's search list and ``ndots: 2``. So every look
 
 from __future__ import annotations
 
-from threeplanes.checking.missions import mission_deployment, mission_service, start_over, wait_for_pods
+from threeplanes.checking.missions import mission_deployment, mission_service, start_over, wait_for_app_pods
 from threeplanes.kit.wait import is_ready
 from threeplanes.versions import pinned
 
@@ -61,7 +61,7 @@ def apply(cluster, namespace: str) -> None:
     cluster.core.create_namespaced_service(namespace, mission_service(DB))
     cluster.apps.create_namespaced_deployment(namespace, app_deployment(namespace))
     for name in (DB, APP):
-        wait_for_pods(
+        wait_for_app_pods(
             cluster,
             namespace,
             name,

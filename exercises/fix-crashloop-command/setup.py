@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from threeplanes.checking import missions
-from threeplanes.checking.missions import client_pod
+from threeplanes.checking.missions import idle_client_pod
 from threeplanes.kit.pods import live
 from threeplanes.versions import pinned
 
@@ -57,9 +57,9 @@ def crashed(pod: Any) -> bool:
 def apply(cluster: Any, namespace: str) -> None:
     start_over(cluster, namespace)
     cluster.core.create_namespaced_service(namespace, service())
-    cluster.core.create_namespaced_pod(namespace, client_pod(CLIENT))
+    cluster.core.create_namespaced_pod(namespace, idle_client_pod(CLIENT))
     cluster.apps.create_namespaced_deployment(namespace, deployment())
-    pods = missions.wait_for_pods(
+    pods = missions.wait_for_app_pods(
         cluster,
         namespace,
         NAME,

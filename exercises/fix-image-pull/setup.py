@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from threeplanes.checking import missions
-from threeplanes.checking.missions import client_pod
+from threeplanes.checking.missions import idle_client_pod
 from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
 
@@ -86,13 +86,13 @@ def apply(cluster: Any, namespace: str) -> None:
     )
     cluster.core.create_namespaced_config_map(namespace, releases())
     cluster.core.create_namespaced_service(namespace, missions.mission_service(NAME))
-    cluster.core.create_namespaced_pod(namespace, client_pod(CLIENT))
+    cluster.core.create_namespaced_pod(namespace, idle_client_pod(CLIENT))
     cluster.apps.create_namespaced_deployment(namespace, deployment())
     wait_for_rollout(cluster, namespace, NAME, timeout=90)
     new = deployment(NEW, mistyped(images()[NEW]))
     patch = {"metadata": {"annotations": new["metadata"]["annotations"]}, "spec": {"template": new["spec"]["template"]}}
     cluster.apps.patch_namespaced_deployment(NAME, namespace, patch)
-    missions.wait_for_pods(
+    missions.wait_for_app_pods(
         cluster,
         namespace,
         NAME,

@@ -100,6 +100,6 @@ def apply(cluster: Any, namespace: str) -> None:
     start_over(cluster, namespace)
     cluster.core.create_namespaced_config_map(namespace, scripts())
     cluster.batch.create_namespaced_job(namespace, job())
-    missions.wait_for_pods(
+    missions.wait_for_app_pods(
         cluster, namespace, NAME, lambda found: any(failed(p) for p in found), f"the first failed run of {NAME}", 60
     )

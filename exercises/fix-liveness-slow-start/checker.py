@@ -75,7 +75,7 @@ def pod_runs(ctx: Context) -> Failure | None:
     found = pods(ctx)
     if missions.rolled_and_ready(deployment(ctx), found):
         return None
-    saw = "; ".join(missions.container_state(p) for p in found) or "no pod"
+    saw = "; ".join(missions.first_container_summary(p) for p in found) or "no pod"
     if any(status(p) and status(p).restart_count for p in found):
         return Failure(
             saw,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from threeplanes.checking import missions
-from threeplanes.checking.missions import client_pod
+from threeplanes.checking.missions import idle_client_pod
 from threeplanes.versions import pinned
 
 NAME, CLIENT = "search", "search-client"
@@ -56,9 +56,9 @@ def restarted(pod: Any) -> bool:
 def apply(cluster: Any, namespace: str) -> None:
     missions.start_over(cluster, namespace, deployments=(NAME,), services=(NAME,), pods=(CLIENT,))
     cluster.core.create_namespaced_service(namespace, missions.mission_service(NAME))
-    cluster.core.create_namespaced_pod(namespace, client_pod(CLIENT))
+    cluster.core.create_namespaced_pod(namespace, idle_client_pod(CLIENT))
     cluster.apps.create_namespaced_deployment(namespace, deployment())
-    missions.wait_for_pods(
+    missions.wait_for_app_pods(
         cluster,
         namespace,
         NAME,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from threeplanes.checking import missions
-from threeplanes.checking.missions import client_pod
+from threeplanes.checking.missions import idle_client_pod
 from threeplanes.versions import pinned
 
 NAME = "storefront"
@@ -72,9 +72,9 @@ def apply(cluster: Any, namespace: str) -> None:
     start_over(cluster, namespace)
     cluster.core.create_namespaced_config_map(namespace, config_map())
     cluster.core.create_namespaced_service(namespace, service())
-    cluster.core.create_namespaced_pod(namespace, client_pod(CLIENT))
+    cluster.core.create_namespaced_pod(namespace, idle_client_pod(CLIENT))
     cluster.apps.create_namespaced_deployment(namespace, deployment())
-    missions.wait_for_pods(
+    missions.wait_for_app_pods(
         cluster,
         namespace,
         NAME,

@@ -91,7 +91,7 @@ def pod_runs(ctx: Context) -> Failure | None:
     if missions.rolled_and_ready(found_deployment, found):
         return None
     failing = [p for p in found if not is_ready(p)]
-    saw = "; ".join(missions.container_state(p) for p in failing) or f"{len(found)} pod(s)"
+    saw = "; ".join(missions.first_container_summary(p) for p in failing) or f"{len(found)} pod(s)"
     victims = [p for p in failing if killed(p)]
     if victims:
         limit = limit_of(victims[0])

@@ -49,7 +49,7 @@ def oom_killed(pod: Any) -> bool:
 def apply(cluster: Any, namespace: str) -> None:
     start_over(cluster, namespace)
     cluster.apps.create_namespaced_deployment(namespace, deployment())
-    missions.wait_for_pods(
+    missions.wait_for_app_pods(
         cluster,
         namespace,
         NAME,

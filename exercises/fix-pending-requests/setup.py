@@ -36,7 +36,7 @@ def deployment() -> dict:
 def apply(cluster: Any, namespace: str) -> None:
     missions.start_over(cluster, namespace, deployments=(NAME,))
     cluster.apps.create_namespaced_deployment(namespace, deployment())
-    missions.wait_for_pods(
+    missions.wait_for_app_pods(
         cluster,
         namespace,
         NAME,

@@ -64,8 +64,8 @@ def new_pool() -> dict:
 
 
 def client_pod() -> dict:
-    """The checker's client (``missions.client_pod``) with a CPU request: the quota refuses a pod without one."""
-    pod = missions.client_pod(CLIENT)
+    """The checker's client (``missions.idle_client_pod``) with a CPU request: the quota refuses a pod without one."""
+    pod = missions.idle_client_pod(CLIENT)
     pod["spec"]["containers"][0]["resources"] = {"requests": {"cpu": CLIENT_CPU}}
     return pod
 
@@ -99,7 +99,7 @@ def apply(cluster: Any, namespace: str) -> None:
     cluster.core.create_namespaced_service(namespace, missions.mission_service(SERVICE, {"app": NEW}))
     cluster.core.create_namespaced_pod(namespace, client_pod())
     cluster.apps.create_namespaced_deployment(namespace, old_pool())
-    missions.wait_for_pods(
+    missions.wait_for_app_pods(
         cluster,
         namespace,
         OLD,

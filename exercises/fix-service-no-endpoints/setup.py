@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from threeplanes.checking import missions
-from threeplanes.checking.missions import client_pod
+from threeplanes.checking.missions import idle_client_pod
 from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
 
@@ -49,7 +49,7 @@ def apply(cluster: Any, namespace: str) -> None:
             )
     missions.start_over(cluster, namespace, deployments=(NAME, ADMIN), services=(NAME,), pods=(CLIENT,))
     cluster.core.create_namespaced_service(namespace, service())
-    cluster.core.create_namespaced_pod(namespace, client_pod(CLIENT))
+    cluster.core.create_namespaced_pod(namespace, idle_client_pod(CLIENT))
     cluster.apps.create_namespaced_deployment(namespace, deployment(NAME, REPLICAS))
     cluster.apps.create_namespaced_deployment(namespace, deployment(ADMIN, 1))
     for name in (NAME, ADMIN):

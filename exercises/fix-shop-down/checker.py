@@ -73,7 +73,7 @@ def pods_ready(ctx: Context) -> Failure | None:
     found = pods(ctx)
     if missions.rolled_and_ready(criteria.deployment(ctx, NAME), found) and len(found) == REPLICAS:
         return None
-    saw = "; ".join(missions.container_state(p) for p in found) or "no pod"
+    saw = "; ".join(missions.first_container_summary(p) for p in found) or "no pod"
     if any(running_unready(p) for p in found):
         return Failure(
             saw,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from threeplanes.checking import missions
-from threeplanes.checking.missions import client_pod
+from threeplanes.checking.missions import idle_client_pod
 from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
 
@@ -55,12 +55,12 @@ def service() -> dict:
 def apply(cluster: Any, namespace: str) -> None:
     missions.start_over(cluster, namespace, deployments=(NAME,), services=(NAME,), pods=(CLIENT,))
     cluster.core.create_namespaced_service(namespace, service())
-    cluster.core.create_namespaced_pod(namespace, client_pod(CLIENT))
+    cluster.core.create_namespaced_pod(namespace, idle_client_pod(CLIENT))
     cluster.apps.create_namespaced_deployment(namespace, deployment())
     wait_for_rollout(cluster, namespace, NAME, timeout=90)
     v2 = deployment("v2", BAD_PATH)["spec"]["template"]
     cluster.apps.patch_namespaced_deployment(NAME, namespace, {"spec": {"template": v2}})
-    missions.wait_for_pods(
+    missions.wait_for_app_pods(
         cluster,
         namespace,
         NAME,

@@ -94,7 +94,7 @@ def notebook_pages(root: Path = REPO_ROOT) -> list[Path]:
     return pages
 
 
-def shown(page: Path, root: Path) -> Path:
+def display_path(page: Path, root: Path) -> Path:
     """The page as the reader names it: relative to the repository, where it is in it."""
     return page.relative_to(root) if page.is_relative_to(root) else page
 
@@ -123,7 +123,7 @@ def execute(page: Path, root: Path = REPO_ROOT) -> float:
         notebook, cwd=str(page.parent), timeout=settings.timeout, allow_errors=settings.allow_errors
     )
     if result.err is not None:
-        message = f"{shown(page, root)}, {failing_cell(notebook)}: {result.err}"
+        message = f"{display_path(page, root)}, {failing_cell(notebook)}: {result.err}"
         raise PageFailed(message, getattr(result.err, "ename", ""), getattr(result.err, "evalue", "")) from None
     settings.cache.mkdir(parents=True, exist_ok=True)
     with FileLock(settings.cache.parent / "jupyter_cache.lock", timeout=CACHE_LOCK_WAIT_S):
@@ -142,7 +142,7 @@ def execute_side_by_side(pages: list[Path], workers: int = WORKERS, root: Path =
     with ProcessPoolExecutor(max_workers=workers) as pool:
         running = {pool.submit(execute, page, root): page for page in pages}
         for done, future in enumerate(as_completed(running), start=1):
-            name = shown(running[future], root)
+            name = display_path(running[future], root)
             try:
                 seconds = future.result()
             except PageFailed as error:

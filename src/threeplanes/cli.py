@@ -74,7 +74,7 @@ def execute_command(args: argparse.Namespace) -> int:
         return 2
     pages = [page.resolve() for page in args.pages] or book.notebook_pages()
     if args.list:
-        print("\n".join(str(book.shown(page, paths.REPO_ROOT)) for page in pages))
+        print("\n".join(str(book.display_path(page, paths.REPO_ROOT)) for page in pages))
         return 0
     return book.execute_pages(pages, args.workers)
 

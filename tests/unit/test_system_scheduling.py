@@ -8,9 +8,9 @@ import pytest
 
 from threeplanes.errors import LabError
 from threeplanes.system.scheduling import (
+    Metrics,
     nodes_considered,
     overcommitted,
-    parse_metrics,
     per_node,
     per_zone,
     rate,
@@ -43,7 +43,7 @@ scheduler_schedule_attempts_total{profile="default-scheduler",result="scheduled"
 scheduler_schedule_attempts_total{profile="default-scheduler",result="unschedulable"} 2
 scheduler_schedule_attempts_total{profile="other",result="scheduled"} 1
 """
-    metrics = parse_metrics(text)
+    metrics = Metrics.from_text(text)
     assert metrics.value("scheduler_schedule_attempts_total") == 6
     assert metrics.value("scheduler_schedule_attempts_total", result="scheduled") == 4
     assert metrics.value("scheduler_pending_pods") == 0

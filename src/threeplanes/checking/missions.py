@@ -14,7 +14,7 @@ both are written once, on the page, as MyST dropdowns:
 The page's commands name an example namespace (front matter ``namespace: my-shop``); the
 checker prints the hints with the reader's namespace in its place.
 
-A mission on the real node plays the user with a client pod of the checker's own (``client_pod``,
+A mission on the real node plays the user with a client pod of the checker's own (``idle_client_pod``,
 ``client_runs``, ``requests_from``: requests through a Service, as a user's would go), and
 sends a failing round again for a few seconds (``settled``) while the node's rules catch up.
 
@@ -127,7 +127,7 @@ def debrief(exercise: Exercise) -> str:
     return plain(body)
 
 
-def in_namespace(text: str, exercise: Exercise, namespace: str) -> str:
+def with_reader_namespace(text: str, exercise: Exercise, namespace: str) -> str:
     """``text`` with the page's example namespace (front matter ``namespace``) replaced by ``namespace``."""
     example = str(exercise.front_matter.get("namespace") or "")
     return re.sub(rf"(?<![\w-]){re.escape(example)}(?![\w-])", namespace, text) if example else text
@@ -151,7 +151,10 @@ def conclude(exercise: Exercise, cluster: Any, report: Report) -> Report:
     if report.passed:
         report.notes.append(f"Debrief\n\n{debrief(exercise)}")
         return report
-    rounds = [Round(r.number, r.title, in_namespace(r.text, exercise, report.namespace)) for r in hint_rounds(exercise)]
+    rounds = [
+        Round(r.number, r.title, with_reader_namespace(r.text, exercise, report.namespace))
+        for r in hint_rounds(exercise)
+    ]
     attempt = count_attempt(cluster, exercise, report.namespace)
     shown = rounds[min(attempt, len(rounds)) - 1]
     more = (
@@ -166,8 +169,9 @@ def conclude(exercise: Exercise, cluster: Any, report: Report) -> Report:
 # --- the user's requests ----------------------------------------------------------------------
 
 
-def client_pod(name: str) -> dict:
-    """A busybox pod on the real node that waits for the checker's requests (``requests_from``)."""
+def idle_client_pod(name: str) -> dict:
+    """A busybox pod on the real node that sleeps, waiting for the checker to send requests from it (``requests_from``);
+    unlike the kit's ``traffic.client_pod``, it sends none of its own."""
     container = {"name": "client", "image": pinned().images["busybox"], "command": ["sleep", "86400"]}
     spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
     return {
@@ -181,7 +185,7 @@ def client_pod(name: str) -> dict:
 def client_runs(ctx: Context, name: str) -> Failure | None:
     """A criterion's check: the client pod ``name`` runs (made again first if it is gone)."""
     if ctx.get(ctx.cluster.core.read_namespaced_pod, name, ctx.namespace) is None:
-        ctx.cluster.core.create_namespaced_pod(ctx.namespace, client_pod(name))
+        ctx.cluster.core.create_namespaced_pod(ctx.namespace, idle_client_pod(name))
     try:
         wait_for(
             ctx.cluster.core.list_namespaced_pod,
@@ -325,7 +329,7 @@ def describe_pods(pods: list) -> str:
     return ", ".join(f"{p.metadata.name}: {p.status.phase}" for p in live(pods)) or "no pod"
 
 
-def wait_for_pods(
+def wait_for_app_pods(
     cluster: Any,
     namespace: str,
     app: str,
@@ -334,8 +338,9 @@ def wait_for_pods(
     timeout: float,
     on_the_real_node: bool = True,
 ) -> list:
-    """Wait until the live pods labelled ``app=<app>`` satisfy ``done`` (the broken state a setup waits for);
-    those pods. On a timeout, a ``LabError`` that asks whether the real node is Ready (``on_the_real_node``)."""
+    """Wait until the live pods labelled ``app=<app>`` satisfy ``done``, a test of them all together (the broken
+    state a setup waits for); those pods. On a timeout, a ``LabError`` that asks whether the real node is Ready
+    (``on_the_real_node``). The kit's ``wait.wait_for_pods`` waits instead for a count of pods each in one state."""
     try:
         return wait_for(
             cluster.core.list_namespaced_pod,
@@ -384,7 +389,7 @@ def keeps_replicas(ctx: Context, name: str, replicas: int, needs: str) -> Failur
     )
 
 
-def container_state(pod: Any) -> str:
+def first_container_summary(pod: Any) -> str:
     """A pod's first container in a few words, for a failure's ``saw``: its state (the waiting reason, or
     running and whether Ready), how its last run ended, and its restarts."""
     found = next(iter(pod.status.container_statuses or []), None)
@@ -699,7 +704,7 @@ def _gone_mission_folders(book: Cluster | None) -> list[Path]:
 # --- the listing page --------------------------------------------------------------------------
 
 
-PLANES = ("functional", "conceptual", "system")
+LISTED_PLANES = ("functional", "conceptual", "system")  # the planes whose troubleshooting page lists missions
 
 
 def missions(exercises: list[Exercise], plane: str | None = None) -> list[Exercise]:
@@ -735,7 +740,7 @@ def write_listings(book: Path, exercises_folder: Path) -> list[Path]:
     """Write each plane's table of missions into its page; return the pages that changed."""
     exercises = all_exercises(exercises_folder)
     changed = []
-    for plane in PLANES:
+    for plane in LISTED_PLANES:
         page = listing_page(book, plane)
         text = page.read_text()
         new = with_listing(text, exercises, plane)

@@ -1,4 +1,4 @@
-"""Tenants side by side: acting as a ServiceAccount, asking the API what it may do, reading admission errors.
+"""Tenants side by side: acting as a ServiceAccount, asking the API what it may do, drawing the tenants.
 
 A ServiceAccount proves who it is with a token. The TokenRequest API
 (``create_namespaced_service_account_token``) issues a short-lived one, bound to the account;
@@ -6,13 +6,12 @@ a second ``ApiClient`` that sends it as a bearer token makes every request *as* 
 so RBAC judges it and not the administrator who runs the lab. ``SelfSubjectAccessReview`` asks
 "may I?" as whoever sends it; ``SubjectAccessReview`` lets an administrator ask the same
 question about someone else, which is how a checker judges behaviour rather than reading Roles.
-Those calls are in ``threeplanes.kit.identity``; this module reads admission refusals
-and draws the tenants.
+Those calls are in ``threeplanes.kit.identity``, as is ``refusal``, which reads an admission
+plugin's refusal back as one line; this module draws the tenants.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import graphviz
@@ -20,15 +19,6 @@ from kubernetes import client
 
 from threeplanes.kit.graph import require_dot
 from threeplanes.kit.tables import Table
-
-
-def refusal(error: client.ApiException) -> str:
-    """The one sentence the API server gave when it refused a request (HTTP status, then message)."""
-    try:
-        message = json.loads(error.body)["message"]
-    except (TypeError, ValueError, KeyError):
-        message = error.reason
-    return f"{error.status} {error.reason}: {message}"
 
 
 def rbac_enabled(cluster: Any) -> bool:

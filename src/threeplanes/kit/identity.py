@@ -5,7 +5,8 @@ given), and ``jwt_claims`` reads what it says; ``api_as`` builds a client that p
 instead of the admin's certificate.
 ``can_i`` asks as that client's own user (a SelfSubjectAccessReview, as ``kubectl auth can-i``
 does); ``subject_access_review`` and ``service_account_can`` ask as an administrator about
-someone else (a SubjectAccessReview).
+someone else (a SubjectAccessReview). ``refusal`` reads a refused request back as one line: the
+status and the API server's message (an authorizer's or an admission plugin's).
 """
 
 from __future__ import annotations
@@ -104,3 +105,13 @@ def service_account_can(
         cluster, service_account_user(home, name), verb, resource, namespace, group=group, groups=groups
     )
     return bool(status.allowed), status.reason or "no rule allows it"
+
+
+def refusal(error: client.ApiException) -> str:
+    """The one line the API server gave when it refused a request: its HTTP status, then its message (the
+    reason again when the body carries none)."""
+    try:
+        message = json.loads(error.body)["message"]
+    except (TypeError, ValueError, KeyError):
+        message = None
+    return f"{error.status} {error.reason}: {message or error.reason}"

@@ -97,7 +97,9 @@ class LabPlane:
             raise LabError(f"the control plane of {self.lab} has no real node: start it with real_node=True.")
         return self.nodes[0]
 
-    def add_real_node(self, name: str = labnode.NODE_NAME, kube_proxy: bool = True, timeout: float = 180) -> LabNode:
+    def add_real_node(
+        self, name: str = labnode.LAB_NODE_NAME, kube_proxy: bool = True, timeout: float = 180
+    ) -> LabNode:
         """Join a real node of the lab's own (containerd, kubelet and, if asked, kube-proxy) and wait for it Ready."""
         flags = self.plane.flags("kube-apiserver")
         wrong = {k: v for k, v in REAL_NODE_APISERVER_FLAGS.items() if flags.get(k) != v}

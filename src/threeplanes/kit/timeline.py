@@ -31,7 +31,9 @@ Measure = Callable[[list[Any]], Counts]
 
 
 @dataclass(frozen=True)
-class Sample:
+class TimelineSample:
+    """The counts a ``Timeline`` held from one moment on (not a metric's sample: ``threeplanes.kit.metrics``)."""
+
     at: float  # seconds since the timeline started
     counts: Counts
 
@@ -41,7 +43,7 @@ class Timeline:
     """Named counts over time; a sample is kept only when some count changed."""
 
     start: float = field(default_factory=time.monotonic)
-    samples: list[Sample] = field(default_factory=list)
+    samples: list[TimelineSample] = field(default_factory=list)
     marks: list[tuple[float, str]] = field(default_factory=list)
 
     def elapsed(self) -> float:
@@ -50,7 +52,7 @@ class Timeline:
     def record(self, counts: Counts, at: float | None = None) -> None:
         if self.samples and self.samples[-1].counts == counts:
             return
-        self.samples.append(Sample(self.elapsed() if at is None else at, dict(counts)))
+        self.samples.append(TimelineSample(self.elapsed() if at is None else at, dict(counts)))
 
     def mark(self, label: str) -> None:
         """Note that something happened now (the lab changed something); drawn as a vertical line."""

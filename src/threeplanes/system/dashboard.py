@@ -26,7 +26,6 @@ import base64
 import contextlib
 import html
 import http.server
-import json
 import threading
 import time
 import urllib.error
@@ -40,6 +39,7 @@ from kubernetes import client, watch
 
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import free_ports
+from threeplanes.kit.identity import refusal
 
 WATCH_SECONDS = 30  # each watch request ends after this long and is started again from where it was
 RETRY_SECONDS = 1.0  # after a refusal, the panel asks again this long later (RBAC may be granted meanwhile)
@@ -155,15 +155,6 @@ def read_only_rules(panels: tuple[PanelKind, ...] = PANELS) -> list[dict]:
     return [{"apiGroups": [g], "resources": r, "verbs": list(VERBS)} for g, r in by_group.items()]
 
 
-def refusal(error: client.ApiException) -> str:
-    """One line for a refused request: its status and the API server's message."""
-    try:
-        message = json.loads(error.body or "{}").get("message") or error.reason
-    except ValueError:
-        message = error.reason
-    return f"{error.status} {error.reason}: {message}"
-
-
 class Panel:
     """One panel's cache: a list, then watches from its resourceVersion, in a thread of its own."""
 
@@ -250,7 +241,7 @@ class Panel:
         return [[str(column(o)) for _, column in self.kind.columns] for o in objects]
 
 
-STYLE = """
+DASHBOARD_STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
 section { margin-bottom: 1.5em; }
 table { border-collapse: collapse; }
@@ -315,7 +306,7 @@ class Dashboard:
             "<!doctype html>",
             '<html lang="en"><head><meta charset="utf-8">',
             f"<title>Cluster overview: {html.escape(self.namespace)}</title>",
-            f"<style>{STYLE}</style></head><body>",
+            f"<style>{DASHBOARD_STYLE}</style></head><body>",
             "<h1>Cluster overview</h1>",
             f'<p>Namespace <code id="namespace">{html.escape(self.namespace)}</code>, read as '
             f'<code id="identity">{html.escape(self.identity)}</code>. Read-only.</p>',

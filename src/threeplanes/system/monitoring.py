@@ -2,7 +2,8 @@
 
 The lab S11 and the exercise ``s11-promql`` use these. Every component serves its metrics as text
 in Prometheus' exposition format at ``/metrics``: ``parse_metrics`` reads that text into
-``Sample``\\ s (name, labels, value) and ``total`` adds up the samples that match some labels;
+``Sample``\\ s (name, labels, value) and ``total`` adds up the samples that match some labels (all three, and
+``matching``, are the kit's, ``threeplanes.kit.metrics``, named here too for the lab);
 ``buckets`` and ``bucket_quantile`` read a histogram's cumulative buckets the way PromQL's
 ``histogram_quantile`` does. ``create_probe_kind`` makes a CustomResourceDefinition of the run's own, whose
 requests are counted in series no other client touches. ``BookTargets`` says where the book's components serve their
@@ -34,51 +35,22 @@ import requests
 import yaml
 from kubernetes import client
 from kubernetes.utils.quantity import parse_quantity
-from prometheus_client.parser import text_string_to_metric_families
 
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import Started, component_binary, free_ports, start_program, stop_program
 from threeplanes.kit.deleting import at_exit, ignore_missing
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.labels import FOR_NAMESPACE, owned_labels
+from threeplanes.kit.metrics import Sample as Sample
+from threeplanes.kit.metrics import matching as matching
+from threeplanes.kit.metrics import parse_metrics as parse_metrics
+from threeplanes.kit.metrics import total as total
 from threeplanes.kit.wait import wait_for_gone
 
 START_TIMEOUT_S = 60  # Prometheus replays its write-ahead log at start; an empty one starts in a second or two
 
 
 # --- the exposition format ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One line of a ``/metrics`` page: a series' name, its labels and its value now."""
-
-    name: str
-    labels: Mapping[str, str]
-    value: float
-
-
-def parse_metrics(text: str) -> list[Sample]:
-    """Every sample of a ``/metrics`` page (Prometheus' text format); a page that is not one is refused."""
-    try:
-        return [
-            Sample(sample.name, dict(sample.labels), float(sample.value))
-            for family in text_string_to_metric_families(text)
-            for sample in family.samples
-        ]
-    except ValueError as error:
-        raise LabError(f"this is not a page in Prometheus' text format: {error}") from None
-
-
-def matching(samples: Iterable[Sample], name: str, **labels: str) -> list[Sample]:
-    """The samples of the series ``name`` whose labels include ``labels``."""
-    return [s for s in samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())]
-
-
-def total(samples: Iterable[Sample], name: str, **labels: str) -> float:
-    """The sum of the samples of ``name`` that carry ``labels`` (0 when none does, as for a counter not yet
-    incremented, which a component does not show)."""
-    return sum(s.value for s in matching(samples, name, **labels))
 
 
 def buckets(samples: Iterable[Sample], histogram: str, **labels: str) -> list[tuple[float, float]]:
@@ -486,6 +458,6 @@ def plot_series(lines: Mapping[str, tuple[list[float], list[float]]], title: str
     return figure
 
 
-def now() -> float:
-    """The Unix time, as Prometheus' API takes it."""
+def unix_time() -> float:
+    """The Unix time now, as Prometheus' API takes it."""
     return time.time()

@@ -2,7 +2,7 @@
 
 kube-proxy turns Services and EndpointSlices into packet-rewriting rules; in ``iptables`` mode
 they live in the kernel's ``nat`` table. ``nat_rules`` reads that table with ``iptables-save``
-(with the kernel's per-rule counters), ``parse_rules`` splits it into ``Rule``s, and
+(``iptables_save``; with the kernel's per-rule counters), ``parse_rules`` splits it into ``Rule``s, and
 ``service_path`` follows one Service port from ``KUBE-SERVICES`` through its ``KUBE-SVC-*``
 chain to each ``KUBE-SEP-*`` chain and its DNAT target. ``no_endpoint_rejects`` reads the
 ``filter`` table's rules for Services without endpoints. ``metrics``, ``metric`` and
@@ -19,6 +19,7 @@ import re
 import shlex
 import urllib.request
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ import psutil
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import run_program
 from threeplanes.kit.kubectl import kubectl
+from threeplanes.kit.metrics import Sample, matching, parse_metrics
 
 METRICS = "http://127.0.0.1:10249"  # the real node's kube-proxy: metricsBindAddress
 REPLY = "reply "
@@ -36,7 +38,7 @@ REPLY = "reply "
 # --- The kernel's rules --------------------------------------------------------------------------
 
 
-def save(table: str, counters: bool = False) -> str:
+def iptables_save(table: str, counters: bool = False) -> str:
     """The text of ``iptables-save -t table`` (``-c``: with each rule's packet and byte counters)."""
     if table not in ("nat", "filter", "mangle", "raw"):
         raise LabError(f"no iptables table is called {table!r}; kube-proxy writes to nat and filter.")
@@ -46,7 +48,7 @@ def save(table: str, counters: bool = False) -> str:
 
 def nat_rules(counters: bool = False) -> list[Rule]:
     """The rules of the kernel's ``nat`` table, in order."""
-    return parse_rules(save("nat", counters))
+    return parse_rules(iptables_save("nat", counters))
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,7 @@ def no_endpoint_rejects(namespace: str, service: str) -> list[Rule]:
     prefix = port_name(namespace, service)
     return [
         r
-        for r in parse_rules(save("filter"))
+        for r in parse_rules(iptables_save("filter"))
         if r.target == "REJECT" and r.comment.startswith(prefix) and r.comment.endswith("has no endpoints")
     ]
 
@@ -258,34 +260,17 @@ def configz(base: str = METRICS) -> dict[str, Any]:
     return json.loads(_get("/configz", base))["kubeproxy.config.k8s.io"]
 
 
-SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
-
-def parse_metrics(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Prometheus text format: ``{(name, labels): value}`` for each sample line (comments skipped)."""
-    samples = {}
-    for line in text.splitlines():
-        found = SAMPLE.match(line)
-        if found is None:
-            continue
-        name, labels, value = found.groups()
-        samples[(name, frozenset(LABEL.findall(labels or "")))] = float(value)
-    return samples
-
-
-def metrics(base: str = METRICS) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """kube-proxy's metrics now (``GET /metrics``)."""
+def metrics(base: str = METRICS) -> list[Sample]:
+    """kube-proxy's metrics now (``GET /metrics``), read by the kit's ``parse_metrics``."""
     return parse_metrics(_get("/metrics", base))
 
 
-def metric(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
+def metric(samples: Iterable[Sample], name: str, **labels: str) -> float:
     """The sample ``name`` whose labels include ``labels``; 0 when there is none (a counter not yet counted)."""
-    wanted = set(labels.items())
-    found = [v for (n, ls), v in samples.items() if n == name and wanted <= ls]
+    found = matching(samples, name, **labels)
     if len(found) > 1:
         raise LabError(f"{len(found)} samples of {name} match {labels}; name more labels.")
-    return found[0] if found else 0.0
+    return found[0].value if found else 0.0
 
 
 # --- Requests from a pod ------------------------------------------------------------------------

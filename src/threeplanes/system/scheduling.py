@@ -24,9 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from threeplanes.errors import LabError
+from threeplanes.kit.metrics import Sample, parse_metrics, total
 from threeplanes.kit.pods import live
 from threeplanes.kit.resources import millicores
 from threeplanes.kit.wait import Objects, pods_summary, wait_for
@@ -94,27 +93,21 @@ def wait_for_failed_scheduling(cluster: Any, namespace: str, pod: str, timeout: 
 
 @dataclass(frozen=True)
 class Metrics:
-    """One reading of a component's metrics: every sample, by name and labels."""
+    """One reading of a component's metrics: every sample, as the kit's ``parse_metrics`` reads them."""
 
-    samples: tuple[tuple[str, tuple[tuple[str, str], ...], float], ...]
+    samples: tuple[Sample, ...]
+
+    @classmethod
+    def from_text(cls, text: str) -> Metrics:
+        """Prometheus' text format, as ``/metrics`` serves it, into ``Metrics``."""
+        return cls(tuple(parse_metrics(text)))
 
     def value(self, name: str, **labels: str) -> float:
         """The sum of the samples called ``name`` whose labels include ``labels`` (0 when there are none)."""
-        wanted = set(labels.items())
-        return sum(v for n, ls, v in self.samples if n == name and wanted <= set(ls))
+        return total(self.samples, name, **labels)
 
     def names(self, prefix: str = "") -> list[str]:
-        return sorted({n for n, _, _ in self.samples if n.startswith(prefix)})
-
-
-def parse_metrics(text: str) -> Metrics:
-    """Prometheus' text format, as ``/metrics`` serves it, into ``Metrics``."""
-    samples = [
-        (s.name, tuple(sorted(s.labels.items())), float(s.value))
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    ]
-    return Metrics(tuple(samples))
+        return sorted({s.name for s in self.samples if s.name.startswith(prefix)})
 
 
 def scheduler_metrics_url(scheduler_flags: Mapping[str, str]) -> str:
@@ -134,7 +127,7 @@ def read_metrics(url: str, timeout: float = 10) -> Metrics:
     unverified = ssl.create_default_context()
     unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE  # self-signed, on 127.0.0.1
     with urllib.request.urlopen(url, context=unverified, timeout=timeout) as reply:
-        return parse_metrics(reply.read().decode())
+        return Metrics.from_text(reply.read().decode())
 
 
 # --- where the pods went -----------------------------------------------------------------------------

@@ -39,9 +39,9 @@ from threeplanes.provision import realnode as book_node
 from threeplanes.provision.realnode import configs, network
 from threeplanes.provision.realnode.configs import Layout, NodeSpec
 
-__all__ = ["LabNode", "NODE_NAME", "remove_left", "start_lab_node"]
+__all__ = ["LAB_NODE_NAME", "LabNode", "remove_left", "start_lab_node"]
 
-NODE_NAME = "lab-real-worker"
+LAB_NODE_NAME = "lab-real-worker"  # the book's real node is configs.NODE_NAME
 NETNS_PREFIX = "tplab"
 STATE_FILE = "labnode.json"
 MAX_INDEX = 250
@@ -182,7 +182,7 @@ def start_lab_node(
     admin_kubeconfig: Path,
     cluster_pki: Path,
     *,
-    name: str = NODE_NAME,
+    name: str = LAB_NODE_NAME,
     kube_proxy: bool = True,
     timeout: float = 120,
 ) -> LabNode:
