@@ -1,11 +1,12 @@
 """Setup of the a5-quorum-budget exercise: a three-member etcd on the real node, in the reader's namespace.
 
-The members run the pinned etcd (``registry.k8s.io/etcd:<pin>-0``, built on this machine and imported
-into the real node's containerd if it is not there yet) as the StatefulSet ``etcd`` behind the headless
-Service ``etcd``, labelled ``app: etcd``. Each keeps its data in a folder of its own on the real node
-(``/tmp/threeplanes/<namespace>/<pod>``), so that a member evicted and started again comes back with
-it; the pod ``janitor`` removes that folder when the namespace is deleted. Nothing is made outside the
-namespace, so the exercise has no teardown. Run twice, the setup leaves what exists as it is.
+The members run the pinned etcd (its image, ``threeplanes.barriers.middleware.etcd_image()``, is built
+on this machine and imported into the real node's containerd if it is not there yet) as the StatefulSet
+``etcd`` behind the headless Service ``etcd``, labelled ``app: etcd``. Each keeps its data in a folder of
+its own on the real node (``/tmp/threeplanes/<namespace>/<pod>``), so that a member evicted and started
+again comes back with it; the pod ``janitor`` removes that folder when the namespace is deleted. Nothing
+is made outside the namespace, so the exercise has no teardown. Run twice, the setup leaves what exists
+as it is.
 """
 
 from __future__ import annotations
