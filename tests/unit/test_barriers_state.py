@@ -28,6 +28,7 @@ from threeplanes.barriers.state import (
     plot_move,
     starts_in,
     stateful_set,
+    steady_for,
     steps_table,
     timed_dns_answers,
     unscheduled,
@@ -147,20 +148,31 @@ def test_claims_show_their_owners() -> None:
     assert claims_table([free, owned]).column("OWNERS") == ["StatefulSet/notes", "-"]
 
 
-def test_the_dns_watcher_logs_one_line_per_name_and_is_read_back_with_its_timestamps() -> None:
-    body = dns_watcher_pod("dns", ["web.ns.svc.cluster.local", "web-direct.ns.svc.cluster.local"], "busybox")
+FAKE_NSLOOKUP = """nslookup() {
+  case "$1" in
+    ok.*) printf 'Server: 10.0.0.10\\nAddress: 10.0.0.10:53\\n\\nName: ok.x\\nAddress: 10.244.0.9\\n'
+          printf 'Name: ok.x\\nAddress: 10.244.0.7\\n';;
+    nx.*) printf 'Server: 10.0.0.10\\nAddress: 10.0.0.10:53\\n\\n** server cannot find nx.x: NXDOMAIN\\n'; return 1;;
+    *) echo ';; connection timed out; no servers could be reached'; return 1;;
+  esac
+}
+"""
+
+
+@needs_sh
+def test_the_dns_watcher_logs_the_addresses_or_why_there_are_none() -> None:
+    body = dns_watcher_pod("dns", ["ok.x", "nx.x", "slow.x"], "busybox", interval=0.2)
     script = body["spec"]["containers"][0]["command"][2]
-    assert script.count("nslookup") == 2 and "sleep 0.2" in script
+    assert script.startswith("while true; do ") and script.endswith("; sleep 0.2; done")
     assert body["spec"]["nodeSelector"] == {"threeplanes.io/node": "real"}
-    log = (
-        "2026-12-07T18:53:54.426162000Z dns web.ns.svc.cluster.local 10.0.0.185 \n"
-        "2026-12-07T18:53:54.500000000Z dns web-direct.ns.svc.cluster.local \n"
-        "2026-12-07T18:53:55.122482000Z dns web-direct.ns.svc.cluster.local 10.244.0.5 10.244.0.9 \n"
-        "2026-12-07T18:53:55.2Z something else\n"
-    )
-    answers = timed_dns_answers(log)
-    assert [a.addresses for a in answers] == [("10.0.0.185",), (), ("10.244.0.5", "10.244.0.9")]
-    assert answers[0].at == datetime(2026, 12, 7, 18, 53, 54, 426162, tzinfo=UTC)
+    once = script.removeprefix("while true; do ").removesuffix("; sleep 0.2; done")
+    out = subprocess.run(["sh", "-c", FAKE_NSLOOKUP + once], capture_output=True, text=True, check=True).stdout
+    stamped = "".join(f"2026-12-07T18:53:54.426162000Z {line}\n" for line in out.splitlines())
+    ok, nx, slow = timed_dns_answers(stamped + "2026-12-07T18:53:55.2Z something else\n")
+    assert (ok.name, ok.addresses, ok.error, ok.failed) == ("ok.x", ("10.244.0.7", "10.244.0.9"), "", False)
+    assert (nx.addresses, nx.error, nx.failed) == ((), "NXDOMAIN", False)  # an answer: no such record
+    assert (slow.addresses, slow.error, slow.failed) == ((), "timed out", True)  # no answer at all
+    assert ok.at == datetime(2026, 12, 7, 18, 53, 54, 426162, tzinfo=UTC)
 
 
 def endpoint(uid: str, ready: bool) -> client.V1Endpoint:
@@ -195,6 +207,7 @@ def a_move() -> Move:
             for s, name, ips in [
                 (-0.2, "web", ["10.0.0.1"]),
                 (-0.1, "headless", ["10.244.0.5"]),
+                (0.3, "headless", ["10.244.0.5"]),
                 (1.0, "web", ["10.0.0.1"]),
                 (1.1, "headless", []),
                 (4.0, "web", ["10.0.0.1"]),
@@ -211,11 +224,12 @@ def test_a_move_is_measured_from_the_deletion() -> None:
     assert move.seconds(move.last_old_reply) == pytest.approx(0.2)
     assert move.gap == pytest.approx(2.9) and move.unanswered == 2
     assert move.addresses_of("web") == {("10.0.0.1",)}
-    assert move.addresses_of("headless") == {(), ("10.244.0.7",)}
+    assert move.addresses_of("headless") == {("10.244.0.5",), (), ("10.244.0.7",)}
     assert move.seconds(move.first_answer("headless", ("10.244.0.7",))) == pytest.approx(4.1)
     steps = dict(move.steps("headless"))
     assert steps["EndpointSlice lists the new pod (ready)"] == pytest.approx(2.9)
     assert steps["headless name resolves to the new pod"] == pytest.approx(4.1)
+    assert steps["headless name last resolves to the old pod"] == pytest.approx(0.3)
     assert steps_table(move.steps("headless")).column("SECONDS AFTER THE DELETION")[0] == "0.20"
 
 
@@ -223,7 +237,7 @@ def test_a_move_that_never_reached_the_new_pod_says_so() -> None:
     move = a_move()
     move.replies = [r for r in move.replies if r.pod != "web-b"]
     assert move.first_new_reply is None and move.gap is None
-    assert steps_table(move.steps("headless")).column("SECONDS AFTER THE DELETION")[2] == "not seen"
+    assert steps_table(move.steps("headless")).column("SECONDS AFTER THE DELETION")[3] == "not seen"
 
 
 def test_the_move_is_drawn() -> None:
@@ -231,3 +245,10 @@ def test_the_move_is_drawn() -> None:
     axes = figure.axes[0]
     assert [t.get_text() for t in axes.get_yticklabels()] == ["DNS headless", "GET http://web/"]
     assert axes.get_title() == "measured in memory"
+
+
+def test_an_answer_is_steady_for_as_long_as_it_has_not_changed() -> None:
+    answers = a_move().answers
+    assert steady_for(answers, "web", ("10.0.0.1",)) == pytest.approx(4.2)
+    assert steady_for(answers, "headless", ("10.244.0.7",)) == 0.0
+    assert steady_for(answers, "headless", ("10.244.0.5",)) == -1.0  # not the latest answer

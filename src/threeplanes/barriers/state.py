@@ -25,6 +25,7 @@ to the kit if another lab needs them.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 import tempfile
@@ -291,43 +292,55 @@ def unscheduled(pods: Objects) -> bool:
 DNS_PREFIX = "dns "
 
 
+DNS_ERRORS = ("NXDOMAIN", "SERVFAIL", "REFUSED", "timed out")
+
+
 def dns_watcher_pod(name: str, names: list[str], image: str, interval: float = 0.2) -> dict[str, Any]:
     """A pod on the real node that asks the cluster's DNS for each of ``names``, over and over.
 
-    Every ``interval`` seconds it logs one line per name, ``dns <name> <address> ...`` (the A records,
-    sorted; nothing after the name when there is none).
+    Every ``interval`` seconds it logs one line per name: ``dns <name> <address> ...`` (the A records,
+    sorted), or, when there is none, ``dns <name> - <why>`` with the error busybox's nslookup printed
+    (``NXDOMAIN``: the name has no record; ``timed out``: no answer came), empty when it printed none.
     """
-    asks = "; ".join(
-        f"echo \"{DNS_PREFIX}{n} $(nslookup {n} 2>/dev/null | sed -n '/^Name:/,$s/^Address: *//p' | sort | "
-        "tr '\\n' ' ')\""
-        for n in names
+    errors = "\\|".join(DNS_ERRORS)
+    ask = (
+        'out=$(nslookup "$n" 2>&1); '
+        "a=$(echo \"$out\" | sed -n '/^Name:/,$s/^Address: *//p' | sort | tr '\\n' ' '); "
+        f'[ -n "$a" ] || a="- $(echo "$out" | grep -o \'{errors}\' | head -1)"; '
+        f'echo "{DNS_PREFIX}$n $a"'
     )
-    container = {
-        "name": "dns",
-        "image": image,
-        "command": ["sh", "-c", f"while true; do {asks}; sleep {interval:g}; done"],
-    }
+    script = f"while true; do for n in {' '.join(names)}; do {ask}; done; sleep {interval:g}; done"
+    container = {"name": "dns", "image": image, "command": ["sh", "-c", script]}
     spec = on_real_node({"terminationGracePeriodSeconds": 1, "containers": [container]})
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
 
 
 @dataclass(frozen=True)
 class DnsAnswer:
-    """One answer the DNS watcher logged: when (the kubelet's timestamp), for which name, which addresses."""
+    """One answer the DNS watcher logged: when (the kubelet's timestamp), for which name, which addresses, and
+    when there were none, the error the lookup printed (``NXDOMAIN``, ``timed out``; empty for none)."""
 
     at: datetime
     name: str
     addresses: tuple[str, ...]
+    error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """No answer came back at all (a time-out, a server failure): not an answer that the name has no record."""
+        return not self.addresses and self.error not in ("", "NXDOMAIN")
 
 
 def timed_dns_answers(log: str) -> list[DnsAnswer]:
-    """The answers of a ``dns_watcher_pod`` log read with timestamps (``<RFC 3339 time> dns <name> <ips>``)."""
+    """The answers of a ``dns_watcher_pod`` log read with timestamps (``<RFC 3339 time> dns <name> <ips>``, or
+    ``... dns <name> - <error>``)."""
     answers = []
     for line in log.splitlines():
         stamp, _, text = line.partition(" ")
         if text.startswith(DNS_PREFIX):
-            name, *addresses = text[len(DNS_PREFIX) :].split()
-            answers.append(DnsAnswer(datetime.fromisoformat(stamp), name, tuple(addresses)))
+            name, _, rest = text[len(DNS_PREFIX) :].partition(" ")
+            addresses, _, error = rest.partition("-")
+            answers.append(DnsAnswer(datetime.fromisoformat(stamp), name, tuple(addresses.split()), error.strip()))
     return answers
 
 
@@ -341,24 +354,33 @@ def dns_answers(cluster: Any, namespace: str, pod: str) -> list[DnsAnswer]:
         raise
 
 
+def steady_for(answers: list[DnsAnswer], name: str, addresses: tuple[str, ...]) -> float:
+    """For how many seconds, up to its latest answer, ``name`` has resolved to ``addresses`` without a break."""
+    mine = [a for a in answers if a.name == name]
+    run = list(itertools.takewhile(lambda a: a.addresses == addresses, reversed(mine)))
+    return (run[0].at - run[-1].at).total_seconds() if run else -1.0
+
+
 def wait_for_dns(
-    cluster: Any, namespace: str, pod: str, name: str, addresses: tuple[str, ...], timeout: float = 30
+    cluster: Any,
+    namespace: str,
+    pod: str,
+    name: str,
+    addresses: tuple[str, ...],
+    steady: float = 0.0,
+    timeout: float = 30,
 ) -> DnsAnswer:
-    """Wait until the watcher's latest answer for ``name`` is ``addresses``; return that answer."""
-
-    def latest(answers: list[DnsAnswer]) -> DnsAnswer | None:
-        return next((a for a in reversed(answers) if a.name == name), None)
-
-    return latest(
-        poll_until(
-            lambda: dns_answers(cluster, namespace, pod),
-            lambda answers: (found := latest(answers)) is not None and found.addresses == addresses,
-            what=f"the DNS answer for {name} to be {' '.join(addresses) or 'empty'}",
-            describe=lambda answers: str(latest(answers)),
-            timeout=timeout,
-            every=0.5,
-        ).seen
-    )
+    """Wait until the watcher's answers for ``name`` have been ``addresses`` for ``steady`` seconds on end (by
+    the kubelet's timestamps; 0: the latest answer is); return the latest."""
+    seen = poll_until(
+        lambda: dns_answers(cluster, namespace, pod),
+        lambda answers: steady_for(answers, name, addresses) >= steady,
+        what=f"the DNS answer for {name} to be {' '.join(addresses) or 'empty'} for {steady:g} s",
+        describe=lambda answers: str(next((a for a in reversed(answers) if a.name == name), None)),
+        timeout=timeout,
+        every=0.5,
+    ).seen
+    return next(a for a in reversed(seen) if a.name == name)
 
 
 def new_endpoint(slices: Objects, old_uid: str) -> Any | None:
@@ -428,22 +450,28 @@ class Move:
         return sum(1 for r in self.after() if not r.pod and (first is None or r.at < first))
 
     def addresses_of(self, name: str) -> set[tuple[str, ...]]:
-        """Every answer the DNS watcher got for ``name`` after the deletion."""
-        return {a.addresses for a in self.answers if a.name == name and a.at > self.at}
+        """Every answer the DNS watcher got for ``name`` after the deletion (lookups that failed are no answer)."""
+        return {a.addresses for a in self.answers if a.name == name and a.at > self.at and not a.failed}
+
+    def answers_of(self, name: str, addresses: tuple[str, ...]) -> list[datetime]:
+        """When ``name`` resolved to ``addresses`` after the deletion."""
+        return [a.at for a in self.answers if a.name == name and a.at > self.at and a.addresses == addresses]
 
     def first_answer(self, name: str, addresses: tuple[str, ...]) -> datetime | None:
-        """When ``name`` first resolved to ``addresses`` after the deletion."""
-        return next(
-            (a.at for a in self.answers if a.name == name and a.at > self.at and a.addresses == addresses), None
-        )
+        return min(self.answers_of(name, addresses), default=None)
+
+    def last_answer(self, name: str, addresses: tuple[str, ...]) -> datetime | None:
+        return max(self.answers_of(name, addresses), default=None)
 
     def steps(self, headless: str) -> list[tuple[str, float | None]]:
         """The measured steps, in seconds after the deletion; ``headless`` is the name the DNS watcher asked."""
+        old, new = (self.old_address,), (self.new_address,)
         return [
             ("last answer from the old pod", self.seconds(self.last_old_reply)),
+            ("headless name last resolves to the old pod", self.seconds(self.last_answer(headless, old))),
             ("EndpointSlice lists the new pod (ready)", self.seconds(self.slice_at)),
             ("first answer from the new pod", self.seconds(self.first_new_reply)),
-            ("headless name resolves to the new pod", self.seconds(self.first_answer(headless, (self.new_address,)))),
+            ("headless name resolves to the new pod", self.seconds(self.first_answer(headless, new))),
         ]
 
 
@@ -455,30 +483,36 @@ def _seconds(value: float | None) -> str:
     return "not seen" if value is None else f"{value:.2f}"
 
 
-def plot_move(move: Move, service: str, headless: str, title: str) -> Any:
-    """Each request of the client and each DNS answer for ``headless`` after the deletion, by who answered."""
+def plot_move(move: Move, service: str, headless: str, title: str, shown: str = "") -> Any:
+    """Each request of the client and each DNS answer for ``headless`` around the deletion, by who answered;
+    the DNS row is labelled ``shown`` (the name without its domain), ``headless`` by default."""
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(8, 3.2))
-    colours = {"old pod": "tab:blue", "new pod": "tab:orange", "no answer": "tab:red"}
+    colours = {"old pod": "tab:blue", "new pod": "tab:orange", "no answer": "tab:red", "lookup failed": "tab:grey"}
 
     def who(pod_or_address: str) -> str:
         if pod_or_address in (move.old, move.old_address):
             return "old pod"
         return "new pod" if pod_or_address in (move.new, move.new_address) else "no answer"
 
+    def answered(answer: DnsAnswer) -> str:
+        return "lookup failed" if answer.failed else who(" ".join(answer.addresses))
+
     rows = [
         (1, [(r.at, who(r.pod)) for r in move.replies]),
-        (0, [(a.at, who(" ".join(a.addresses))) for a in move.answers if a.name == headless]),
+        (0, [(a.at, answered(a)) for a in move.answers if a.name == headless]),
     ]
+    measured = [seconds for _, seconds in move.steps(headless) if seconds is not None]
+    end = max(measured, default=10.0) + 1.5
     for row, points in rows:
         for label, colour in colours.items():
-            xs = [move.seconds(at) for at, by in points if by == label and -1.5 <= move.seconds(at) <= 10]
+            xs = [move.seconds(at) for at, by in points if by == label and -1.5 <= move.seconds(at) <= end]
             axes.scatter(xs, [row] * len(xs), color=colour, s=14, label=label if row == 1 else None)
     axes.axvline(0, color="grey", linewidth=1)
     axes.axvline(move.seconds(move.slice_at), color="black", linestyle="--", linewidth=1, label="slice lists new pod")
-    axes.set(yticks=[0, 1], yticklabels=[f"DNS {headless}", f"GET http://{service}/"], ylim=(-0.6, 1.6))
-    axes.set(xlabel="seconds after the old pod's deletion was asked", xlim=(-1.5, 10))
+    axes.set(yticks=[0, 1], yticklabels=[f"DNS {shown or headless}", f"GET http://{service}/"], ylim=(-0.6, 1.6))
+    axes.set(xlabel="seconds after the old pod's deletion was asked", xlim=(-1.5, end))
     axes.set_title(title, fontsize=10)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=4, frameon=False, fontsize=8)
     figure.tight_layout()
@@ -494,8 +528,9 @@ def ready_on(pod: Any, node: str) -> bool:
 # --- Clean-up ------------------------------------------------------------------------------------
 
 
-def delete_namespace_now(cluster: Any, namespace: str, timeout: float = 120) -> list[str]:
-    """Delete ``namespace``, force-delete its pods (grace period 0), and wait until it is gone; the pods' names.
+def delete_namespace_now(cluster: Any, namespace: str, wait: bool = True, timeout: float = 120) -> list[str]:
+    """Delete ``namespace``, force-delete its pods (grace period 0) and, unless told not to ``wait``, wait until
+    it is gone; the pods' names.
 
     Once a namespace is being deleted, no pod can be created in it, so no controller replaces the pods. Without
     the force, the namespace controller waits for each pod's graceful stop and looks again only after a
@@ -507,5 +542,18 @@ def delete_namespace_now(cluster: Any, namespace: str, timeout: float = 120) -> 
     for pod in pods:
         with ignore_missing():
             cluster.core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=0)
-    wait_for_namespace_gone(cluster, namespace, timeout=timeout)
+    if wait:
+        wait_for_namespace_gone(cluster, namespace, timeout=timeout)
     return [p.metadata.name for p in pods]
+
+
+def wait_for_none(list_fn: Any, what: str, timeout: float = 120, **list_kwargs: Any) -> None:
+    """Watch ``list_fn(**list_kwargs)`` until it lists nothing (``what`` says what was awaited)."""
+    wait_for(
+        list_fn,
+        lambda found: not found,
+        what=f"{what} to be deleted",
+        describe=lambda found: ", ".join(o.metadata.name for o in found),
+        timeout=timeout,
+        **list_kwargs,
+    )
