@@ -18,12 +18,12 @@ from typing import Any
 from threeplanes.barriers.middleware import (
     LABELS,
     MEMBERS,
-    NAME,
+    STATEFULSET,
+    budget_selects,
     budget_terms,
     drain_members,
     ensure_etcd_image,
     members_it_lets_go,
-    selects,
     start_writer,
     stop_writer,
     wait_for_members,
@@ -48,13 +48,13 @@ def budgets(ctx: Context) -> list:
 
 def covering(ctx: Context) -> list:
     """The budgets of the namespace that select the members."""
-    return [b for b in budgets(ctx) if selects(b.spec.selector, LABELS)]
+    return [b for b in budgets(ctx) if budget_selects(b.spec.selector, LABELS)]
 
 
 def elsewhere(ctx: Context) -> list:
     """Budgets of other namespaces that would select the members, were they in theirs."""
     found = ctx.cluster.policy.list_pod_disruption_budget_for_all_namespaces().items
-    return [b for b in found if b.metadata.namespace != ctx.namespace and selects(b.spec.selector, LABELS)]
+    return [b for b in found if b.metadata.namespace != ctx.namespace and budget_selects(b.spec.selector, LABELS)]
 
 
 def why(ctx: Context) -> str:
@@ -93,9 +93,10 @@ def why(ctx: Context) -> str:
 
 
 def members_up(ctx: Context) -> Failure | None:
-    if ctx.get(ctx.cluster.apps.read_namespaced_stateful_set, NAME, ctx.namespace) is None:
+    if ctx.get(ctx.cluster.apps.read_namespaced_stateful_set, STATEFULSET, ctx.namespace) is None:
         return Failure(
-            f"no StatefulSet {NAME} in {ctx.namespace}", f"run the setup: {SETUP.format(namespace=ctx.namespace)}"
+            f"no StatefulSet {STATEFULSET} in {ctx.namespace}",
+            f"run the setup: {SETUP.format(namespace=ctx.namespace)}",
         )
     try:
         wait_for_members(ctx.cluster, ctx.namespace, timeout=60)

@@ -28,8 +28,8 @@ def test_the_archive_is_an_oci_layout_naming_the_image_and_holding_its_layer(tmp
     binary = tmp_path / "etcd"
     binary.write_bytes(b"\x7fELF etcd")
     files = middleware.image_files(binary, binary, ["sh", "nslookup", "busybox"], busybox=binary)
-    layer = middleware.layer_tar(files)
-    archive = tarfile.open(fileobj=io.BytesIO(middleware.oci_archive("registry.k8s.io/etcd:3.6.8-0", layer, ["/e"])))
+    layer = middleware._layer_tar(files)
+    archive = tarfile.open(fileobj=io.BytesIO(middleware._oci_archive("registry.k8s.io/etcd:3.6.8-0", layer, ["/e"])))
     index = json.loads(archive.extractfile("index.json").read())
     (entry,) = index["manifests"]
     assert entry["annotations"]["io.containerd.image.name"] == "registry.k8s.io/etcd:3.6.8-0"
@@ -39,7 +39,7 @@ def test_the_archive_is_an_oci_layout_naming_the_image_and_holding_its_layer(tmp
     names = set(inside.getnames())
     assert {"usr/local/bin/etcd", "usr/local/bin/etcdctl", "bin/busybox", "bin/sh", "tmp"} <= names
     assert "bin/busybox" in names and inside.getmember("bin/sh").linkname == "busybox"
-    assert middleware.layer_tar(files) == layer, "the same files give the same layer, so the same digest"
+    assert middleware._layer_tar(files) == layer, "the same files give the same layer, so the same digest"
 
 
 def test_each_member_is_named_after_its_pod_and_finds_the_others_by_their_stable_names() -> None:
@@ -53,7 +53,7 @@ def test_each_member_is_named_after_its_pod_and_finds_the_others_by_their_stable
 
 
 def test_the_service_is_headless_and_publishes_members_before_they_are_ready() -> None:
-    spec = middleware.headless_service()["spec"]
+    spec = middleware.members_service()["spec"]
     assert spec["clusterIP"] == "None" and spec["publishNotReadyAddresses"] is True
 
 
@@ -115,8 +115,8 @@ def test_leader_changes_are_read_from_rafts_own_lines() -> None:
 
 def test_the_leader_is_the_member_every_member_follows() -> None:
     status = {"etcd-0": {"id": "a", "leader": "b"}, "etcd-1": {"id": "b", "leader": "b"}}
-    assert middleware.leader_of(status) == "etcd-1"
-    assert middleware.leader_of({**status, "etcd-2": {"id": "c", "leader": "c"}}) is None
+    assert middleware.followed_leader(status) == "etcd-1"
+    assert middleware.followed_leader({**status, "etcd-2": {"id": "c", "leader": "c"}}) is None
     assert middleware.member_of_url("http://etcd-2.etcd.ns.svc.cluster.local:2379") == "etcd-2"
 
 
@@ -130,13 +130,13 @@ def expression(key: str, operator: str, values: list | None = None) -> SimpleNam
 
 def test_a_budgets_selector_is_matched_as_the_api_server_matches_it() -> None:
     labels = {"app": "etcd"}
-    assert middleware.selects(selector({"app": "etcd"}), labels)
-    assert not middleware.selects(selector({"app": "etcd-cluster"}), labels)
-    assert middleware.selects(selector(expressions=[expression("app", "In", ["etcd", "x"])]), labels)
-    assert not middleware.selects(selector(expressions=[expression("app", "NotIn", ["etcd"])]), labels)
-    assert middleware.selects(selector(expressions=[expression("tier", "DoesNotExist")]), labels)
-    assert middleware.selects(selector(), labels), "an empty selector selects every pod of the namespace"
-    assert not middleware.selects(None, labels)
+    assert middleware.budget_selects(selector({"app": "etcd"}), labels)
+    assert not middleware.budget_selects(selector({"app": "etcd-cluster"}), labels)
+    assert middleware.budget_selects(selector(expressions=[expression("app", "In", ["etcd", "x"])]), labels)
+    assert not middleware.budget_selects(selector(expressions=[expression("app", "NotIn", ["etcd"])]), labels)
+    assert middleware.budget_selects(selector(expressions=[expression("tier", "DoesNotExist")]), labels)
+    assert middleware.budget_selects(selector(), labels), "an empty selector selects every pod of the namespace"
+    assert not middleware.budget_selects(None, labels)
 
 
 def budget(min_available=None, max_unavailable=None) -> SimpleNamespace:
@@ -196,7 +196,7 @@ def test_ready_spans_join_the_stretches_a_member_was_ready() -> None:
     assert middleware.ready_spans([0.0, 1.0, 2.0, 5.0], [1, 1, 0, 1], 8.0) == [(0.0, 2.0), (5.0, 3.0)]
 
 
-def drain_with(samples: list[tuple[float, int]], attempts: list[middleware.Attempt]) -> middleware.Drain:
+def drain_with(samples: list[tuple[float, int]], attempts: list[middleware.EvictionAttempt]) -> middleware.Drain:
     timeline = Timeline(start=0.0)
     for at, ready in samples:
         timeline.record({"ready": ready}, at=at)
@@ -205,15 +205,17 @@ def drain_with(samples: list[tuple[float, int]], attempts: list[middleware.Attem
 
 def test_a_drain_knows_which_refusals_came_while_a_member_was_away() -> None:
     attempts = [
-        middleware.Attempt("etcd-0", 0.5, 201),
-        middleware.Attempt("etcd-1", 0.6, 429),
-        middleware.Attempt("etcd-1", 9.0, 201),
+        middleware.EvictionAttempt("etcd-0", 0.5, 201),
+        middleware.EvictionAttempt("etcd-1", 0.6, 429),
+        middleware.EvictionAttempt("etcd-1", 9.0, 201),
     ]
     drain = drain_with([(0.0, 3), (0.5, 2), (8.0, 3), (9.0, 2), (17.0, 3)], attempts)
     assert drain.evicted == ["etcd-0", "etcd-1"]
     assert [a.at for a in drain.refused_while_away] == [0.6]
     assert drain.fewest_ready == 2
-    everyone_at_once = drain_with([(0.0, 3), (0.2, 0)], [middleware.Attempt(m, 0.1, 201) for m in ("a", "b", "c")])
+    everyone_at_once = drain_with(
+        [(0.0, 3), (0.2, 0)], [middleware.EvictionAttempt(m, 0.1, 201) for m in ("a", "b", "c")]
+    )
     assert everyone_at_once.refused_while_away == [] and everyone_at_once.fewest_ready == 0
 
 

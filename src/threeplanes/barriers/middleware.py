@@ -57,15 +57,15 @@ from threeplanes.kit.timeline import Recorder
 from threeplanes.kit.wait import is_ready, wait_for, wait_for_pods
 from threeplanes.versions import pinned
 
-NAME = "etcd"  # the StatefulSet, its headless Service, and the members' label app=etcd
+STATEFULSET = "etcd"  # the StatefulSet, its headless Service, and the members' label app=etcd
 MEMBERS = 3
 CLIENT_PORT, PEER_PORT = 2379, 2380
-DATA_DIR = "/var/lib/etcd"
+ETCD_DATA_DIR = "/var/lib/etcd"
 CLAIM = "data"  # the claim template: the StatefulSet makes data-etcd-0, data-etcd-1...
 HOST_ROOT = "/tmp/threeplanes"  # the members' data on the real node: <root>/<namespace>/<member>
-BUSYBOX = Path("/bin/busybox")
-SELECTOR = f"app={NAME}"
-LABELS = {"app": NAME}
+_BUSYBOX = Path("/bin/busybox")
+SELECTOR = f"app={STATEFULSET}"
+LABELS = {"app": STATEFULSET}
 
 
 # --- The image ----------------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ def etcd_image() -> str:
 Entry = Path | str | None  # a file copied from a path, a symlink ("->target"), or a folder
 
 
-def layer_tar(files: dict[str, Entry]) -> bytes:
+def _layer_tar(files: dict[str, Entry]) -> bytes:
     """One uncompressed layer of ``files``; every mtime is 0, so the same binaries give the same digest."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -103,7 +103,7 @@ def _blob(data: bytes) -> tuple[str, bytes]:
     return "sha256:" + hashlib.sha256(data).hexdigest(), data
 
 
-def oci_archive(reference: str, layer: bytes, entrypoint: list[str]) -> bytes:
+def _oci_archive(reference: str, layer: bytes, entrypoint: list[str]) -> bytes:
     """A one-layer image as a tar of an OCI image layout, named ``reference``, for ``ctr images import``."""
     oci = "application/vnd.oci.image"
     layer_digest, _ = _blob(layer)
@@ -147,7 +147,7 @@ def oci_archive(reference: str, layer: bytes, entrypoint: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def image_files(etcd: Path, etcdctl: Path, applets: list[str], busybox: Path = BUSYBOX) -> dict[str, Entry]:
+def image_files(etcd: Path, etcdctl: Path, applets: list[str], busybox: Path = _BUSYBOX) -> dict[str, Entry]:
     """etcd and etcdctl in /usr/local/bin (where the published image has them), busybox with a link per
     applet in /bin, and the folders a shell and etcd expect."""
     files: dict[str, Entry] = dict.fromkeys(("bin", "etc", "tmp", "usr", "usr/local", "usr/local/bin", "var"))
@@ -190,12 +190,12 @@ def ensure_etcd_image() -> tuple[str, bool]:
     with _one_builder():
         if reference in _ctr("images", "ls", "-q").split():
             return reference, False
-        if not BUSYBOX.is_file():
-            raise LabError(f"{BUSYBOX} is missing; install Debian's busybox-static (scripts/system-deps.sh does).")
-        applets = run_program([str(BUSYBOX), "--list"], timeout=10, capture_output=True).stdout.split()
-        layer = layer_tar(image_files(etcd_tool("etcd"), etcd_tool("etcdctl"), applets))
+        if not _BUSYBOX.is_file():
+            raise LabError(f"{_BUSYBOX} is missing; install Debian's busybox-static (scripts/system-deps.sh does).")
+        applets = run_program([str(_BUSYBOX), "--list"], timeout=10, capture_output=True).stdout.split()
+        layer = _layer_tar(image_files(etcd_tool("etcd"), etcd_tool("etcdctl"), applets))
         with tempfile.NamedTemporaryFile(suffix=".tar") as archive:
-            archive.write(oci_archive(reference, layer, ["/usr/local/bin/etcd"]))
+            archive.write(_oci_archive(reference, layer, ["/usr/local/bin/etcd"]))
             archive.flush()
             _ctr("images", "import", "--snapshotter", "overlayfs", archive.name, timeout=180)
         _ctr("images", "label", reference, "io.cri-containerd.pinned=pinned")
@@ -206,26 +206,26 @@ def ensure_etcd_image() -> tuple[str, bool]:
 
 
 def member_names(count: int = MEMBERS) -> list[str]:
-    return [f"{NAME}-{i}" for i in range(count)]
+    return [f"{STATEFULSET}-{i}" for i in range(count)]
 
 
 def member_host(member: str, namespace: str) -> str:
     """A member's stable DNS name: ``<pod>.<headless Service>.<namespace>.svc.<cluster domain>``."""
-    return f"{member}.{NAME}.{namespace}.svc.{CLUSTER_DOMAIN}"
+    return f"{member}.{STATEFULSET}.{namespace}.svc.{CLUSTER_DOMAIN}"
 
 
-def headless_service() -> dict[str, Any]:
-    """The Service that names the members. With ``publishNotReadyAddresses`` a member's name resolves
-    before the member is Ready, which it cannot be until the peers it finds by those names have joined."""
+def members_service() -> dict[str, Any]:
+    """The headless Service that names the members. With ``publishNotReadyAddresses`` a member's name resolves
+    before the member is Ready, which it cannot be until the peers it finds by those names have joined it."""
     ports = [{"name": "client", "port": CLIENT_PORT}, {"name": "peer", "port": PEER_PORT}]
     spec = {"clusterIP": "None", "publishNotReadyAddresses": True, "selector": LABELS, "ports": ports}
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": NAME}, "spec": spec}
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": STATEFULSET}, "spec": spec}
 
 
 def etcd_container(image: str, members: int = MEMBERS) -> dict[str, Any]:
     """etcd, told its name by its pod's and every member by its stable DNS name (the namespace filled in
     by the kubelet from ``$(POD_NAMESPACE)``)."""
-    domain = f"{NAME}.$(POD_NAMESPACE).svc.{CLUSTER_DOMAIN}"
+    domain = f"{STATEFULSET}.$(POD_NAMESPACE).svc.{CLUSTER_DOMAIN}"
     peers = ",".join(f"{m}=http://{m}.{domain}:{PEER_PORT}" for m in member_names(members))
     field_env = [("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace")]
     return {
@@ -234,7 +234,7 @@ def etcd_container(image: str, members: int = MEMBERS) -> dict[str, Any]:
         "command": ["etcd"],
         "args": [
             "--name=$(POD_NAME)",
-            f"--data-dir={DATA_DIR}",
+            f"--data-dir={ETCD_DATA_DIR}",
             f"--listen-client-urls=http://0.0.0.0:{CLIENT_PORT}",
             f"--advertise-client-urls=http://$(POD_NAME).{domain}:{CLIENT_PORT}",
             f"--listen-peer-urls=http://0.0.0.0:{PEER_PORT}",
@@ -252,7 +252,7 @@ def etcd_container(image: str, members: int = MEMBERS) -> dict[str, Any]:
             "timeoutSeconds": 2,
         },
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}},
-        "volumeMounts": [{"name": CLAIM, "mountPath": DATA_DIR}],
+        "volumeMounts": [{"name": CLAIM, "mountPath": ETCD_DATA_DIR}],
     }
 
 
@@ -261,7 +261,7 @@ def etcd_statefulset(image: str, host_folder: str | None = None, members: int = 
     (``volumeClaimTemplates``) or, given ``host_folder``, in ``<host_folder>/<pod name>`` on the node."""
     spec: dict[str, Any] = {"terminationGracePeriodSeconds": 5, "containers": [etcd_container(image, members)]}
     stateful: dict[str, Any] = {
-        "serviceName": NAME,
+        "serviceName": STATEFULSET,
         "replicas": members,
         "podManagementPolicy": "Parallel",
         "selector": {"matchLabels": LABELS},
@@ -275,7 +275,7 @@ def etcd_statefulset(image: str, host_folder: str | None = None, members: int = 
         spec["containers"][0]["env"].append({"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}})
         spec["containers"][0]["volumeMounts"][0]["subPathExpr"] = "$(POD)"
     stateful["template"] = {"metadata": {"labels": LABELS}, "spec": on_real_node(spec)}
-    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": NAME}, "spec": stateful}
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": STATEFULSET}, "spec": stateful}
 
 
 def host_folder(namespace: str) -> str:
@@ -331,7 +331,7 @@ def create_members(
             creations.append((lambda _, body: cluster.core.create_persistent_volume(body), volume))
     folder = None if claims_on is not None else host_folder(namespace)
     creations += [
-        (cluster.core.create_namespaced_service, headless_service()),
+        (cluster.core.create_namespaced_service, members_service()),
         (cluster.apps.create_namespaced_stateful_set, etcd_statefulset(image, folder)),
     ]
     for create, body in creations:
@@ -362,7 +362,7 @@ def wait_for_pod_gone(cluster: Any, namespace: str, name: str, uid: str, timeout
 
 def members_table(pods: list[Any], status: dict[str, dict[str, Any]]) -> Table:
     """Each member as Kubernetes sees it (its pod, Ready, IP) beside what etcd says of it (id, role)."""
-    leader = leader_of(status)
+    leader = followed_leader(status)
     rows = [
         [
             p.metadata.name,
@@ -455,7 +455,7 @@ def member_of_url(url: str) -> str:
     return url.split("//", 1)[-1].split(".", 1)[0]
 
 
-def leader_of(status: dict[str, dict[str, Any]]) -> str | None:
+def followed_leader(status: dict[str, dict[str, Any]]) -> str | None:
     """The member every answering member follows, by name; None while they disagree or follow no one."""
     names = {s["id"]: name for name, s in status.items()}
     leaders = {s["leader"] for s in status.values()}
@@ -497,9 +497,9 @@ def leader_changes(log: str) -> list[tuple[datetime, str, int]]:
 # --- Disruption budgets, read to explain ------------------------------------------------------------------
 
 
-def selects(selector: Any, labels: dict[str, str]) -> bool:
-    """True when a label selector (the client's object: matchLabels, matchExpressions) selects ``labels``.
-    A budget's empty selector selects every pod of its namespace (policy/v1)."""
+def budget_selects(selector: Any, labels: dict[str, str]) -> bool:
+    """True when a label selector (the client's object: matchLabels, matchExpressions) budget_selects ``labels``.
+    A budget's empty selector budget_selects every pod of its namespace (policy/v1)."""
     if selector is None:
         return False
     if any(labels.get(k) != v for k, v in (selector.match_labels or {}).items()):
@@ -544,7 +544,7 @@ def budget_terms(budget: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Attempt:
+class EvictionAttempt:
     """One eviction asked for: of which member, when (s since the drain began), and the API's answer."""
 
     member: str
@@ -562,7 +562,7 @@ def eviction(namespace: str, member: str) -> dict[str, Any]:
     return {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": member, "namespace": namespace}}
 
 
-def evict(cluster: Any, namespace: str, member: str) -> tuple[int, str]:
+def ask_eviction(cluster: Any, namespace: str, member: str) -> tuple[int, str]:
     """Ask the Eviction API to evict ``member``, as ``kubectl drain`` does for each pod: the HTTP status,
     and the cause the API server gives for a refusal."""
     try:
@@ -674,7 +674,7 @@ class Drain:
     """What a drain did: the evictions asked for, the members' readiness over time, the writes meanwhile."""
 
     recorder: Recorder
-    attempts: list[Attempt] = field(default_factory=list)
+    attempts: list[EvictionAttempt] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
     began: float = 0.0  # wall clock at the recorder's start (its timeline's 0)
     ended: float = 0.0  # wall clock once every member was back, or the deadline passed
@@ -686,12 +686,12 @@ class Drain:
         return [a.member for a in self.attempts if a.accepted]
 
     @property
-    def failed(self) -> list[Attempt]:
+    def failed(self) -> list[EvictionAttempt]:
         """Evictions that were neither accepted nor refused by a budget (kubectl drain stops on these)."""
         return [a for a in self.attempts if a.status not in (0, 200, 201, 404, 429)]
 
     @property
-    def refused(self) -> list[Attempt]:
+    def refused(self) -> list[EvictionAttempt]:
         return [a for a in self.attempts if a.status == 429]
 
     @property
@@ -704,7 +704,7 @@ class Drain:
         return samples[-1].counts["ready"] if samples else MEMBERS
 
     @property
-    def refused_while_away(self) -> list[Attempt]:
+    def refused_while_away(self) -> list[EvictionAttempt]:
         """The refusals asked while at least one member was away."""
         return [a for a in self.refused if self.ready_at(a.at) < MEMBERS]
 
@@ -747,10 +747,10 @@ def _evict_each(
         accepted = 0
         for member in list(waiting):
             try:
-                status, cause = evict(cluster, namespace, member)
+                status, cause = ask_eviction(cluster, namespace, member)
             except Exception as error:  # the client's own timeout, on a busy machine: asked again next round
                 status, cause = 0, f"no answer: {error}"
-            drain.attempts.append(Attempt(member, time.monotonic() - start, status, cause))
+            drain.attempts.append(EvictionAttempt(member, time.monotonic() - start, status, cause))
             if status not in (0, 429):  # evicted, gone already, or an error kubectl drain would stop on
                 waiting.remove(member)
                 accepted += 1
