@@ -53,7 +53,7 @@ def all_logs(ctx: Context, pod: Any) -> str:
     """The logs of every container of ``pod`` (init containers first), current run then the one before."""
     names = [c.name for c in [*(pod.spec.init_containers or []), *pod.spec.containers]]
     return "\n".join(
-        a2.read_log(ctx.cluster, ctx.namespace, pod.metadata.name, name, previous=previous)
+        a2.container_log(ctx.cluster, ctx.namespace, pod.metadata.name, name, previous=previous)
         for name in names
         for previous in (False, True)
     )
@@ -83,7 +83,7 @@ def clock_hint(ctx: Context, log: str) -> str:
     )
 
 
-def why_no_visit(ctx: Context, replies: list[a2.Reply], waited: float) -> Failure:
+def why_no_visit(ctx: Context, replies: list[a2.VisitorReply], waited: float) -> Failure:
     """What the cluster says about tally, once no request was counted as a visit."""
     pods = tally_pods(ctx)
     saw = f"no request to http://{a2.NAME}/ was counted as a visit in {waited:.0f} s ({a2.counted(replies)})"
@@ -100,7 +100,7 @@ def why_no_visit(ctx: Context, replies: list[a2.Reply], waited: float) -> Failur
         claims = [v.persistent_volume_claim.claim_name for v in pod.spec.volumes or [] if v.persistent_volume_claim]
         return Failure(
             f"{saw}; {pod.metadata.name} is Pending: {unschedulable_message(pod) or 'not scheduled'}",
-            f"the setup offers a volume reserved for a claim named {a2.CLAIM} (claims used: "
+            f"the setup offers a volume reserved for a claim named {a2.STATE_CLAIM} (claims used: "
             f"{', '.join(claims) or 'none'}); kubectl describe pod {pod.metadata.name} -n {ctx.namespace}",
         )
     log = all_logs(ctx, pod)
@@ -129,15 +129,15 @@ def given_up(pods: list[Any]) -> bool:
 # --- the scenario ------------------------------------------------------------------------------------
 
 
-def first_visits(ctx: Context) -> tuple[Failure | None, list[a2.Reply]]:
+def first_visits(ctx: Context) -> tuple[Failure | None, list[a2.VisitorReply]]:
     """Wait until the visitor's requests are counted as visits; a failure if not within ``ANSWER_S``, or as soon
     as tally cannot answer without a change (crashed, stuck, or answering only 503 for ``ONLY_503_S``)."""
-    since = a2.now()
-    seen: list[a2.Reply] = []
+    since = a2.utc_now()
+    seen: list[a2.VisitorReply] = []
 
     def look() -> bool:
         seen[:] = a2.replies_since(ctx.cluster, ctx.namespace, since)
-        only_503 = (a2.now() - since).total_seconds() > ONLY_503_S and {r.kind for r in seen} == {"503"}
+        only_503 = (a2.utc_now() - since).total_seconds() > ONLY_503_S and {r.kind for r in seen} == {"503"}
         return any(r.visit for r in seen) or only_503 or given_up(tally_pods(ctx))
 
     try:
@@ -146,7 +146,7 @@ def first_visits(ctx: Context) -> tuple[Failure | None, list[a2.Reply]]:
         pass
     if any(r.visit for r in seen):
         return None, seen
-    return why_no_visit(ctx, seen, (a2.now() - since).total_seconds()), seen
+    return why_no_visit(ctx, seen, (a2.utc_now() - since).total_seconds()), seen
 
 
 def state_volume_hint(ctx: Context) -> str:
@@ -155,7 +155,9 @@ def state_volume_hint(ctx: Context) -> str:
     container = next(c for c in spec.containers if c.name == a2.NAME)
     volumes = {v.name: v for v in spec.volumes or []}
     mount = next((m for m in container.volume_mounts or [] if m.mount_path.rstrip("/") == a2.WORKDIR), None)
-    offer = f"mount a PersistentVolumeClaim there (the setup offers a volume reserved for a claim named {a2.CLAIM})"
+    offer = (
+        f"mount a PersistentVolumeClaim there (the setup offers a volume reserved for a claim named {a2.STATE_CLAIM})"
+    )
     if mount is None:
         return (
             f"nothing is mounted on {a2.WORKDIR}, tally's working folder, where it keeps its count: the count lives "
@@ -166,7 +168,7 @@ def state_volume_hint(ctx: Context) -> str:
     return f"the volume {mount.name} on {a2.WORKDIR} did not keep the count; {offer}"
 
 
-def count_kept(ctx: Context, last: int, first: a2.Reply) -> Failure | None:
+def count_kept(ctx: Context, last: int, first: a2.VisitorReply) -> Failure | None:
     """The first visit after the restart must follow the last one before it: the count is not in the pod."""
     if first.visit > last:
         return None
@@ -177,7 +179,7 @@ def count_kept(ctx: Context, last: int, first: a2.Reply) -> Failure | None:
     )
 
 
-def no_503(replies: list[a2.Reply]) -> Failure | None:
+def no_503(replies: list[a2.VisitorReply]) -> Failure | None:
     """No request answered 503 while tally, started first, waited for its clock."""
     errors = [r for r in replies if r.kind == "503"]
     if not errors:

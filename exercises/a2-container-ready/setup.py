@@ -42,7 +42,7 @@ def offer_volume(cluster: Any, namespace: str) -> None:
         if error.status != 409:
             raise
         if cluster.core.read_persistent_volume(name).status.phase == "Released":
-            again = {"namespace": namespace, "name": a2.CLAIM, "uid": None, "resourceVersion": None}
+            again = {"namespace": namespace, "name": a2.STATE_CLAIM, "uid": None, "resourceVersion": None}
             cluster.core.patch_persistent_volume(name, {"spec": {"claimRef": again}})
 
 

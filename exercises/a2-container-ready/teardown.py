@@ -14,4 +14,4 @@ OWNER = "exercise-a2-container-ready"
 
 def apply(cluster, namespace: str) -> None:
     delete_owned(cluster, f"{LAB_LABEL}={OWNER},{FOR_NAMESPACE}={namespace}")
-    a2.remove_host_folder(f"tally-state-{namespace}")
+    a2.remove_state_folder(f"tally-state-{namespace}")

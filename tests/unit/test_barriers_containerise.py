@@ -119,7 +119,7 @@ def test_a_base_the_node_does_not_hold_is_named(store: dict[str, bytes]) -> None
     ],
 )
 def test_a_reply_says_what_the_request_got(text: str, kind: str, visit: int | None, server: str | None) -> None:
-    reply = a2.Reply(datetime.now(UTC), text)
+    reply = a2.VisitorReply(datetime.now(UTC), text)
     assert (reply.kind, reply.visit, reply.server) == (kind, visit, server)
 
 
@@ -128,15 +128,15 @@ def test_every_pod_goes_to_the_real_node() -> None:
         a2.bare_pod()["spec"],
         a2.visitor_pod()["spec"],
         a2.clock_deployment()["spec"]["template"]["spec"],
-        a2.deployment("tally", {"containers": [a2.container()]})["spec"]["template"]["spec"],
+        a2.real_node_deployment("tally", {"containers": [a2.container()]})["spec"]["template"]["spec"],
     ):
         assert on_the_real_node(pod_spec)
 
 
 def test_the_volume_is_reserved_for_the_claim_of_its_namespace() -> None:
     volume = a2.state_volume("v", "ns", {"a": "b"})
-    assert volume["spec"]["claimRef"] == {"namespace": "ns", "name": a2.CLAIM}
-    assert volume["spec"]["hostPath"]["path"] == str(a2.host_folder("v"))
+    assert volume["spec"]["claimRef"] == {"namespace": "ns", "name": a2.STATE_CLAIM}
+    assert volume["spec"]["hostPath"]["path"] == str(a2.state_folder("v"))
     claim = a2.state_claim()
     assert claim["spec"]["storageClassName"] == volume["spec"]["storageClassName"] == ""
 

@@ -71,10 +71,10 @@ GREETING = "Welcome to the town archive"
 CONFIG_TEXT = f'# {CONFIG_PATH}, as it was on the old machine\nGREETING="{GREETING}"\n'
 WORKDIR = "/var/lib/tally"
 CLOCK_SYNC_S = 6
-CLAIM = "tally-data"
+STATE_CLAIM = "tally-data"
 VISITOR = "tally-visitor"
-HOST_ROOT = Path("/tmp/threeplanes")  # where the real node's hostPath volumes lie, on this machine
-EPOCH = 0  # every file of the layer has this mtime: the same files give the same digest
+STATE_ROOT = Path("/tmp/threeplanes")  # where the real node's hostPath volumes lie, on this machine
+LAYER_MTIME = 0  # every file of the layer has this mtime: the same files give the same digest
 
 TALLY = f"""#!/bin/sh
 # tally: counts the visits to the archive's front page. It ran for years on one
@@ -184,7 +184,7 @@ def program_layer() -> bytes:
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path, (content, mode) in sorted(PROGRAM_FILES.items()):
             info = tarfile.TarInfo(path)
-            info.mtime, info.mode = EPOCH, mode
+            info.mtime, info.mode = LAYER_MTIME, mode
             if content is None:
                 info.type = tarfile.DIRTYPE
                 tar.addfile(info)
@@ -296,7 +296,7 @@ def write_archive(files: dict[str, bytes]) -> bytes:
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, data in sorted(files.items()):
             info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, EPOCH
+            info.size, info.mode, info.mtime = len(data), 0o644, LAYER_MTIME
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
@@ -356,7 +356,7 @@ def bare_pod(name: str = NAME) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": on_real_node(spec)}
 
 
-def deployment(name: str, pod_spec: dict[str, Any], replicas: int = 1) -> dict[str, Any]:
+def real_node_deployment(name: str, pod_spec: dict[str, Any], replicas: int = 1) -> dict[str, Any]:
     """A Deployment ``name`` of ``pod_spec`` on the real node, its pods labelled ``app=<name>``."""
     labels = {"app": name}
     return {
@@ -374,7 +374,7 @@ def deployment(name: str, pod_spec: dict[str, Any], replicas: int = 1) -> dict[s
 def clock_deployment() -> dict[str, Any]:
     """The peer, from the same image: already container-ready, it ends at once when asked to."""
     spec = {"terminationGracePeriodSeconds": 1, "containers": [{**container(), "name": PEER, "command": [PEER]}]}
-    return deployment(PEER, spec)
+    return real_node_deployment(PEER, spec)
 
 
 def service(name: str, port: int) -> dict[str, Any]:
@@ -395,12 +395,12 @@ def config_map(name: str = "tally-config") -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"tally.conf": CONFIG_TEXT}}
 
 
-def host_folder(volume_name: str) -> Path:
+def state_folder(volume_name: str) -> Path:
     """Where the hostPath volume ``volume_name`` keeps its files, on the real node's (this machine's) disk."""
-    return HOST_ROOT / volume_name
+    return STATE_ROOT / volume_name
 
 
-def state_volume(name: str, namespace: str, labels: dict[str, str], claim: str = CLAIM) -> dict[str, Any]:
+def state_volume(name: str, namespace: str, labels: dict[str, str], claim: str = STATE_CLAIM) -> dict[str, Any]:
     """A 100Mi hostPath PersistentVolume on the real node, reserved for the claim ``claim`` of ``namespace``."""
     term = {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In", "values": [REAL_NODE_NAME]}]}
     spec = {
@@ -408,22 +408,22 @@ def state_volume(name: str, namespace: str, labels: dict[str, str], claim: str =
         "accessModes": ["ReadWriteOnce"],
         "storageClassName": "",
         "persistentVolumeReclaimPolicy": "Retain",
-        "hostPath": {"path": str(host_folder(name)), "type": "DirectoryOrCreate"},
+        "hostPath": {"path": str(state_folder(name)), "type": "DirectoryOrCreate"},
         "nodeAffinity": {"required": {"nodeSelectorTerms": [term]}},
         "claimRef": {"namespace": namespace, "name": claim},
     }
     return {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name, "labels": labels}, "spec": spec}
 
 
-def state_claim(name: str = CLAIM) -> dict[str, Any]:
+def state_claim(name: str = STATE_CLAIM) -> dict[str, Any]:
     """The claim for ``state_volume``: 100Mi, read-write by one node, of no storage class."""
     spec = {"storageClassName": "", "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "100Mi"}}}
     return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name}, "spec": spec}
 
 
-def remove_host_folder(volume_name: str) -> bool:
+def remove_state_folder(volume_name: str) -> bool:
     """Remove the folder of a deleted hostPath volume from this machine's disk; True if there was one."""
-    folder = host_folder(volume_name)
+    folder = state_folder(volume_name)
     if not folder.is_dir():
         return False
     shutil.rmtree(folder, ignore_errors=True)
@@ -447,7 +447,7 @@ def visitor_pod(url: str = f"http://{NAME}/", interval: float = 0.25) -> dict[st
 
 
 @dataclass(frozen=True)
-class Reply:
+class VisitorReply:
     """One request of the visitor: when the kubelet logged it, and what came back."""
 
     at: datetime
@@ -473,21 +473,21 @@ class Reply:
         return "503" if " 503 " in self.text else "no answer"
 
 
-def replies_since(cluster: Any, namespace: str, since: datetime, pod: str = VISITOR) -> list[Reply]:
+def replies_since(cluster: Any, namespace: str, since: datetime, pod: str = VISITOR) -> list[VisitorReply]:
     """The visitor's replies logged after ``since`` (an aware datetime), read with the kubelet's timestamps."""
     seconds = max(1, int((datetime.now(UTC) - since).total_seconds()) + 2)
-    log = read_log(cluster, namespace, pod, "visitor", timestamps=True, since_seconds=seconds)
+    log = container_log(cluster, namespace, pod, "visitor", timestamps=True, since_seconds=seconds)
     replies = []
     for line in log.splitlines():
         stamp, _, text = line.partition(" ")
         if text.startswith(REPLY_PREFIX):
             at = datetime.fromisoformat(stamp)
             if at > since:
-                replies.append(Reply(at, text[len(REPLY_PREFIX) :].strip()))
+                replies.append(VisitorReply(at, text[len(REPLY_PREFIX) :].strip()))
     return replies
 
 
-def counted(replies: list[Reply]) -> str:
+def counted(replies: list[VisitorReply]) -> str:
     """``12 visit, 3 503, 2 no answer``, for a message."""
     counts = Counter(r.kind for r in replies)
     return ", ".join(f"{counts[k]} {k}" for k in ("visit", "503", "no answer") if counts[k]) or "no reply yet"
@@ -495,7 +495,7 @@ def counted(replies: list[Reply]) -> str:
 
 def wait_for_reply(
     cluster: Any, namespace: str, since: datetime, kind: str = "visit", timeout: float = 60, what: str = ""
-) -> list[Reply]:
+) -> list[VisitorReply]:
     """Wait until the visitor logs a reply of ``kind`` after ``since``; every reply since then."""
     seen = poll_until(
         lambda: replies_since(cluster, namespace, since),
@@ -510,10 +510,10 @@ def wait_for_reply(
 
 def replies_until_visits(
     cluster: Any, namespace: str, since: datetime, visits: int = 3, timeout: float = 60
-) -> list[Reply]:
+) -> list[VisitorReply]:
     """The visitor's replies from ``since`` until ``visits`` requests in a row were counted as visits."""
 
-    def settled(replies: list[Reply]) -> bool:
+    def settled(replies: list[VisitorReply]) -> bool:
         kinds = [r.kind for r in replies]
         return len(kinds) >= visits and set(kinds[-visits:]) == {"visit"}
 
@@ -527,7 +527,9 @@ def replies_until_visits(
     ).seen
 
 
-def wait_for_visit_number(cluster: Any, namespace: str, since: datetime, number: int, timeout: float = 60) -> Reply:
+def wait_for_visit_number(
+    cluster: Any, namespace: str, since: datetime, number: int, timeout: float = 60
+) -> VisitorReply:
     """Wait until the visitor logs, after ``since``, a visit numbered ``number``; that reply."""
     replies = poll_until(
         lambda: replies_since(cluster, namespace, since),
@@ -540,7 +542,7 @@ def wait_for_visit_number(cluster: Any, namespace: str, since: datetime, number:
     return next(r for r in replies if r.visit == number)
 
 
-def visits_by(replies: list[Reply], pod: str) -> list[int]:
+def visits_by(replies: list[VisitorReply], pod: str) -> list[int]:
     return [r.visit for r in replies if r.server == pod and r.visit is not None]
 
 
@@ -561,7 +563,9 @@ def last_visit_by(cluster: Any, namespace: str, pod: str, since: datetime) -> in
     return visits_by(replies_since(cluster, namespace, since), pod)[-1]
 
 
-def wait_for_visit_by_another(cluster: Any, namespace: str, pod: str, since: datetime, timeout: float = 90) -> Reply:
+def wait_for_visit_by_another(
+    cluster: Any, namespace: str, pod: str, since: datetime, timeout: float = 90
+) -> VisitorReply:
     """Wait for the first visit after ``since`` counted by a pod other than ``pod``; that reply."""
     replies = poll_until(
         lambda: replies_since(cluster, namespace, since),
@@ -574,7 +578,7 @@ def wait_for_visit_by_another(cluster: Any, namespace: str, pod: str, since: dat
     return next(r for r in replies if r.visit and r.server != pod)
 
 
-def now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
@@ -694,7 +698,7 @@ def restart_clock_last(cluster: Any, namespace: str, timeout: float = 60) -> Res
             for pod in pods_of(cluster, namespace, name):  # stopped within a second, whatever their grace period
                 cluster.core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=1)
         wait_for_no_pods(cluster, namespace, tuple(wanted), timeout)
-        tally_at = now()
+        tally_at = utc_now()
         scale(cluster, namespace, NAME, wanted[NAME])
         poll_until(
             lambda: pods_of(cluster, namespace, NAME),
@@ -705,7 +709,7 @@ def restart_clock_last(cluster: Any, namespace: str, timeout: float = 60) -> Res
             every=0.5,
         )
     finally:
-        clock_at = now()
+        clock_at = utc_now()
         for name, replicas in wanted.items():
             scale(cluster, namespace, name, replicas)
     return Restart(tally_at, clock_at)
@@ -713,18 +717,18 @@ def restart_clock_last(cluster: Any, namespace: str, timeout: float = 60) -> Res
 
 # --- the chart ----------------------------------------------------------------------------------
 
-KINDS = ("visit", "503", "no answer")
+REPLY_KINDS = ("visit", "503", "no answer")
 COLOURS = {"visit": "tab:green", "503": "tab:red", "no answer": "tab:grey"}
 
 
-def plot_replies(runs: dict[str, tuple[Restart, list[Reply]]], title: str) -> Any:
+def plot_replies(runs: dict[str, tuple[Restart, list[VisitorReply]]], title: str) -> Any:
     """One row of dots per run (``runs``: label -> (restart, replies)): what each request got, at its time
     after tally was started; a bar marks when the clock was started."""
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(8, 1 + 0.8 * len(runs)))
     for row, (restart, replies) in enumerate(runs.values()):
-        for kind in KINDS:
+        for kind in REPLY_KINDS:
             xs = [(r.at - restart.tally_at).total_seconds() for r in replies if r.kind == kind]
             axes.scatter(xs, [row] * len(xs), s=18, color=COLOURS[kind], label=kind if row == 0 else None)
         clock = (restart.clock_at - restart.tally_at).total_seconds()
@@ -742,13 +746,13 @@ def crash_log(cluster: Any, namespace: str, pod: str) -> str:
     """What a crash-looping container said: the log of its current run, or of the one before when the current
     one has not started (the runtime may already have removed older runs)."""
     for previous in (False, True):
-        text = read_log(cluster, namespace, pod, previous=previous)
+        text = container_log(cluster, namespace, pod, previous=previous)
         if text.strip() and not text.startswith("unable to retrieve container logs"):
             return text
     return ""
 
 
-def read_log(cluster: Any, namespace: str, pod: str, container_name: str = NAME, **options: Any) -> str:
+def container_log(cluster: Any, namespace: str, pod: str, container_name: str = NAME, **options: Any) -> str:
     """A container's log as the kubelet serves it (``options``: ``previous``, ``timestamps``, ``since_seconds``);
     "" when it has none (yet)."""
     try:
