@@ -19,7 +19,16 @@ from typing import Any, NamedTuple
 
 from kubernetes import client
 
-from threeplanes.barriers.state import APP, DATA_DIR, JOURNAL, exec_in, read_journal, starts_in, volume_at, volume_kind
+from threeplanes.barriers.state import (
+    APP,
+    JOURNAL,
+    JOURNAL_DIR,
+    exec_in,
+    read_journal,
+    starts_in,
+    volume_at,
+    volume_source,
+)
 from threeplanes.checking import Checker, Context, Criterion, Failure
 from threeplanes.checking.framework import remembered
 from threeplanes.errors import LabError, WaitTimeout
@@ -241,23 +250,25 @@ def lost(old: Any, new: Any, journal: str) -> Failure:
     starts = starts_in(journal)
     holds = "only its own start" if starts == [new.metadata.name] else f"the starts of {', '.join(starts) or 'no pod'}"
     seen = f"the note written in {old.metadata.name} is gone: the journal in {new.metadata.name} holds {holds}"
-    hint = f"mount a volume that outlives the pod at {DATA_DIR}: {OFFERED}"
+    hint = f"mount a volume that outlives the pod at {JOURNAL_DIR}: {OFFERED}"
     held = volume_at(new)
     if held is None:
         elsewhere = [
-            f"{volume_kind(v)} is mounted at {m.mount_path}, not at {DATA_DIR}"
+            f"{volume_source(v)} is mounted at {m.mount_path}, not at {JOURNAL_DIR}"
             for c in new.spec.containers
             for m in c.volume_mounts or []
             for v in new.spec.volumes or []
             if v.name == m.name and not m.mount_path.startswith("/var/run/secrets")
         ]
-        why = f"nothing is mounted at {DATA_DIR}, so the journal was in the container's own file system, deleted with "
+        why = (
+            f"nothing is mounted at {JOURNAL_DIR}, so the journal was in the container's own file system, deleted with "
+        )
         why += "the pod" + (f" ({'; '.join(elsewhere)})" if elsewhere else "")
         return Failure(f"{seen}; {why}", hint)
     volume, path = held
     if volume.empty_dir is not None:
         return Failure(f"{seen}; {path} is an emptyDir volume: it is made with the pod and deleted with it", hint)
-    return Failure(f"{seen}; {path} is {volume_kind(volume)}, which did not keep it", hint)
+    return Failure(f"{seen}; {path} is {volume_source(volume)}, which did not keep it", hint)
 
 
 def offered_journal(ctx: Context, claim: str) -> str:
@@ -276,7 +287,7 @@ def on_offered_volume(ctx: Context, new: Any, note: str) -> Failure | None:
         return None
     names = ", ".join(setup.volume_name(ctx.namespace, c) for c in setup.CLAIMS)
     held = volume_at(new)
-    where = f"{held[1]} is {volume_kind(held[0])}" if held else f"nothing is mounted at {DATA_DIR}"
+    where = f"{held[1]} is {volume_source(held[0])}" if held else f"nothing is mounted at {JOURNAL_DIR}"
     if held and held[0].host_path:
         where += f", a directory of the one machine {new.spec.node_name}, which no claim holds"
     return Failure(

@@ -14,13 +14,12 @@ from kubernetes import client
 
 from threeplanes.barriers.state import (
     APP,
-    DATA_DIR,
+    JOURNAL_DIR,
     Move,
     app_pod_spec,
     claim_template,
-    claims_table,
+    claims_owners_table,
     dns_watcher_pod,
-    headless_service,
     journal_container,
     journal_script,
     new_endpoint,
@@ -33,7 +32,7 @@ from threeplanes.barriers.state import (
     timed_dns_answers,
     unscheduled,
     volume_at,
-    volume_kind,
+    volume_source,
 )
 from threeplanes.kit.traffic import Reply
 
@@ -84,14 +83,14 @@ def test_only_start_lines_count() -> None:
 def test_the_app_mounts_its_volume_at_the_data_path_and_runs_on_the_real_node() -> None:
     bare = journal_container("busybox")
     assert bare["name"] == APP and "volumeMounts" not in bare and bare["command"][:2] == ["sh", "-c"]
-    assert journal_container("busybox", "data")["volumeMounts"] == [{"name": "data", "mountPath": DATA_DIR}]
+    assert journal_container("busybox", "data")["volumeMounts"] == [{"name": "data", "mountPath": JOURNAL_DIR}]
     spec = app_pod_spec("busybox", "data")
     assert spec["nodeSelector"] == {"threeplanes.io/node": "real"}
     assert spec["tolerations"][0]["key"] == "threeplanes.io/real-node"
     assert spec["containers"][0]["imagePullPolicy"] == "IfNotPresent"
 
 
-def test_a_statefulset_gets_a_claim_per_pod_and_a_headless_service() -> None:
+def test_a_statefulset_gets_a_claim_per_pod() -> None:
     template = claim_template("fast", "2Gi")
     made = stateful_set("db", {"containers": []}, template, replicas=3, parallel=True)
     assert made["spec"]["volumeClaimTemplates"] == [template]
@@ -100,7 +99,6 @@ def test_a_statefulset_gets_a_claim_per_pod_and_a_headless_service() -> None:
     assert made["spec"]["podManagementPolicy"] == "Parallel" and made["spec"]["serviceName"] == "db"
     assert made["spec"]["selector"]["matchLabels"] == made["spec"]["template"]["metadata"]["labels"] == {"app": "db"}
     assert "podManagementPolicy" not in stateful_set("db", {}, template)["spec"]
-    assert headless_service("db")["spec"] == {"clusterIP": "None", "selector": {"app": "db"}}
 
 
 def pod(mounts: list[tuple[str, str]], volumes: list[client.V1Volume], node: str | None = None) -> client.V1Pod:
@@ -122,9 +120,9 @@ def test_the_volume_holding_the_data_path_is_the_deepest_mount_above_it() -> Non
     volume, path = volume_at(pod([("scratch", "/var/lib"), ("data", "/var/lib/notes/")], [CLAIM, SCRATCH]))
     assert (volume.name, path) == ("data", "/var/lib/notes/")
     volume, path = volume_at(pod([("scratch", "/var")], [SCRATCH]))
-    assert (volume_kind(volume), path) == ("emptyDir", "/var")
-    assert volume_kind(CLAIM) == "persistentVolumeClaim data"
-    assert volume_kind(HOST) == "hostPath /srv/notes"
+    assert (volume_source(volume), path) == ("emptyDir", "/var")
+    assert volume_source(CLAIM) == "persistentVolumeClaim data"
+    assert volume_source(HOST) == "hostPath /srv/notes"
 
 
 def test_unscheduled_means_no_live_pod_has_a_node() -> None:
@@ -145,7 +143,7 @@ def test_claims_show_their_owners() -> None:
         status=client.V1PersistentVolumeClaimStatus(phase="Bound"),
     )
     assert owners(owned) == "StatefulSet/notes" and owners(free) == "-"
-    assert claims_table([free, owned]).column("OWNERS") == ["StatefulSet/notes", "-"]
+    assert claims_owners_table([free, owned]).column("OWNERS") == ["StatefulSet/notes", "-"]
 
 
 FAKE_NSLOOKUP = """nslookup() {

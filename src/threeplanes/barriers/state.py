@@ -9,18 +9,23 @@ Used by the lab A4 (``labs/a4-state-and-network.md``) and its exercise ``a4-keep
   ``read_journal`` read it inside the container, ``starts_in`` lists who started on a journal, and
   ``volume_at`` says which volume of a pod holds a path (a checker's explanation).
 - Identity: ``identity`` records what a StatefulSet's pod is (uid, address, claim, volume), so that a
-  replacement can be compared with the pod it replaced; ``claims_table`` shows the claims with their
+  replacement can be compared with the pod it replaced; ``claims_owners_table`` shows the claims with their
   owners: ``persistentVolumeClaimRetentionPolicy`` is carried out through ownerReferences, and the
   garbage collector deletes a claim whose owner is gone.
-- A lost node: ``wait_for_failed_scheduling`` waits for the scheduler's verdict on one pod (by uid: a
+- A lost node: ``wait_for_refusal`` waits for the scheduler's verdict on one pod (by uid: a
   StatefulSet's replacement has the name of the pod it replaces).
 - The network: ``dns_watcher_pod`` asks the cluster's DNS for names every fifth of a second and logs the
   answers, read back with the kubelet's timestamps by ``dns_answers``; beside ``threeplanes.kit.traffic``'s
   client, ``Move`` holds what a replaced pod's Service, client and DNS names did and when, and
   ``plot_move`` draws it.
 
-The helpers for a command inside a container (``exec_in``) and for the DNS answers over time could move
-to the kit if another lab needs them.
+- The clean-up: ``delete_namespace_now`` force-deletes a namespace's pods as it deletes the namespace,
+  so that pods on the real node do not hold it for half a minute; ``wait_for_none`` watches a listing
+  until it is empty. ``kubectl_apply`` applies objects as a reader applies a manifest (the exercise's
+  answers).
+
+The helpers for a command inside a container (``exec_in``), for the DNS answers over time and for the
+clean-up could move to the kit if another lab needs them.
 """
 
 from __future__ import annotations
@@ -46,15 +51,15 @@ from threeplanes.kit.traffic import Reply
 from threeplanes.kit.wait import Objects, is_ready, wait_for, wait_for_namespace_gone
 
 APP = "notes"
-DATA_DIR = "/var/lib/notes"
-JOURNAL = f"{DATA_DIR}/journal"
+JOURNAL_DIR = "/var/lib/notes"
+JOURNAL = f"{JOURNAL_DIR}/journal"
 STARTED = re.compile(r"^\S+ (\S+) started$")
 
 
 # --- The journal app ---------------------------------------------------------------------------
 
 
-def journal_script(directory: str = DATA_DIR) -> str:
+def journal_script(directory: str = JOURNAL_DIR) -> str:
     """The app: note its start in ``<directory>/journal``, then keep the directory to itself.
 
     It writes its host name (its pod's name) into ``owner`` and checks it every second; when another
@@ -74,7 +79,7 @@ def journal_script(directory: str = DATA_DIR) -> str:
     )
 
 
-def journal_container(image: str, volume: str | None = None, path: str = DATA_DIR) -> dict[str, Any]:
+def journal_container(image: str, volume: str | None = None, path: str = JOURNAL_DIR) -> dict[str, Any]:
     """The app's container, ``notes``; with ``volume``, that volume of the pod is mounted at ``path``."""
     container: dict[str, Any] = {"name": APP, "image": image, "command": ["sh", "-c", journal_script()]}
     if volume:
@@ -114,12 +119,6 @@ def stateful_set(
     return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name}, "spec": spec}
 
 
-def headless_service(name: str) -> dict[str, Any]:
-    """A headless Service (``clusterIP: None``) ``name`` that selects ``app: <name>``: a DNS name per pod."""
-    spec = {"clusterIP": "None", "selector": {"app": name}}
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec}
-
-
 def starts_in(journal: str) -> list[str]:
     """The pods that started on this journal, in order (one per ``<time> <pod> started`` line)."""
     return [m.group(1) for line in journal.splitlines() if (m := STARTED.match(line.strip()))]
@@ -145,7 +144,7 @@ def read_journal(cluster: Any, namespace: str, pod: str, show: bool = True) -> s
     return exec_in(cluster, namespace, pod, f"cat {JOURNAL}", show=show)
 
 
-def volume_at(pod: Any, path: str = DATA_DIR, container: str = APP) -> tuple[Any, str] | None:
+def volume_at(pod: Any, path: str = JOURNAL_DIR, container: str = APP) -> tuple[Any, str] | None:
     """The pod's volume that holds ``path`` in ``container`` (the deepest mount at or above it) and its mount
     path; None when ``path`` lies in the container's own file system."""
     spec = pod.spec
@@ -162,7 +161,7 @@ def volume_at(pod: Any, path: str = DATA_DIR, container: str = APP) -> tuple[Any
     return (volume, mount.mount_path) if volume is not None else None
 
 
-def volume_kind(volume: Any) -> str:
+def volume_source(volume: Any) -> str:
     """``persistentVolumeClaim data``, ``emptyDir``, ``hostPath /srv/notes``...: what a pod volume is."""
     if volume.persistent_volume_claim:
         return f"persistentVolumeClaim {volume.persistent_volume_claim.claim_name}"
@@ -178,7 +177,7 @@ def volume_kind(volume: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Identity:
+class PodIdentity:
     """What a StatefulSet's pod is at one moment: the pod, its address, and the claim and volume it mounts."""
 
     pod: str
@@ -189,15 +188,15 @@ class Identity:
     volume: str
 
 
-def identity(cluster: Any, namespace: str, pod_name: str, template: str = "data") -> Identity:
+def identity(cluster: Any, namespace: str, pod_name: str, template: str = "data") -> PodIdentity:
     """The identity of ``pod_name``, whose claim is ``<template>-<pod>``, as the API holds it now."""
     pod = cluster.core.read_namespaced_pod(pod_name, namespace)
     claim = cluster.core.read_namespaced_persistent_volume_claim(f"{template}-{pod_name}", namespace)
     meta = claim.metadata
-    return Identity(pod_name, pod.metadata.uid, pod.status.pod_ip, meta.name, meta.uid, claim.spec.volume_name)
+    return PodIdentity(pod_name, pod.metadata.uid, pod.status.pod_ip, meta.name, meta.uid, claim.spec.volume_name)
 
 
-def identities_table(rows: dict[str, Identity]) -> Table:
+def identities_table(rows: dict[str, PodIdentity]) -> Table:
     """One row per identity, under the name given (``before``, ``after``)."""
     return table(
         rows.items(),
@@ -218,7 +217,7 @@ def owners(obj: Any) -> str:
     return ", ".join(f"{r.kind}/{r.name}" for r in obj.metadata.owner_references or []) or "-"
 
 
-def claims_table(claims: Objects) -> Table:
+def claims_owners_table(claims: Objects) -> Table:
     """The claims by name: phase, volume and owners (who the garbage collector deletes them with)."""
     return table(
         sorted(claims, key=lambda c: c.metadata.name),
@@ -268,7 +267,7 @@ def wait_for_owners(cluster: Any, namespace: str, expected: dict[str, str], time
 # --- A lost node ---------------------------------------------------------------------------------
 
 
-def wait_for_failed_scheduling(cluster: Any, namespace: str, uid: str, timeout: float = 30) -> Any:
+def wait_for_refusal(cluster: Any, namespace: str, uid: str, timeout: float = 30) -> Any:
     """The first ``FailedScheduling`` event about the pod whose uid is ``uid`` (the scheduler's reason)."""
     found = wait_for(
         cluster.core.list_namespaced_event,
