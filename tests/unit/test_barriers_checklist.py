@@ -23,9 +23,7 @@ def test_a_containerised_stateless_set_of_services_on_a_large_cluster_meets_no_b
 
 
 def test_a_monolith_on_three_servers_is_read_barrier_by_barrier() -> None:
-    erp = Application(
-        "erp", parts=1, containerised=False, workers=3, keeps_state=True, self_clustering=("mongodb",)
-    )
+    erp = Application("erp", parts=1, containerised=False, workers=3, keeps_state=True, self_clustering=("mongodb",))
     assert readings(erp) == {
         "1 micro-services": WEIGH,
         "2 containers": FIRST,
