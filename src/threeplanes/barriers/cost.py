@@ -53,6 +53,7 @@ from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Node
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.lab_planes import LabPlane, lab_control_plane, planes_root
+from threeplanes.kit.nodes import node_is_ready  # a node as the API's JSON, too
 from threeplanes.kit.tables import Table
 from threeplanes.versions import pinned
 
@@ -62,7 +63,8 @@ NODE_STEPS = (10, 100, 1000)
 PODS_PER_NODE = 1
 LEASE_SECONDS = 40  # the kubelet's nodeLeaseDurationSeconds; a lease is renewed every quarter of it
 RENEW_SECONDS = LEASE_SECONDS / 4
-WINDOW = RENEW_SECONDS  # a window of one renewal period: every node renews its Lease once in it
+JITTER = 0.04  # kwok, like the kubelet's lease controller, adds up to 4 % to each renewal period
+WINDOW = round(RENEW_SECONDS * (1 + JITTER), 1)  # one renewal period and its jitter: every Lease renews in it
 WRITERS = 16  # requests in flight while the nodes and pods are created
 MAX_NODES = 5000  # the largest cluster Kubernetes supports (Considerations for large clusters)
 NODE_CPU, NODE_MEMORY = "4", "16Gi"  # what each simulated node offers (it changes nothing the plane does)
@@ -301,7 +303,8 @@ def renew_times(writer: Writer) -> list[datetime]:
 class Window:
     """One step's window: each component's CPU (cores, averaged over it) and RSS (MiB, at its end); of the
     nodes' Leases, how many were renewed in the window and how many within the grace period before its end;
-    and the watches the API server held open at its end."""
+    the nodes Ready at its end (the node lifecycle controller's verdict); and the watches the API server held
+    open."""
 
     nodes: int
     pods: int
@@ -310,6 +313,7 @@ class Window:
     memory: dict[str, float]
     renewed: int
     current: int
+    ready: int
     watches: int
 
     def control_plane(self, of: str) -> float:
@@ -318,8 +322,8 @@ class Window:
 
 
 def measure(own: LabPlane, writer: Writer, nodes: int, pods: int, window: float = WINDOW) -> Window:
-    """Measure every component of ``own`` with psutil over ``window`` seconds; then read the nodes' Leases and
-    the API server's count of open watches."""
+    """Measure every component of ``own`` with psutil over ``window`` seconds; then read the nodes' Leases, the
+    nodes' Ready conditions and the API server's count of open watches."""
     processes = plane_processes(own)
     before = {name: cpu_seconds(p) for name, p in processes.items()}
     started, opened = time.monotonic(), datetime.now(UTC)
@@ -328,6 +332,7 @@ def measure(own: LabPlane, writer: Writer, nodes: int, pods: int, window: float 
     after = {name: cpu_seconds(p) for name, p in processes.items()}
     memory = {name: p.memory_info().rss / MIB for name, p in processes.items()}
     renewals, read = renew_times(writer), datetime.now(UTC)
+    ready = sum(node_is_ready(node) for node in writer.get("/api/v1/nodes?resourceVersion=0")["items"] or [])
     metrics = writer.get("/metrics", accept="text/plain")
     return Window(
         nodes=nodes,
@@ -337,6 +342,7 @@ def measure(own: LabPlane, writer: Writer, nodes: int, pods: int, window: float 
         memory={name: round(value, 1) for name, value in memory.items()},
         renewed=sum(at >= opened for at in renewals),
         current=sum((read - at).total_seconds() <= GRACE_SECONDS for at in renewals),
+        ready=ready,
         watches=int(metric_sum(metrics, "apiserver_longrunning_requests", verb="WATCH")),
     )
 
@@ -500,12 +506,27 @@ def usage_table(measured: Measurements, of: str) -> Table:
 
 
 def heartbeats_table(measured: Measurements) -> Table:
-    """Per step: the nodes' Leases renewed in the window and within the grace period, and the open watches."""
+    """Per step: the nodes' Leases renewed in the window and within the grace period, the Ready nodes, and the
+    API server's open watches."""
     rows = [
-        [f"{s.nodes:,}", f"{s.renewed:,}", f"{s.renewed / s.nodes:.0%}", f"{s.current:,}", str(s.watches)]
+        [
+            f"{s.nodes:,}",
+            f"{s.renewed:,}",
+            f"{s.renewed / s.nodes:.0%}",
+            f"{s.current:,}",
+            f"{s.ready:,}",
+            str(s.watches),
+        ]
         for s in sorted(measured.steps, key=lambda s: s.nodes)
     ]
-    header = ["nodes", f"renewed in the {WINDOW:g}-s window", "share", f"renewed in {GRACE_SECONDS} s", "watches"]
+    header = [
+        "nodes",
+        f"Leases renewed in the {WINDOW:g}-s window",
+        "share",
+        f"renewed in the last {GRACE_SECONDS} s",
+        "Ready",
+        "watches",
+    ]
     return Table(header, rows)
 
 
@@ -567,6 +588,10 @@ def chart(measured: Measurements) -> Any:
         axes.set_ylabel(unit)
         axes.grid(True, alpha=0.3)
     memory.legend(fontsize=8)
+    behind = [s for s in measured.steps if s.renewed < 0.95 * s.nodes]
+    if behind:  # the machine could not keep the kubelet's pace: say so where the figure is read
+        note = "; ".join(f"{s.renewed / s.nodes:.0%} of the Leases renewed at {s.nodes:,} nodes" for s in behind)
+        cpu.set_title(f"{note} (a busy machine)", fontsize=8)
     figure.suptitle(
         f"Each component of a control plane, measured with psutil in this run on this machine "
         f"({measured.cpus} CPUs, {measured.when})",
