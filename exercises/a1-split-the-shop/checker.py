@@ -127,13 +127,13 @@ def split_there(ctx: Context) -> Failure | None:
         return Failure(
             f"a Deployment {SPLIT} but no Service {SPLIT}",
             f"give it the name its clients call: kubectl expose deployment {SPLIT} --port 80 "
-            f"--target-port {services.PORT} -n {ns}",
+            f"--target-port {services.SHOP_PORT} -n {ns}",
         )
     return Failure(
         f"no Deployment and no Service named {SPLIT}",
         f"split the cart out: a Deployment named {SPLIT} running the shop's program with only CART_RELEASE set "
         f"(kubectl create deployment {SPLIT} ..., as the page shows), then kubectl expose deployment {SPLIT} "
-        f"--port 80 --target-port {services.PORT} -n {ns}",
+        f"--port 80 --target-port {services.SHOP_PORT} -n {ns}",
     )
 
 
@@ -198,8 +198,8 @@ def cart_unanswered(ctx: Context, unanswered: int, count: int) -> Failure:
     if 80 not in ports:
         return Failure(
             f"{saw}; the Service {SPLIT} listens on port(s) {ports}",
-            f"clients call {URLS['cart']}, port 80: give the Service port 80 and targetPort {services.PORT} "
-            f"(kubectl expose deployment {SPLIT} --port 80 --target-port {services.PORT})",
+            f"clients call {URLS['cart']}, port 80: give the Service port 80 and targetPort {services.SHOP_PORT} "
+            f"(kubectl expose deployment {SPLIT} --port 80 --target-port {services.SHOP_PORT})",
         )
     pods = criteria.deployment_pods(ctx, SPLIT)
     elsewhere = sorted({p.spec.node_name for p in pods if p.spec.node_name != REAL_NODE_NAME})
@@ -219,10 +219,10 @@ def cart_unanswered(ctx: Context, unanswered: int, count: int) -> Failure:
             f"({show(pods[0].metadata.labels) if pods else 'none yet'})",
         )
     target = next(p.target_port for p in named.spec.ports if p.port == 80)
-    if str(target) not in (str(services.PORT), "http"):
+    if str(target) not in (str(services.SHOP_PORT), "http"):
         return Failure(
             f"{saw}; the Service sends port 80 to port {target} of its pods",
-            f"the shop's program listens on {services.PORT}: set targetPort {services.PORT}",
+            f"the shop's program listens on {services.SHOP_PORT}: set targetPort {services.SHOP_PORT}",
         )
     return Failure(
         f"{saw}; the Service reaches the pods of Deployment {SPLIT}, which answer nothing on /cart",
@@ -256,7 +256,7 @@ def within_budget(ctx: Context) -> Failure | None:
             "a pod without a CPU request is outside the budget, not within it: the scheduler sets nothing aside "
             "for it. Give each container a request (kubectl set resources deployment <name> --requests=cpu=...)",
         )
-    total = services.cpu_requested(pods)
+    total = services.total_cpu_requested(pods)
     if total <= BUDGET_M:
         return None
     by: dict[str, int] = {}

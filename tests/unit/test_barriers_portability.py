@@ -17,7 +17,7 @@ from threeplanes.barriers.portability import (
     default_class_policy,
     kubeconfig_context,
     real_node_policy,
-    write_kubeconfig,
+    write_merged_kubeconfig,
 )
 from threeplanes.kit.control_plane import on_real_node
 from threeplanes.kit.labels import FOR_NAMESPACE, LAB_LABEL
@@ -84,7 +84,7 @@ def test_one_kubeconfig_holds_a_context_per_cluster_and_is_readable_by_its_owner
     book = kubeconfig_context(kubeconfig(tmp_path / "a", "kwok-threeplanes", "https://127.0.0.1:1"))
     second = kubeconfig_context(kubeconfig(tmp_path / "b", "kwok-second", "https://127.0.0.1:2"))
     assert book["cluster"]["server"] == "https://127.0.0.1:1" and book["user"]["client-key"] == "/a.key"
-    path = write_kubeconfig(tmp_path / "both", {"book": book, "second": second}, current="book")
+    path = write_merged_kubeconfig(tmp_path / "both", {"book": book, "second": second}, current="book")
     written = yaml.safe_load(path.read_text())
     assert written["current-context"] == "book"
     assert [c["name"] for c in written["contexts"]] == ["book", "second"]

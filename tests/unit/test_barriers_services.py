@@ -17,6 +17,7 @@ from kubernetes import client
 
 from threeplanes.barriers import services
 from threeplanes.errors import LabError
+from threeplanes.kit.metrics import Usage
 
 matplotlib.use("Agg")
 
@@ -86,7 +87,7 @@ def test_every_pod_goes_to_the_real_node_and_asks_for_resources() -> None:
 
 
 def test_the_manifests_are_written_with_the_scripts_as_literal_blocks_and_no_anchors() -> None:
-    text = services.yaml_text(*services.monolith())
+    text = services.yaml_with_blocks(*services.monolith())
     assert "- |" in text and "&id" not in text and "*id" not in text
     assert list(yaml.safe_load_all(text)) == services.monolith()
 
@@ -96,7 +97,7 @@ def test_the_manifests_are_written_with_the_scripts_as_literal_blocks_and_no_anc
 
 @pytest.mark.skipif(SH is None, reason="no sh on this machine")
 def test_the_program_writes_a_page_for_each_function_whose_release_is_set(tmp_path: Path) -> None:
-    script = services.SERVE.replace("/tmp/www", str(tmp_path)).replace(f"exec httpd -f -p {services.PORT}", "true")
+    script = services.SERVE.replace("/tmp/www", str(tmp_path)).replace(f"exec httpd -f -p {services.SHOP_PORT}", "true")
     env = {"PATH": "/usr/bin:/bin", "CART_RELEASE": "7", "CHECKOUT_RELEASE": "3"}
     subprocess.run([SH, "-c", script], env=env, check=True, timeout=10)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cart", "checkout"]
@@ -168,8 +169,8 @@ def test_a_client_log_reads_as_timed_answers_and_unanswered_requests() -> None:
             log_line(T0 + timedelta(seconds=0.08), "direct cart 1 cart 1 from cart-a"),
         ]
     )
-    assert [(a.function, a.took) for a in services.answers(log, "direct")] == [("cart", 0.01)]
-    found = services.answers(log)
+    assert [(a.function, a.took) for a in services.answers_in_log(log, "direct")] == [("cart", 0.01)]
+    found = services.answers_in_log(log)
     assert [(a.function, a.release, a.pod, a.took) for a in found] == [
         ("catalogue", "1", "shop-a", 0.02),
         ("cart", "", "", 2.0),
@@ -179,11 +180,11 @@ def test_a_client_log_reads_as_timed_answers_and_unanswered_requests() -> None:
     assert found[0].at.tzinfo is not None
 
 
-def answer(seconds: float, function: str, release: str = "1", pod: str = "shop-a") -> services.Answer:
-    return services.Answer(T0 + timedelta(seconds=seconds), function, release, pod if release else "", 0.01)
+def answer(seconds: float, function: str, release: str = "1", pod: str = "shop-a") -> services.ShopAnswer:
+    return services.ShopAnswer(T0 + timedelta(seconds=seconds), function, release, pod if release else "", 0.01)
 
 
-def round_at(seconds: float, release: str = "1", pod: str = "shop-a", gap: float = 0.02) -> list[services.Answer]:
+def round_at(seconds: float, release: str = "1", pod: str = "shop-a", gap: float = 0.02) -> list[services.ShopAnswer]:
     return [answer(seconds + i * gap, f, release, pod) for i, f in enumerate(services.FUNCTIONS)]
 
 
@@ -311,17 +312,17 @@ def pod(name: str, **requests: str) -> client.V1Pod:
 def test_requests_of_pods_are_added_up_in_millicores_and_bytes() -> None:
     pods = [pod("a", cpu="75m", memory="32Mi"), pod("b", cpu="0.025"), pod("c")]
     assert services.requested(pods[0]) == {"cpu": 75, "memory": 32 * 2**20}
-    assert services.cpu_requested(pods) == 100
-    figures = {p.metadata.name: services.Usage(p.metadata.name, 10.0, 2**20, "10s") for p in pods}
+    assert services.total_cpu_requested(pods) == 100
+    figures = {p.metadata.name: Usage(p.metadata.name, 0.01, 2**20, "10s") for p in pods}  # 10m each
     summed = services.totals(pods[:2], figures)
-    assert summed["cpu requested"] == 100 and summed["cpu used"] == 20
+    assert summed["cpu requested"] == 100 and summed["cpu used"] == pytest.approx(20)
     assert summed["cpu idle %"] == pytest.approx(80)
 
 
 def test_the_charts_are_drawn_from_what_was_measured() -> None:
     writes = {
-        "monolith": [services.Write("Pod", "ADDED", "a")],
-        "micro-services": [services.Write("Event", "ADDED", "e")] * 3,
+        "monolith": [services.ObjectWrite("Pod", "ADDED", "a")],
+        "micro-services": [services.ObjectWrite("Event", "ADDED", "e")] * 3,
     }
     assert services.plot_writes(writes).axes[0].get_title().endswith("counted in this run")
     figure = services.plot_rolls([monolith_roll()])

@@ -13,12 +13,12 @@ MutatingAdmissionPolicy bound to that namespace: the manifests themselves then n
 what makes them portable. The policy and its binding carry ``owned_labels(owner)`` and ``FOR_NAMESPACE``,
 so the book's clean-up finds them.
 
-``write_kubeconfig`` writes one kubeconfig with a context per cluster; ``apply_file`` runs
-``kubectl --context <c> apply -n <namespace> -f <file>`` through the kit's kubectl and reads which
-objects were accepted and which refused; ``claim_story``, ``pods_story`` and ``load_balancer_story``
-say in a few words what a cluster did with a claim, a workload and a ``LoadBalancer`` Service, each read
-from the cluster's objects and events. The exercise ``u1-portable-manifests`` plays its checks with the
-same functions.
+``write_merged_kubeconfig`` merges the contexts of several clusters into one kubeconfig, a context per
+cluster; ``apply_file`` runs ``kubectl --context <c> apply -n <namespace> -f <file>`` through the kit's
+kubectl and reads which objects were accepted and which refused; ``claim_story``, ``pods_story`` and
+``load_balancer_story`` say in a few words what a cluster did with a claim, a workload and a
+``LoadBalancer`` Service, each read from the cluster's objects and events (``events_about``, the kit's).
+The exercise ``u1-portable-manifests`` plays its checks with the same functions.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
 from threeplanes.kit.control_plane import Node, kubectl_binary, on_real_node, run_program
 from threeplanes.kit.effects import poll_until
-from threeplanes.kit.events import when
+from threeplanes.kit.events import events_about
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.lab_planes import LabPlane, lab_control_plane
 from threeplanes.kit.labels import FOR_NAMESPACE, owned_labels
@@ -62,7 +62,7 @@ __all__ = [
     "reader_context",
     "real_node_policy",
     "second_cluster",
-    "write_kubeconfig",
+    "write_merged_kubeconfig",
 ]
 
 SECOND_SERVICE_RANGE = "10.96.0.0/16"
@@ -276,7 +276,7 @@ def connect_context(kubeconfig: Path, context: str) -> Cluster:
     return Cluster(api, Path(kubeconfig), context, api.configuration.host, version)
 
 
-def write_kubeconfig(path: Path, contexts: Mapping[str, Mapping], current: str) -> Path:
+def write_merged_kubeconfig(path: Path, contexts: Mapping[str, Mapping], current: str) -> Path:
     """Write one kubeconfig at ``path`` with a context, a cluster and a user named after each key of
     ``contexts`` (each as ``kubeconfig_context`` returns it); ``current`` is the context kubectl uses
     when it is given none. Readable by its owner only: it holds credentials."""
@@ -331,12 +331,6 @@ def apply_file(cluster: Cluster, context: str | None, namespace: str, manifest: 
         if match := ACCEPTED.match(line.strip()):
             applied.accepted.append(match.group(1))
     return applied
-
-
-def events_about(cluster: Cluster, namespace: str, name: str) -> list[Any]:
-    """The events about the object ``name`` in ``namespace``, oldest first."""
-    found = cluster.core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}").items
-    return sorted(found, key=lambda e: str(when(e)))
 
 
 def last_event(cluster: Cluster, namespace: str, name: str) -> str:

@@ -19,14 +19,16 @@ clients call the same URLs, ``http://shop/<function>``, and only the shape diffe
 What a deploy costs is counted, not estimated: ``CountingClient`` counts the requests the client
 that deploys sends; ``WriteCounter`` counts the writes every component of the cluster makes to the
 namespace's objects, one watch event for each write that changed an object; ``objects_by_kind``
-lists what the namespace holds; ``scheduled`` counts the scheduler's ``Scheduled`` events. The
+lists what the namespace holds; ``scheduled_events`` lists the scheduler's ``Scheduled`` events. The
 shop's clients are pods on the real node (``shop_client``) whose logs, read with the kubelet's
-timestamps, say which release and which pod answered each request, and when (``answers``); a change
-of one function's release is timed on them (``roll_releases``). ``usage`` reads what metrics-server
-measured, ``requested`` what the pods asked for.
+timestamps, say which release and which pod answered each request, and when (``answers_in_log``, one
+``ShopAnswer`` each); a change of one function's release is timed on them (``roll_releases``).
+``requested`` says what the pods asked for; what metrics-server measured is read with the kit's
+``wait_for_usage`` (``threeplanes.kit.metrics``), and ``resources_table`` and ``totals`` set the two side by side.
+``yaml_with_blocks`` writes the manifests as YAML with the shop's scripts as literal blocks.
 
 The exercise ``a1-split-the-shop`` uses the same program and budget: its setup deploys
-``monolith(...)``, its checker judges the reader's split with ``parse_answer`` and ``cpu_requested``.
+``monolith(...)``, its checker judges the reader's split with ``parse_answer`` and ``total_cpu_requested``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import on_real_node
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.kubectl import kubectl
+from threeplanes.kit.labels import PART_OF
+from threeplanes.kit.metrics import Usage
 from threeplanes.kit.pods import live, pod_log
 from threeplanes.kit.resources import millicores
 from threeplanes.kit.tables import Table, table
@@ -56,13 +60,12 @@ from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
 
 FUNCTIONS = ("catalogue", "cart", "checkout")
-PORT = 8080  # where every process of the shop listens; each Service listens on 80
+SHOP_PORT = 8080  # where every process of the shop listens; each Service listens on 80
 ENTRY = "shop"  # the Service clients call, in both shapes
 REPLICAS = 2
 BUDGET = {"cpu": "200m", "memory": "64Mi"}  # the whole shop's requests, in both shapes
 MONOLITH_POD = {"cpu": "100m", "memory": "32Mi"}  # two of them: the budget
 PART_POD = {"cpu": "25m", "memory": "8Mi"}  # eight of them (a front and three functions, two each): the budget
-PART_OF = "app.kubernetes.io/part-of"
 
 # The one program of every shop process: a page for each function whose release variable is set (the
 # variable read from the environment, since busybox's shell has no indirect expansion), then the web server.
@@ -72,7 +75,7 @@ for f in {" ".join(FUNCTIONS)}; do
   r=$(env | sed -n "s/^${{F}}_RELEASE=//p")
   [ -z "$r" ] || echo "$f $r from $(hostname)" >$f
 done
-exec httpd -f -p {PORT} -h /tmp/www
+exec httpd -f -p {SHOP_PORT} -h /tmp/www
 """
 
 # The front: for each connection nc accepted, read the request line and the headers, ask the Service named
@@ -108,13 +111,13 @@ def function_container(name: str, releases: dict[str, str], resources: dict[str,
         "image": pinned().images["busybox"],
         "command": ["sh", "-c", SERVE],
         "env": [{"name": release_variable(f), "value": r} for f, r in releases.items()],
-        "ports": [{"name": "http", "containerPort": PORT}],
-        "readinessProbe": {"httpGet": {"path": f"/{next(iter(releases))}", "port": PORT}, "periodSeconds": 1},
+        "ports": [{"name": "http", "containerPort": SHOP_PORT}],
+        "readinessProbe": {"httpGet": {"path": f"/{next(iter(releases))}", "port": SHOP_PORT}, "periodSeconds": 1},
         "resources": {"requests": dict(resources)},
     }
 
 
-def deployment(name: str, container: dict, replicas: int = REPLICAS, volumes: list | None = None) -> dict:
+def _deployment(name: str, container: dict, replicas: int = REPLICAS, volumes: list | None = None) -> dict:
     """A Deployment ``name`` (pods labelled ``app: name``) of one container, on the real node."""
     labels = {"app": name, PART_OF: ENTRY}
     spec: dict[str, Any] = {"terminationGracePeriodSeconds": 1, "containers": [container]}
@@ -132,7 +135,7 @@ def deployment(name: str, container: dict, replicas: int = REPLICAS, volumes: li
     }
 
 
-def service(name: str, selected: str | None = None) -> dict:
+def _service(name: str, selected: str | None = None) -> dict:
     """A Service ``name`` on port 80, in front of the pods labelled ``app: <selected>`` (default: ``name``)."""
     return {
         "apiVersion": "v1",
@@ -148,7 +151,7 @@ def service(name: str, selected: str | None = None) -> dict:
 def monolith(release: str = "1", pod: dict[str, str] = MONOLITH_POD) -> list[dict]:
     """The Deployment ``shop``, whose pods carry the three functions, and the Service ``shop``."""
     container = function_container(ENTRY, dict.fromkeys(FUNCTIONS, release), pod)
-    return [deployment(ENTRY, container), service(ENTRY)]
+    return [_deployment(ENTRY, container), _service(ENTRY)]
 
 
 def front() -> list[dict]:
@@ -156,9 +159,9 @@ def front() -> list[dict]:
     container = {
         "name": "front",
         "image": pinned().images["busybox"],
-        "command": ["nc", "-ll", "-p", str(PORT), "-e", "sh", "/etc/front/route.sh"],
-        "ports": [{"name": "http", "containerPort": PORT}],
-        "readinessProbe": {"httpGet": {"path": "/healthz", "port": PORT}, "periodSeconds": 1},
+        "command": ["nc", "-ll", "-p", str(SHOP_PORT), "-e", "sh", "/etc/front/route.sh"],
+        "ports": [{"name": "http", "containerPort": SHOP_PORT}],
+        "readinessProbe": {"httpGet": {"path": "/healthz", "port": SHOP_PORT}, "periodSeconds": 1},
         "resources": {"requests": dict(PART_POD)},
         "volumeMounts": [{"name": "routes", "mountPath": "/etc/front", "readOnly": True}],
     }
@@ -168,15 +171,15 @@ def front() -> list[dict]:
         "metadata": {"name": "front", "labels": {PART_OF: ENTRY}},
         "data": {"route.sh": ROUTE},
     }
-    return [routes, deployment("front", container, volumes=[{"name": "routes", "configMap": {"name": "front"}}])]
+    return [routes, _deployment("front", container, volumes=[{"name": "routes", "configMap": {"name": "front"}}])]
 
 
 def micro_services(release: str = "1") -> list[dict]:
     """The front (behind the Service ``shop``) and a Deployment and a Service per function."""
-    documents = [*front(), service(ENTRY, selected="front")]
+    documents = [*front(), _service(ENTRY, selected="front")]
     for function in FUNCTIONS:
         container = function_container(function, {function: release}, PART_POD)
-        documents += [deployment(function, container), service(function)]
+        documents += [_deployment(function, container), _service(function)]
     return documents
 
 
@@ -208,7 +211,7 @@ _BlockDumper.add_representer(
 )
 
 
-def yaml_text(*documents: dict) -> str:
+def yaml_with_blocks(*documents: dict) -> str:
     """The documents as one YAML manifest, keys in written order, scripts as literal blocks."""
     return "---\n".join(yaml.dump(d, Dumper=_BlockDumper, sort_keys=False, width=100) for d in documents)
 
@@ -218,7 +221,7 @@ def show_manifest(name: str, *documents: dict) -> str:
     from IPython.display import Markdown
     from myst_nb import glue
 
-    text = yaml_text(*documents)
+    text = yaml_with_blocks(*documents)
     glue(name, Markdown(f"```yaml\n{text}```"), display=False)
     return text
 
@@ -267,7 +270,7 @@ class CountingClient:
 
 
 @dataclass(frozen=True)
-class Write:
+class ObjectWrite:
     """One write to an object of the namespace, as its watch reported it."""
 
     kind: str
@@ -290,11 +293,11 @@ def watched_kinds(cluster: Any) -> dict[str, Callable[..., Any]]:
     }
 
 
-def write_of(kind: str, event_type: str, obj: Any) -> Write:
+def write_of(kind: str, event_type: str, obj: Any) -> ObjectWrite:
     if kind == "Event":
         reporter = obj.reporting_component or (obj.source.component if obj.source else None) or "?"
-        return Write(kind, event_type, obj.metadata.name, reporter, obj.involved_object.name or "")
-    return Write(kind, event_type, obj.metadata.name)
+        return ObjectWrite(kind, event_type, obj.metadata.name, reporter, obj.involved_object.name or "")
+    return ObjectWrite(kind, event_type, obj.metadata.name)
 
 
 class WriteCounter:
@@ -308,7 +311,7 @@ class WriteCounter:
 
     def __init__(self, cluster: Any, namespace: str, ignore: Iterable[str] = ()) -> None:
         self.cluster, self.namespace, self.ignore = cluster, namespace, set(ignore)
-        self.writes: list[Write] = []
+        self.writes: list[ObjectWrite] = []
         self.last = time.monotonic()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -348,7 +351,7 @@ class WriteCounter:
             finally:
                 watcher.stop()
 
-    def _record(self, write: Write) -> None:
+    def _record(self, write: ObjectWrite) -> None:
         if write.name in self.ignore or write.about in self.ignore:
             return
         with self._lock:
@@ -366,7 +369,7 @@ class WriteCounter:
             every=0.5,
         ).after
 
-    def stop(self) -> list[Write]:
+    def stop(self) -> list[ObjectWrite]:
         """Stop every watch; the writes counted. An error if a watch broke and may have missed some."""
         self._stop.set()
         for thread in self._threads:
@@ -376,11 +379,11 @@ class WriteCounter:
         return list(self.writes)
 
 
-def writes_by_kind(writes: Iterable[Write]) -> dict[str, int]:
+def writes_by_kind(writes: Iterable[ObjectWrite]) -> dict[str, int]:
     return dict(Counter(w.kind for w in writes))
 
 
-def events_by_reporter(writes: Iterable[Write]) -> dict[str, int]:
+def events_by_reporter(writes: Iterable[ObjectWrite]) -> dict[str, int]:
     """The Event writes (created or counted again) by the component that wrote them."""
     return dict(Counter(w.reporter for w in writes if w.kind == "Event"))
 
@@ -401,7 +404,9 @@ def objects_by_kind(cluster: Any, namespace: str, ignore: Iterable[str] = ()) ->
     return counts
 
 
-def scheduled(cluster: Any, namespace: str, ignore: Iterable[str] = (), since: datetime | None = None) -> list[Any]:
+def scheduled_events(
+    cluster: Any, namespace: str, ignore: Iterable[str] = (), since: datetime | None = None
+) -> list[Any]:
     """The scheduler's ``Scheduled`` events of the namespace (each one decision placing one pod)."""
     skip = set(ignore)
     events = cluster.core.list_namespaced_event(namespace, field_selector="reason=Scheduled").items
@@ -458,7 +463,7 @@ def idle_client(name: str) -> dict:
 
 
 @dataclass(frozen=True)
-class Answer:
+class ShopAnswer:
     """One request of a shop client: when it was logged, the function asked, and who answered what."""
 
     at: datetime
@@ -480,7 +485,7 @@ def parse_answer(function: str, text: str) -> tuple[str, str]:
     return "", ""
 
 
-def answers(log: str, kind: str = "answer") -> list[Answer]:
+def answers_in_log(log: str, kind: str = "answer") -> list[ShopAnswer]:
     """The answers in a ``shop_client`` log read with timestamps: its requests through the entry (``answer``),
     or those sent straight to each function's Service (``direct``)."""
     found = []
@@ -490,13 +495,13 @@ def answers(log: str, kind: str = "answer") -> list[Answer]:
         if len(words) < 3 or words[0] != kind or not words[2].isdigit():
             continue
         release, pod = parse_answer(words[1], words[3] if len(words) > 3 else "")
-        found.append(Answer(datetime.fromisoformat(stamp), words[1], release, pod, int(words[2]) / 100))
+        found.append(ShopAnswer(datetime.fromisoformat(stamp), words[1], release, pod, int(words[2]) / 100))
     return found
 
 
-def read_answers(cluster: Any, namespace: str, pod: str, kind: str = "answer") -> list[Answer]:
+def read_answers(cluster: Any, namespace: str, pod: str, kind: str = "answer") -> list[ShopAnswer]:
     try:
-        return answers(pod_log(cluster, namespace, pod, timestamps=True), kind)
+        return answers_in_log(pod_log(cluster, namespace, pod, timestamps=True), kind)
     except client.ApiException as error:
         if error.status in (400, 404):  # the kubelet has no log to give yet
             return []
@@ -504,8 +509,8 @@ def read_answers(cluster: Any, namespace: str, pod: str, kind: str = "answer") -
 
 
 def wait_for_answers(
-    cluster: Any, namespace: str, pod: str, holds: Callable[[list[Answer]], bool], what: str, timeout: float = 60
-) -> list[Answer]:
+    cluster: Any, namespace: str, pod: str, holds: Callable[[list[ShopAnswer]], bool], what: str, timeout: float = 60
+) -> list[ShopAnswer]:
     """Read the client's log until ``holds(answers)``; the deadline's message names ``what``."""
     return poll_until(
         lambda: read_answers(cluster, namespace, pod),
@@ -517,14 +522,14 @@ def wait_for_answers(
     ).seen
 
 
-def describe_answers(found: list[Answer], last: int = 12) -> str:
+def describe_answers(found: list[ShopAnswer], last: int = 12) -> str:
     if not found:
         return "no answer logged yet"
     tail = ", ".join(f"{a.function}:{a.release or '-'}@{a.pod or '-'}" for a in found[-last:])
     return f"{len(found)} requests; the last: {tail}"
 
 
-def every_function_answers(found: list[Answer], since: datetime, count: int = 3) -> bool:
+def every_function_answers(found: list[ShopAnswer], since: datetime, count: int = 3) -> bool:
     """True when each function's last ``count`` requests after ``since`` were all answered."""
     for function in FUNCTIONS:
         mine = [a for a in found if a.function == function and a.at > since]
@@ -533,7 +538,7 @@ def every_function_answers(found: list[Answer], since: datetime, count: int = 3)
     return True
 
 
-def rounds_per_second(found: list[Answer], last: float = 10) -> float:
+def rounds_per_second(found: list[ShopAnswer], last: float = 10) -> float:
     """How many rounds (one request per function) the client made a second, over its last ``last`` seconds."""
     if not found:
         return 0.0
@@ -543,7 +548,7 @@ def rounds_per_second(found: list[Answer], last: float = 10) -> float:
     return len(recent) / len(FUNCTIONS) / span if span > 0 else 0.0
 
 
-def latencies(found: list[Answer], since: datetime | None = None) -> list[float]:
+def latencies(found: list[ShopAnswer], since: datetime | None = None) -> list[float]:
     """Seconds each answered request (after ``since``, when given) took, as the client timed it (to a
     hundredth of a second: a mean over many requests is finer than that, a single one is not)."""
     return [a.took for a in found if a.answered and (since is None or a.at > since)]
@@ -585,47 +590,9 @@ def requested(pod: Any) -> dict[str, int]:
     return {"cpu": cpu, "memory": memory}
 
 
-def cpu_requested(pods: Iterable[Any]) -> int:
+def total_cpu_requested(pods: Iterable[Any]) -> int:
     """The CPU the pods request together, in millicores."""
     return sum(requested(p)["cpu"] for p in pods)
-
-
-@dataclass(frozen=True)
-class Usage:
-    """What metrics-server measured for one pod: millicores and bytes, averaged over ``window``."""
-
-    pod: str
-    cpu: float
-    memory: int
-    window: str
-
-
-def usage(cluster: Any, namespace: str) -> dict[str, Usage]:
-    """The metrics API's figures for the pods of ``namespace`` (what ``kubectl top pods`` shows)."""
-    found = cluster.custom.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", namespace, "pods")
-    figures = {}
-    for item in found["items"]:
-        containers = item.get("containers") or []
-        figures[item["metadata"]["name"]] = Usage(
-            item["metadata"]["name"],
-            sum(float(parse_quantity(c["usage"]["cpu"])) * 1000 for c in containers),
-            sum(bytes_of(c["usage"]["memory"]) for c in containers),
-            item.get("window", ""),
-        )
-    return figures
-
-
-def wait_for_usage(cluster: Any, namespace: str, pods: Iterable[str], timeout: float = 90) -> dict[str, Usage]:
-    """Wait until metrics-server has a figure for each of ``pods`` (it needs two scrapes of a new pod)."""
-    wanted = set(pods)
-    return poll_until(
-        lambda: usage(cluster, namespace),
-        lambda figures: wanted <= set(figures),
-        what=f"figures of the metrics API for {len(wanted)} pods of {namespace}",
-        describe=lambda figures: f"figures for {len(wanted & set(figures))} of them",
-        timeout=timeout,
-        every=2,
-    ).seen
 
 
 # --- one function changed --------------------------------------------------------------------
@@ -656,14 +623,14 @@ class Roll:
     function: str
     release: str
     changed_at: datetime
-    answers: list[Answer]  # every request from a few seconds before the change to the end
+    answers: list[ShopAnswer]  # every request from a few seconds before the change to the end
     replaced: list[str]  # the pods of the namespace the change removed
     started: list[str]  # the pods it started
     scheduled: int  # the scheduler's decisions it took
     rolled_out: float  # seconds until the Deployment reported every new replica available (to the second)
     seen: dict[str, set[str]] = field(default_factory=dict)
 
-    def seconds(self, answer: Answer) -> float:
+    def seconds(self, answer: ShopAnswer) -> float:
         return (answer.at - self.changed_at).total_seconds()
 
     @property
@@ -678,7 +645,7 @@ class Roll:
         old = [self.seconds(a) for a in self._answered(self.function) if a.release != self.release]
         return max([0.0, *old])
 
-    def _answered(self, function: str) -> list[Answer]:
+    def _answered(self, function: str) -> list[ShopAnswer]:
         return [a for a in self.answers if a.function == function and a.answered]
 
     def unanswered(self, function: str) -> int:
@@ -767,7 +734,7 @@ def roll_releases(
                 [a for a in found if (a.at - changed_at).total_seconds() > -5],
                 sorted(before - after),
                 sorted(after - before),
-                len(scheduled(cluster, change.namespace, ignore=[client_pod], since=since)),
+                len(scheduled_events(cluster, change.namespace, ignore=[client_pod], since=since)),
                 max(0.0, (at - since).total_seconds()),
             )
         )
@@ -776,8 +743,8 @@ def roll_releases(
 
 def _settled(
     cluster: Any, namespace: str, before: set[str], done_at: datetime, function: str, release: str, settle: int
-) -> Callable[[list[Answer]], bool]:
-    def settled(found: list[Answer]) -> bool:
+) -> Callable[[list[ShopAnswer]], bool]:
+    def settled(found: list[ShopAnswer]) -> bool:
         gone = before - {p.metadata.name for p in app_pods(cluster, namespace)}
         for name in FUNCTIONS:
             tail = [a for a in found if a.function == name and a.at > done_at][-settle:]
@@ -800,9 +767,9 @@ def resources_table(pods: Iterable[Any], figures: dict[str, Usage]) -> Table:
         {
             "POD": lambda p: p.metadata.name,
             "CPU REQUESTED": lambda p: f"{requested(p)['cpu']}m",
-            "CPU USED": lambda p: f"{figures[p.metadata.name].cpu:.1f}m",
+            "CPU USED": lambda p: f"{figures[p.metadata.name].cpu_cores * 1000:.1f}m",
             "MEMORY REQUESTED": lambda p: f"{requested(p)['memory'] / 2**20:.0f}Mi",
-            "MEMORY USED": lambda p: f"{figures[p.metadata.name].memory / 2**20:.2f}Mi",
+            "MEMORY USED": lambda p: f"{figures[p.metadata.name].memory_bytes / 2**20:.2f}Mi",
         },
     )
 
@@ -812,8 +779,8 @@ def totals(pods: Iterable[Any], figures: dict[str, Usage]) -> dict[str, float]:
     pods = list(pods)
     cpu_asked = sum(requested(p)["cpu"] for p in pods)
     memory_asked = sum(requested(p)["memory"] for p in pods) / 2**20
-    cpu_used = sum(figures[p.metadata.name].cpu for p in pods)
-    memory_used = sum(figures[p.metadata.name].memory for p in pods) / 2**20
+    cpu_used = sum(figures[p.metadata.name].cpu_cores for p in pods) * 1000
+    memory_used = sum(figures[p.metadata.name].memory_bytes for p in pods) / 2**20
     return {
         "pods": len(pods),
         "cpu requested": cpu_asked,
@@ -828,7 +795,7 @@ def totals(pods: Iterable[Any], figures: dict[str, Usage]) -> dict[str, float]:
 WRITE_KINDS = ("Deployment", "ReplicaSet", "Pod", "Service", "EndpointSlice", "ConfigMap", "Event")
 
 
-def plot_writes(counted: dict[str, list[Write]]) -> Any:
+def plot_writes(counted: dict[str, list[ObjectWrite]]) -> Any:
     """One bar per shape: its writes to the namespace's objects, by kind, as this run's watches counted them."""
     import matplotlib.pyplot as plt
 

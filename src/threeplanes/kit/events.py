@@ -2,7 +2,8 @@
 
 Components report what they did (``Scheduled``, ``FailedScheduling``, ``Preempted``,
 ``TaintManagerEviction``...) as Event objects in the namespace of the object concerned.
-``wait_for_event`` watches for one; ``events_table`` shows them in the order they happened.
+``events_about`` lists those about one object, ``wait_for_event`` watches for one; ``events_table``
+shows them in the order they happened.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ def when(event: Any) -> datetime | None:
 def reporter(event: Any) -> str:
     """The component that wrote an event (``default-scheduler``, ``job-controller``...); ``?`` if it says not."""
     return event.reporting_component or (event.source.component if event.source else None) or "?"
+
+
+def events_about(cluster: Any, namespace: str, name: str, reason: str | None = None) -> Objects:
+    """The events about the object ``name`` in ``namespace`` (only those with ``reason``, if given), oldest first."""
+    fields = [f"involvedObject.name={name}"] + ([f"reason={reason}"] if reason else [])
+    found = cluster.core.list_namespaced_event(namespace, field_selector=",".join(fields)).items
+    return sorted(found, key=lambda e: str(when(e)))
 
 
 def wait_for_event(cluster: Any, namespace: str, reason: str, name: str | None = None, timeout: float = 30) -> Any:

@@ -15,8 +15,8 @@ and ``scrape_configs`` turns it into the ``scrape_configs`` of a Prometheus conf
 its data in a temporary folder; ``Prometheus.query`` and ``query_range`` ask its HTTP API
 (``/api/v1/query``, ``/api/v1/query_range``), ``wait_for_up`` waits until every job's first scrape
 has landed, and ``remove`` stops it and deletes its folder (also done when the process exits).
-``pod_usage`` reads the ``metrics.k8s.io`` API that ``kubectl top`` reads; ``plot_series`` draws
-query results over time.
+``pod_usage`` reads the ``metrics.k8s.io`` API that ``kubectl top`` reads, and ``wait_for_usage`` waits for its
+figures (both, with ``Usage``, the kit's, named here too for the lab); ``plot_series`` draws query results over time.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from typing import Any
 import requests
 import yaml
 from kubernetes import client
-from kubernetes.utils.quantity import parse_quantity
 
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import Started, component_binary, free_ports, start_program, stop_program
@@ -42,9 +41,12 @@ from threeplanes.kit.deleting import at_exit, ignore_missing
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.labels import FOR_NAMESPACE, owned_labels
 from threeplanes.kit.metrics import Sample as Sample
+from threeplanes.kit.metrics import Usage as Usage
 from threeplanes.kit.metrics import matching as matching
 from threeplanes.kit.metrics import parse_metrics as parse_metrics
+from threeplanes.kit.metrics import pod_usage as pod_usage
 from threeplanes.kit.metrics import total as total
+from threeplanes.kit.metrics import wait_for_usage as wait_for_usage
 from threeplanes.kit.wait import wait_for_gone
 
 START_TIMEOUT_S = 60  # Prometheus replays its write-ahead log at start; an empty one starts in a second or two
@@ -384,49 +386,6 @@ def start_prometheus(jobs: list[dict[str, Any]], interval: str = "2s", timeout: 
         server.remove()
         raise LabError("Prometheus ended as it started: " + " / ".join(tail))
     return server
-
-
-# --- the metrics API (kubectl top) --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Usage:
-    """What the metrics API says a pod uses: CPU in cores and memory in bytes (its containers summed), and over
-    which window metrics-server measured the CPU."""
-
-    pod: str
-    cpu_cores: float
-    memory_bytes: float
-    window: str
-
-
-def pod_usage(cluster: Any, namespace: str) -> dict[str, Usage]:
-    """``metrics.k8s.io/v1beta1`` PodMetrics of ``namespace``, by pod name (what ``kubectl top pods`` shows)."""
-    found = cluster.custom.list_namespaced_custom_object("metrics.k8s.io", "v1beta1", namespace, "pods")
-    usages = {}
-    for item in found["items"]:
-        containers = item.get("containers") or []
-        usages[item["metadata"]["name"]] = Usage(
-            item["metadata"]["name"],
-            float(sum(parse_quantity(c["usage"]["cpu"]) for c in containers)),
-            float(sum(parse_quantity(c["usage"]["memory"]) for c in containers)),
-            item.get("window", ""),
-        )
-    return usages
-
-
-def wait_for_usage(cluster: Any, namespace: str, pods: Iterable[str], timeout: float = 60) -> dict[str, Usage]:
-    """Wait until the metrics API has a figure for each of ``pods`` (metrics-server needs two scrapes of a node
-    after a pod starts)."""
-    wanted = set(pods)
-    return poll_until(
-        lambda: pod_usage(cluster, namespace),
-        lambda usage: wanted <= set(usage),
-        what=f"figures of the metrics API for {sorted(wanted)}",
-        describe=lambda usage: f"figures for {sorted(usage)}",
-        timeout=timeout,
-        every=2,
-    ).seen
 
 
 # --- pictures -----------------------------------------------------------------------------------

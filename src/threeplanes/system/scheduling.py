@@ -3,7 +3,8 @@
 The scheduler says what it did in three places. Its events: ``Scheduled`` on a pod it placed,
 ``FailedScheduling`` on one it could not, whose message counts the nodes each filter turned
 down (``0/4 nodes are available: 2 Insufficient cpu, 2 node(s) didn't match Pod's node
-affinity/selector.``), which ``rejections`` reads back as ``{reason: nodes}``. Its metrics, in
+affinity/selector.``), which ``rejections`` reads back as ``{reason: nodes}`` (``events_about``, the
+kit's, named here too for the lab, lists a pod's events of one reason). Its metrics, in
 Prometheus' text format on its secure port (``scheduler_metrics``). And the pods themselves:
 ``spec.nodeName`` once bound, counted per node or zone by ``per_node`` and ``per_zone``.
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from threeplanes.errors import LabError
+from threeplanes.kit.events import events_about as events_about
 from threeplanes.kit.metrics import Sample, parse_metrics, total
 from threeplanes.kit.pods import live
 from threeplanes.kit.resources import millicores
@@ -65,13 +67,6 @@ def nodes_considered(message: str) -> int:
     if not found:
         raise LabError(f"Not a FailedScheduling message of the form '0/N nodes are available: ...': {message!r}")
     return int(found.group(1))
-
-
-def events_about(cluster: Any, namespace: str, pod: str, reason: str) -> Objects:
-    """The events with ``reason`` about the pod ``pod``, oldest first."""
-    fields = f"involvedObject.name={pod},reason={reason}"
-    found = cluster.core.list_namespaced_event(namespace, field_selector=fields).items
-    return sorted(found, key=lambda e: str(e.first_timestamp or e.event_time or e.metadata.creation_timestamp))
 
 
 def wait_for_failed_scheduling(cluster: Any, namespace: str, pod: str, timeout: float = 30) -> Any:
