@@ -513,7 +513,7 @@ def plot_move(move: Move, service: str, headless: str, title: str, shown: str = 
     axes.set(yticks=[0, 1], yticklabels=[f"DNS {shown or headless}", f"GET http://{service}/"], ylim=(-0.6, 1.6))
     axes.set(xlabel="seconds after the old pod's deletion was asked", xlim=(-1.5, end))
     axes.set_title(title, fontsize=10)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=4, frameon=False, fontsize=8)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=5, frameon=False, fontsize=8)
     figure.tight_layout()
     plt.close(figure)
     return figure
