@@ -7,7 +7,7 @@ BACKEND ?= auto
 CONTEXT ?=
 PORT ?= 8000
 # Labs and checkers mostly wait on the API server, so more workers than cores pays off.
-WORKERS ?= 4
+WORKERS ?= 5
 LAB_PORT ?= 8888
 PYTHON ?= python3
 # JupyterLab refuses to run as root unless told; CI runs as root.
