@@ -149,7 +149,12 @@ def real_node_policy(namespace: str, owner: str, for_namespace: str | None = Non
             ],
         },
     }
-    binding = {
+    return policy, _bound_to(namespace, name, labels)
+
+
+def _bound_to(namespace: str, name: str, labels: dict[str, str]) -> dict:
+    """A MutatingAdmissionPolicyBinding of the policy ``name`` to ``namespace`` alone, named and labelled alike."""
+    return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "MutatingAdmissionPolicyBinding",
         "metadata": {"name": name, "labels": labels},
@@ -158,7 +163,6 @@ def real_node_policy(namespace: str, owner: str, for_namespace: str | None = Non
             "matchResources": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}},
         },
     }
-    return policy, binding
 
 
 def place_on_real_node(
@@ -208,16 +212,7 @@ def default_class_policy(namespace: str, storage_class: str, owner: str, for_nam
             "mutations": [{"patchType": "JSONPatch", "jsonPatch": {"expression": give}}],
         },
     }
-    binding = {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "MutatingAdmissionPolicyBinding",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "policyName": name,
-            "matchResources": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}},
-        },
-    }
-    return policy, binding
+    return policy, _bound_to(namespace, name, labels)
 
 
 def give_default_class(
