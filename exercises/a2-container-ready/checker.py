@@ -23,11 +23,12 @@ from typing import Any
 from threeplanes.barriers import containerise as a2
 from threeplanes.checking import Checker, Context, Criterion, Failure
 from threeplanes.checking.framework import remembered
+from threeplanes.checking.missions import client_runs
 from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import REAL_NODE_NAME
 from threeplanes.kit.effects import poll_until
-from threeplanes.kit.pods import live
-from threeplanes.kit.wait import unschedulable_message, wait_for
+from threeplanes.kit.pods import now
+from threeplanes.kit.wait import unschedulable_message
 
 SETUP = ".venv/bin/threeplanes exercise setup a2-container-ready -n {namespace}"
 ANSWER_S = 25  # for a first visit, tally's pod starting included
@@ -39,7 +40,7 @@ ANSWERS, STATE, ORDER = "answers", "state", "order"
 
 
 def tally_pods(ctx: Context) -> list[Any]:
-    return a2.pods_of(ctx.cluster, ctx.namespace, a2.NAME)
+    return a2.pods_of(ctx.cluster, ctx.namespace, a2.PROGRAM)
 
 
 def services(ctx: Context) -> list[str]:
@@ -60,7 +61,7 @@ def all_logs(ctx: Context, pod: Any) -> str:
 
 
 def config_hint(pod: Any) -> str:
-    container = next(c for c in pod.spec.containers if c.name == a2.NAME)
+    container = next(c for c in pod.spec.containers if c.name == a2.PROGRAM)
     as_env = any(v.name == "GREETING" for v in container.env or []) or bool(container.env_from)
     where = f"the program reads its configuration from the file {a2.CONFIG_PATH}"
     if as_env:
@@ -86,7 +87,7 @@ def clock_hint(ctx: Context, log: str) -> str:
 def why_no_visit(ctx: Context, replies: list[a2.VisitorReply], waited: float) -> Failure:
     """What the cluster says about tally, once no request was counted as a visit."""
     pods = tally_pods(ctx)
-    saw = f"no request to http://{a2.NAME}/ was counted as a visit in {waited:.0f} s ({a2.counted(replies)})"
+    saw = f"no request to http://{a2.PROGRAM}/ was counted as a visit in {waited:.0f} s ({a2.counted(replies)})"
     if not pods:
         return Failure(f"{saw}; no tally pod", f"kubectl describe deployment tally -n {ctx.namespace}")
     pod = pods[0]
@@ -132,12 +133,12 @@ def given_up(pods: list[Any]) -> bool:
 def first_visits(ctx: Context) -> tuple[Failure | None, list[a2.VisitorReply]]:
     """Wait until the visitor's requests are counted as visits; a failure if not within ``ANSWER_S``, or as soon
     as tally cannot answer without a change (crashed, stuck, or answering only 503 for ``ONLY_503_S``)."""
-    since = a2.utc_now()
+    since = now()
     seen: list[a2.VisitorReply] = []
 
     def look() -> bool:
         seen[:] = a2.replies_since(ctx.cluster, ctx.namespace, since)
-        only_503 = (a2.utc_now() - since).total_seconds() > ONLY_503_S and {r.kind for r in seen} == {"503"}
+        only_503 = (now() - since).total_seconds() > ONLY_503_S and {r.kind for r in seen} == {"503"}
         return any(r.visit for r in seen) or only_503 or given_up(tally_pods(ctx))
 
     try:
@@ -146,13 +147,13 @@ def first_visits(ctx: Context) -> tuple[Failure | None, list[a2.VisitorReply]]:
         pass
     if any(r.visit for r in seen):
         return None, seen
-    return why_no_visit(ctx, seen, (a2.utc_now() - since).total_seconds()), seen
+    return why_no_visit(ctx, seen, (now() - since).total_seconds()), seen
 
 
 def state_volume_hint(ctx: Context) -> str:
     """What keeps tally's working folder, read from the Deployment's template."""
-    spec = ctx.cluster.apps.read_namespaced_deployment(a2.NAME, ctx.namespace).spec.template.spec
-    container = next(c for c in spec.containers if c.name == a2.NAME)
+    spec = ctx.cluster.apps.read_namespaced_deployment(a2.PROGRAM, ctx.namespace).spec.template.spec
+    container = next(c for c in spec.containers if c.name == a2.PROGRAM)
     volumes = {v.name: v for v in spec.volumes or []}
     mount = next((m for m in container.volume_mounts or [] if m.mount_path.rstrip("/") == a2.WORKDIR), None)
     offer = (
@@ -188,8 +189,8 @@ def no_503(replies: list[a2.VisitorReply]) -> Failure | None:
         "the checker stopped tally and clock, started tally, then the clock once tally's container ran: "
         f"{len(errors)} requests were answered 503 by tally before the clock was up ('cannot reach the clock')",
         "Kubernetes starts pods in no order: keep tally from serving before the clock answers, with an init "
-        f"container that waits until http://{a2.PEER}:{a2.PORT}/ answers, or a readiness probe that fails while "
-        "the clock does not answer",
+        f"container that waits until http://{a2.PEER}:{a2.PROGRAM_PORT}/ answers, or a readiness probe that fails "
+        "while the clock does not answer",
     )
 
 
@@ -213,7 +214,7 @@ def play(ctx: Context) -> dict[str, Failure | None]:
 
 def state_key(ctx: Context) -> tuple:
     """What the reader controls: tally's pod template, the ConfigMaps, Services and claims."""
-    template = ctx.cluster.apps.read_namespaced_deployment(a2.NAME, ctx.namespace).spec.template
+    template = ctx.cluster.apps.read_namespaced_deployment(a2.PROGRAM, ctx.namespace).spec.template
     core = ctx.cluster.core
     return (
         ctx.namespace,
@@ -245,9 +246,9 @@ def set_up(ctx: Context) -> Failure | None:
     missing = [
         what
         for what, read in (
-            ("Deployment tally", lambda: apps.read_namespaced_deployment(a2.NAME, ns)),
+            ("Deployment tally", lambda: apps.read_namespaced_deployment(a2.PROGRAM, ns)),
             ("Deployment clock", lambda: apps.read_namespaced_deployment(a2.PEER, ns)),
-            ("Service tally", lambda: core.read_namespaced_service(a2.NAME, ns)),
+            ("Service tally", lambda: core.read_namespaced_service(a2.PROGRAM, ns)),
         )
         if ctx.get(read) is None
     ]
@@ -260,22 +261,10 @@ def set_up(ctx: Context) -> Failure | None:
 
 
 def visitor_runs(ctx: Context) -> Failure | None:
-    """The checker's visitor pod runs (made first if it is not there)."""
+    """The checker's visitor pod runs (made first if it is not there; then waited for as any checker's client)."""
     if ctx.get(ctx.cluster.core.read_namespaced_pod, a2.VISITOR, ctx.namespace) is None:
         ctx.cluster.core.create_namespaced_pod(ctx.namespace, a2.visitor_pod())
-    try:
-        wait_for(
-            ctx.cluster.core.list_namespaced_pod,
-            lambda found: any(p.status.phase == "Running" for p in live(found)),
-            what=f"the checker's visitor pod {a2.VISITOR}",
-            describe=lambda found: ", ".join(p.status.phase or "?" for p in found) or "no pod",
-            timeout=60,
-            namespace=ctx.namespace,
-            field_selector=f"metadata.name={a2.VISITOR}",
-        )
-    except LabError as error:
-        return Failure(str(error), "the visitor runs on the real node: is it Ready? kubectl get nodes")
-    return None
+    return client_runs(ctx, a2.VISITOR)
 
 
 SET_UP = Criterion("The Deployments tally and clock and the Service tally from the setup are there", set_up)

@@ -19,7 +19,6 @@ from threeplanes.barriers.middleware import (
     LABELS,
     MEMBERS,
     STATEFULSET,
-    budget_selects,
     budget_terms,
     drain_members,
     ensure_etcd_image,
@@ -31,7 +30,7 @@ from threeplanes.barriers.middleware import (
 from threeplanes.checking import Checker, Context, Criterion, Failure
 from threeplanes.checking.framework import remembered
 from threeplanes.errors import WaitTimeout
-from threeplanes.kit.labels import selector_string
+from threeplanes.kit.labels import selector_matches, selector_string
 from threeplanes.kit.wait import wait_for
 
 SETUP = ".venv/bin/threeplanes exercise setup a5-quorum-budget -n {namespace}"
@@ -48,13 +47,13 @@ def budgets(ctx: Context) -> list:
 
 def covering(ctx: Context) -> list:
     """The budgets of the namespace that select the members."""
-    return [b for b in budgets(ctx) if budget_selects(b.spec.selector, LABELS)]
+    return [b for b in budgets(ctx) if selector_matches(b.spec.selector, LABELS)]
 
 
 def elsewhere(ctx: Context) -> list:
     """Budgets of other namespaces that would select the members, were they in theirs."""
     found = ctx.cluster.policy.list_pod_disruption_budget_for_all_namespaces().items
-    return [b for b in found if b.metadata.namespace != ctx.namespace and budget_selects(b.spec.selector, LABELS)]
+    return [b for b in found if b.metadata.namespace != ctx.namespace and selector_matches(b.spec.selector, LABELS)]
 
 
 def why(ctx: Context) -> str:

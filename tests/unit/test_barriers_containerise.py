@@ -18,6 +18,8 @@ import pytest
 import yaml
 
 from threeplanes.barriers import containerise as a2
+from threeplanes.errors import LabError
+from threeplanes.kit import images
 from threeplanes.kit.control_plane import on_real_node
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,26 +35,26 @@ def base_store() -> dict[str, bytes]:
         "architecture": "amd64",
         "os": "linux",
         "config": {"Env": ["PATH=/bin"], "Cmd": ["sh"], "WorkingDir": "/"},
-        "rootfs": {"type": "layers", "diff_ids": [a2.sha256(layer)]},
+        "rootfs": {"type": "layers", "diff_ids": [images.sha256(layer)]},
     }
     config_bytes = json.dumps(config).encode()
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": a2.sha256(config_bytes)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": a2.sha256(layer)}],
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": images.sha256(config_bytes)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": images.sha256(layer)}],
     }
     manifest_bytes = json.dumps(manifest).encode()
-    return {a2.sha256(data): data for data in (layer, config_bytes, manifest_bytes)} | {
-        "base:1": a2.sha256(manifest_bytes).encode()
+    return {images.sha256(data): data for data in (layer, config_bytes, manifest_bytes)} | {
+        "base:1": images.sha256(manifest_bytes).encode()
     }
 
 
 @pytest.fixture
 def store(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     found = base_store()
-    monkeypatch.setattr(a2, "held_digest", lambda reference: found[reference].decode() if reference in found else None)
-    monkeypatch.setattr(a2, "content", lambda digest: found[digest])
+    monkeypatch.setattr(images, "held_digest", lambda ref: found[ref].decode() if ref in found else None)
+    monkeypatch.setattr(images, "content", lambda digest: found[digest])
     return found
 
 
@@ -80,11 +82,11 @@ def test_the_program_layer_is_the_same_bytes_each_time() -> None:
 
 
 def test_the_image_is_the_base_with_one_layer_on_top(store: dict[str, bytes]) -> None:
-    files, digest = a2.on_top("base:1", a2.program_layer(), a2.IMAGE)
+    files, digest = a2.image_layout("base:1", a2.IMAGE)
     manifest = json.loads(blob(files, digest))
     config = json.loads(blob(files, manifest["config"]["digest"]))
     base_layer = json.loads(store[store["base:1"].decode()])["layers"][0]["digest"]
-    assert [x["digest"] for x in manifest["layers"]] == [base_layer, a2.sha256(a2.program_layer())]
+    assert [x["digest"] for x in manifest["layers"]] == [base_layer, images.sha256(a2.program_layer())]
     assert config["rootfs"]["diff_ids"] == [x["digest"] for x in manifest["layers"]]  # uncompressed layers
     assert config["config"]["Cmd"] == ["tally"] and config["config"]["WorkingDir"] == a2.WORKDIR
     assert config["config"]["Env"] == ["PATH=/bin"], "what the base sets is kept"
@@ -92,21 +94,21 @@ def test_the_image_is_the_base_with_one_layer_on_top(store: dict[str, bytes]) ->
     assert entry["digest"] == digest and entry["annotations"]["io.containerd.image.name"] == a2.IMAGE
     for name, data in files.items():
         if name.startswith("blobs/"):
-            assert a2.sha256(data).split(":")[1] == name.rsplit("/", 1)[1]
-    assert a2.on_top("base:1", a2.program_layer(), a2.IMAGE)[1] == digest, "same inputs, same digest"
+            assert images.sha256(data).split(":")[1] == name.rsplit("/", 1)[1]
+    assert a2.image_layout("base:1", a2.IMAGE)[1] == digest, "same inputs, same digest"
 
 
 def test_the_archive_is_an_oci_layout_that_tar_reads(store: dict[str, bytes]) -> None:
-    files, _ = a2.on_top("base:1", a2.program_layer(), a2.IMAGE)
-    archive = a2.write_archive(files)
+    files, _ = a2.image_layout("base:1", a2.IMAGE)
+    archive = images.layout_archive(files)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         assert {m.name for m in tar.getmembers()} == set(files)
     assert json.loads(files["oci-layout"]) == {"imageLayoutVersion": "1.0.0"}
 
 
 def test_a_base_the_node_does_not_hold_is_named(store: dict[str, bytes]) -> None:
-    with pytest.raises(a2.LabError, match="has no image base:2"):
-        a2.on_top("base:2", b"", a2.IMAGE)
+    with pytest.raises(LabError, match="has no image base:2"):
+        a2.image_layout("base:2", a2.IMAGE)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 from threeplanes.barriers import middleware
+from threeplanes.kit.control_plane import ImageFile, NodeImage, oci_archive
+from threeplanes.kit.labels import selector_matches
 from threeplanes.kit.timeline import Timeline
 from threeplanes.versions import pinned
 
@@ -27,9 +29,11 @@ def test_the_image_has_the_name_registry_k8s_io_gives_the_pinned_etcd() -> None:
 def test_the_archive_is_an_oci_layout_naming_the_image_and_holding_its_layer(tmp_path: Path) -> None:
     binary = tmp_path / "etcd"
     binary.write_bytes(b"\x7fELF etcd")
-    files = middleware.image_files(binary, binary, ["sh", "nslookup", "busybox"], busybox=binary)
-    layer = middleware._layer_tar(files)
-    archive = tarfile.open(fileobj=io.BytesIO(middleware._oci_archive("registry.k8s.io/etcd:3.6.8-0", layer, ["/e"])))
+    shell = (ImageFile("bin"), ImageFile("tmp", mode=0o1777), ImageFile("bin/busybox", source=binary))
+    shell += (ImageFile("bin/sh", link="busybox"),)
+    files = middleware.etcd_image_files(binary, binary, shell)
+    image = NodeImage("registry.k8s.io/etcd:3.6.8-0", files, entrypoint=("/usr/local/bin/etcd",))
+    archive = tarfile.open(fileobj=io.BytesIO(oci_archive(image)))
     index = json.loads(archive.extractfile("index.json").read())
     (entry,) = index["manifests"]
     assert entry["annotations"]["io.containerd.image.name"] == "registry.k8s.io/etcd:3.6.8-0"
@@ -37,9 +41,9 @@ def test_the_archive_is_an_oci_layout_naming_the_image_and_holding_its_layer(tmp
     (blob,) = manifest["layers"]
     inside = tarfile.open(fileobj=archive.extractfile(f"blobs/sha256/{blob['digest'].split(':')[1]}"))
     names = set(inside.getnames())
-    assert {"usr/local/bin/etcd", "usr/local/bin/etcdctl", "bin/busybox", "bin/sh", "tmp"} <= names
-    assert "bin/busybox" in names and inside.getmember("bin/sh").linkname == "busybox"
-    assert middleware._layer_tar(files) == layer, "the same files give the same layer, so the same digest"
+    assert {"usr/local/bin/etcd", "usr/local/bin/etcdctl", "bin/busybox", "bin/sh", "tmp", "var/lib"} <= names
+    assert inside.getmember("bin/sh").linkname == "busybox"
+    assert oci_archive(image) == oci_archive(image), "the same files give the same archive, so the same digest"
 
 
 def test_each_member_is_named_after_its_pod_and_finds_the_others_by_their_stable_names() -> None:
@@ -130,13 +134,13 @@ def expression(key: str, operator: str, values: list | None = None) -> SimpleNam
 
 def test_a_budgets_selector_is_matched_as_the_api_server_matches_it() -> None:
     labels = {"app": "etcd"}
-    assert middleware.budget_selects(selector({"app": "etcd"}), labels)
-    assert not middleware.budget_selects(selector({"app": "etcd-cluster"}), labels)
-    assert middleware.budget_selects(selector(expressions=[expression("app", "In", ["etcd", "x"])]), labels)
-    assert not middleware.budget_selects(selector(expressions=[expression("app", "NotIn", ["etcd"])]), labels)
-    assert middleware.budget_selects(selector(expressions=[expression("tier", "DoesNotExist")]), labels)
-    assert middleware.budget_selects(selector(), labels), "an empty selector selects every pod of the namespace"
-    assert not middleware.budget_selects(None, labels)
+    assert selector_matches(selector({"app": "etcd"}), labels)
+    assert not selector_matches(selector({"app": "etcd-cluster"}), labels)
+    assert selector_matches(selector(expressions=[expression("app", "In", ["etcd", "x"])]), labels)
+    assert not selector_matches(selector(expressions=[expression("app", "NotIn", ["etcd"])]), labels)
+    assert selector_matches(selector(expressions=[expression("tier", "DoesNotExist")]), labels)
+    assert selector_matches(selector(), labels), "an empty selector selects every pod of the namespace"
+    assert not selector_matches(None, labels)
 
 
 def budget(min_available=None, max_unavailable=None) -> SimpleNamespace:

@@ -9,31 +9,27 @@ programs are busybox shell scripts served by busybox ``httpd`` as CGI pages: the
 image with a Python interpreter, and its busybox image has a shell, ``httpd`` and ``wget``.
 
 No registry is reachable, so the image is built here, as an OCI image layout, and imported into
-the real node's containerd with ``ctr``, as the book's own images are
-(``threeplanes.provision.realnode.images``): the base is the busybox image the node already holds,
-exported from containerd, and the program's files are one layer on top (``build_image``). The same
+the real node's containerd with ``ctr``, as the book's own images are, with the kit's
+``threeplanes.kit.images``: the base is the busybox image the node already holds, read from
+containerd's content store, and the program's files are one layer on top (``build_image``). The same
 files give the same digest, so a second run finds the image and imports nothing.
 
 The rest serves the lab and the exercise ``a2-container-ready``: the objects (a bare pod, the
 Deployments, the ConfigMap, the Services, a volume on the real node and its claim), a visitor pod
 that asks ``http://tally/`` every quarter of a second for as long as it lives and whose log, read
 with the kubelet's timestamps, is the record of what each request got (``replies_since``), a
-restart of tally and its clock together (``restart_together``), and the chart of what the
+restart of tally and its clock, the clock last (``restart_clock_last``), and the chart of what the
 visitor saw.
 
 ``ctr`` and a hostPath folder on this machine need the book's local cluster with its real node:
-``require_real_node`` says so in one sentence elsewhere. Building an image and importing it into a
-node's runtime could move to the kit if another lab needs it.
+``require_real_node`` says so in one sentence elsewhere.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import re
 import shutil
-import tarfile
 import tempfile
 import time
 from collections import Counter
@@ -42,30 +38,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
 from kubernetes.client import ApiException
 
 from threeplanes.errors import LabError, NotOnThisCluster
-from threeplanes.kit.control_plane import (
-    REAL_NODE_NAME,
-    component_binary,
-    on_real_node,
-    real_node_runtime_endpoint,
-    run_program,
-)
+from threeplanes.kit.control_plane import REAL_NODE_NAME, ImageFile, layer_tar, on_real_node, real_node_folder
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.events import wait_for_event
+from threeplanes.kit.images import blob_path, held_digest, import_image, layout_archive, on_top, one_builder
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.labels import selector_string
-from threeplanes.kit.pods import live
+from threeplanes.kit.pods import live, now, pod_log
 from threeplanes.kit.tables import Table, table
-from threeplanes.kit.traffic import REPLY_PREFIX
+from threeplanes.kit.traffic import REPLY_PREFIX, timed_replies
 from threeplanes.kit.wait import wait_for
 from threeplanes.versions import pinned
 
 IMAGE = "localhost/threeplanes/tally:1.0"
-NAME, PEER = "tally", "clock"
-PORT = 8080
+PROGRAM, PEER = "tally", "clock"  # the program, and the peer it asks for the time
+PROGRAM_PORT = 8080  # where tally and clock listen
 CONFIG_PATH = "/etc/tally/tally.conf"
 GREETING = "Welcome to the town archive"
 CONFIG_TEXT = f'# {CONFIG_PATH}, as it was on the old machine\nGREETING="{GREETING}"\n'
@@ -73,14 +63,12 @@ WORKDIR = "/var/lib/tally"
 CLOCK_SYNC_S = 6
 STATE_CLAIM = "tally-data"
 VISITOR = "tally-visitor"
-STATE_ROOT = Path("/tmp/threeplanes")  # where the real node's hostPath volumes lie, on this machine
-LAYER_MTIME = 0  # every file of the layer has this mtime: the same files give the same digest
 
 TALLY = f"""#!/bin/sh
 # tally: counts the visits to the archive's front page. It ran for years on one
 # machine, where its configuration, its data and its clock were always there.
 CONF={CONFIG_PATH}
-CLOCK=http://{PEER}:{PORT}/
+CLOCK=http://{PEER}:{PROGRAM_PORT}/
 if [ ! -r "$CONF" ]; then
   echo "tally: cannot read $CONF: no such file" >&2
   exit 1
@@ -97,8 +85,8 @@ if stamp=$(wget -qO- "$CLOCK" 2>&1); then
 else
   echo "tally: cannot reach the clock at $CLOCK: $stamp" >&2
 fi
-echo "tally: serving on port {PORT}"
-httpd -f -p {PORT} -h /usr/local/share/tally &
+echo "tally: serving on port {PROGRAM_PORT}"
+httpd -f -p {PROGRAM_PORT} -h /usr/local/share/tally &
 trap 'kill $!; exit 0' TERM INT
 wait
 """
@@ -122,8 +110,8 @@ CLOCK = f"""#!/bin/sh
 trap 'exit 0' TERM INT
 echo "clock: syncing ({CLOCK_SYNC_S} s)"
 sleep {CLOCK_SYNC_S} & wait $!
-echo "clock: serving the time on port {PORT}"
-httpd -f -p {PORT} -h /usr/local/share/clock &
+echo "clock: serving the time on port {PROGRAM_PORT}"
+httpd -f -p {PROGRAM_PORT} -h /usr/local/share/clock &
 trap 'kill $!; exit 0' TERM INT
 wait
 """
@@ -168,60 +156,18 @@ def require_real_node(cluster: Any) -> None:
 # --- the image ----------------------------------------------------------------------------------
 
 
-def sha256(data: bytes) -> str:
-    """The digest that names ``data`` in an image: ``sha256:<hex>``."""
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def blob_path(digest: str) -> str:
-    """Where an image layout keeps the blob ``digest``."""
-    return f"blobs/sha256/{digest.split(':', 1)[1]}"
-
-
 def program_layer() -> bytes:
-    """The program's files as one uncompressed, reproducible layer tarball."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path, (content, mode) in sorted(PROGRAM_FILES.items()):
-            info = tarfile.TarInfo(path)
-            info.mtime, info.mode = LAYER_MTIME, mode
-            if content is None:
-                info.type = tarfile.DIRTYPE
-                tar.addfile(info)
-            else:
-                data = content.encode()
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def ctr(*args: str, timeout: float = 60, text: bool = True) -> Any:
-    """What ``ctr <args>`` printed, run on the real node's containerd in the namespace the kubelet uses
-    (``k8s.io``): text, or bytes unless ``text``."""
-    address = real_node_runtime_endpoint().removeprefix("unix://")
-    command = [str(component_binary("ctr")), "--address", address, "--namespace", "k8s.io", *args]
-    what = f"`ctr {' '.join(args[:2])}`"
-    return run_program(command, timeout=timeout, what=what, capture_output=True, text=text).stdout
-
-
-def held_digest(reference: str) -> str | None:
-    """The manifest digest under which containerd holds ``reference``, or None."""
-    for line in ctr("images", "ls", f"name=={reference}").splitlines()[1:]:
-        fields = line.split()
-        if fields and fields[0] == reference:
-            return fields[2]
-    return None
-
-
-def content(digest: str) -> bytes:
-    """One blob of containerd's content store, checked against its digest.
-
-    (``ctr content get``, not ``ctr images export``: the export of containerd 2.3 now and then
-    ends its archive early.)"""
-    data = ctr("content", "get", digest, text=False)
-    if sha256(data) != digest:
-        raise LabError(f"containerd gave {len(data)} bytes for {digest} that do not match it; run the cell again.")
-    return data
+    """The program's files as one uncompressed, reproducible layer tarball (the kit's ``layer_tar``: every mtime
+    is 0), written from a folder of their texts."""
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for path, (text, mode) in PROGRAM_FILES.items():
+            source = None
+            if text is not None:
+                source = Path(folder, path.replace("/", "_"))
+                source.write_text(text)
+            files.append(ImageFile(path, source=source, mode=mode))
+        return layer_tar(tuple(files))
 
 
 @dataclass(frozen=True)
@@ -253,81 +199,35 @@ def dockerfile(base: str) -> str:
         "COPY tally-www/ /usr/local/share/tally/\n"
         "COPY clock-www/ /usr/local/share/clock/\n"
         f"WORKDIR {WORKDIR}\n"
-        f'CMD ["{NAME}"]\n'
+        f'CMD ["{PROGRAM}"]\n'
     )
 
 
-def on_top(base: str, layer: bytes, reference: str) -> tuple[dict[str, bytes], str]:
-    """The files of an OCI image layout: the image ``base`` as the node holds it, with ``layer`` on top, the
-    program as its command and its working folder set; and the new manifest's digest."""
-    manifest_digest = held_digest(base)
-    if manifest_digest is None:
-        raise LabError(f"the real node's containerd has no image {base}; `make cluster` imports it.")
-    manifest = json.loads(content(manifest_digest))
-    config = json.loads(content(manifest["config"]["digest"]))
-    blobs = {x["digest"]: content(x["digest"]) for x in manifest["layers"]}
-    layer_digest = sha256(layer)
-    config["config"].update({"Cmd": [NAME], "WorkingDir": WORKDIR, "Entrypoint": None})
-    config["rootfs"]["diff_ids"].append(layer_digest)
-    config["history"] = [*config.get("history", []), {"created_by": "COPY tally clock (threeplanes.barriers)"}]
-    config_bytes = json.dumps(config, sort_keys=True).encode()
-    new_layer = {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": len(layer)}
-    manifest["layers"] = [*manifest["layers"], new_layer]
-    manifest["config"] = {**manifest["config"], "digest": sha256(config_bytes), "size": len(config_bytes)}
-    manifest_bytes = json.dumps(manifest, sort_keys=True).encode()
-    entry = {
-        "mediaType": manifest["mediaType"],
-        "digest": sha256(manifest_bytes),
-        "size": len(manifest_bytes),
-        "platform": {"architecture": config["architecture"], "os": config["os"]},
-        "annotations": {"io.containerd.image.name": reference, "org.opencontainers.image.ref.name": reference},
-    }
-    for data in (layer, config_bytes, manifest_bytes):
-        blobs[sha256(data)] = data
-    files = {blob_path(digest): data for digest, data in blobs.items()}
-    files["oci-layout"] = json.dumps({"imageLayoutVersion": "1.0.0"}).encode()
-    files["index.json"] = json.dumps({"schemaVersion": 2, "manifests": [entry]}).encode()
-    return files, entry["digest"]
-
-
-def write_archive(files: dict[str, bytes]) -> bytes:
-    """The files of an image layout as one tar archive, which ``ctr images import`` reads."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in sorted(files.items()):
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.mtime = len(data), 0o644, LAYER_MTIME
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+def image_layout(base: str, reference: str = IMAGE) -> tuple[dict[str, bytes], str]:
+    """The files of the program's image as an OCI image layout, on ``base`` as the node holds it: the program's
+    layer on top, the program as its command and its working folder set; and the image's manifest digest."""
+    settings = {"Cmd": [PROGRAM], "WorkingDir": WORKDIR, "Entrypoint": None}
+    return on_top(base, program_layer(), reference, settings, "COPY tally clock (threeplanes.barriers)")
 
 
 def build_image(reference: str = IMAGE) -> BuiltImage:
     """Build the program's image on the node's busybox image and import it, unless containerd holds it already.
 
-    The import is done under a lock, as the lab and the exercise's setup may build at once; the image is
-    pinned (``io.cri-containerd.pinned``) so that the kubelet's image garbage collection keeps it."""
+    The import is done under the image's lock, as the lab and the exercise's setup may build at once; the image
+    is pinned (``io.cri-containerd.pinned``) so that the kubelet's image garbage collection keeps it."""
     began = time.monotonic()
     base = pinned().images["busybox"]
-    files, digest = on_top(base, program_layer(), reference)
+    files, digest = image_layout(base, reference)
     manifest = json.loads(files[blob_path(digest)])
     config = json.loads(files[blob_path(manifest["config"]["digest"])])
     made_by = [f"the node's {base}"] * (len(manifest["layers"]) - 1) + ["tally and clock, built here"]
     layers = tuple(Layer(x["digest"], x["size"], m) for x, m in zip(manifest["layers"], made_by, strict=True))
-    with FileLock(Path(tempfile.gettempdir()) / "threeplanes-a2-image.lock", timeout=120):
+    with one_builder(reference, timeout=120):
         reused = held_digest(reference) == digest
         if not reused:
-            with tempfile.TemporaryDirectory() as folder:
-                archive = Path(folder) / "tally.tar"
-                archive.write_bytes(write_archive(files))
-                ctr("images", "import", "--snapshotter", "overlayfs", str(archive), timeout=120)
-            ctr("images", "label", reference, "io.cri-containerd.pinned=pinned")
+            import_image(reference, layout_archive(files), timeout=120)
     image_id = manifest["config"]["digest"]
     return BuiltImage(reference, digest, image_id, base, layers, config, reused, time.monotonic() - began)
-
-
-def manifest_layers(manifest_digest: str) -> list[str]:
-    """The digests of the layers the manifest ``manifest_digest`` lists, bottom first."""
-    return [layer["digest"] for layer in json.loads(content(manifest_digest))["layers"]]
 
 
 def layers_table(image: BuiltImage) -> Table:
@@ -347,10 +247,10 @@ def layers_table(image: BuiltImage) -> Table:
 
 def container(image: str = IMAGE, **fields: Any) -> dict[str, Any]:
     """tally's container, its port named http; ``fields`` add to it."""
-    return {"name": NAME, "image": image, "ports": [{"containerPort": PORT, "name": "http"}], **fields}
+    return {"name": PROGRAM, "image": image, "ports": [{"containerPort": PROGRAM_PORT, "name": "http"}], **fields}
 
 
-def bare_pod(name: str = NAME) -> dict[str, Any]:
+def bare_pod(name: str = PROGRAM) -> dict[str, Any]:
     """The image run as it is: one container, in a pod of its own, on the real node."""
     spec = {"containers": [container()], "restartPolicy": "Always"}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": on_real_node(spec)}
@@ -397,7 +297,7 @@ def config_map(name: str = "tally-config") -> dict[str, Any]:
 
 def state_folder(volume_name: str) -> Path:
     """Where the hostPath volume ``volume_name`` keeps its files, on the real node's (this machine's) disk."""
-    return STATE_ROOT / volume_name
+    return real_node_folder(volume_name)
 
 
 def state_volume(name: str, namespace: str, labels: dict[str, str], claim: str = STATE_CLAIM) -> dict[str, Any]:
@@ -435,7 +335,7 @@ def remove_state_folder(volume_name: str) -> bool:
 VISIT = re.compile(r"visit (\d+) at \S+ \(answered by (\S+)\)")
 
 
-def visitor_pod(url: str = f"http://{NAME}/", interval: float = 0.25) -> dict[str, Any]:
+def visitor_pod(url: str = f"http://{PROGRAM}/", interval: float = 0.25) -> dict[str, Any]:
     """A pod on the real node that GETs ``url`` every ``interval`` s and logs ``reply <what it got>``: the page,
     wget's error (a 503, a refused connection), or nothing when no answer came within two seconds."""
     ask = f'echo "{REPLY_PREFIX}$(timeout 2 wget -qO- {url} 2>&1 | tr -d "\\n")"'
@@ -475,16 +375,9 @@ class VisitorReply:
 
 def replies_since(cluster: Any, namespace: str, since: datetime, pod: str = VISITOR) -> list[VisitorReply]:
     """The visitor's replies logged after ``since`` (an aware datetime), read with the kubelet's timestamps."""
-    seconds = max(1, int((datetime.now(UTC) - since).total_seconds()) + 2)
+    seconds = max(1, int((now() - since).total_seconds()) + 2)
     log = container_log(cluster, namespace, pod, "visitor", timestamps=True, since_seconds=seconds)
-    replies = []
-    for line in log.splitlines():
-        stamp, _, text = line.partition(" ")
-        if text.startswith(REPLY_PREFIX):
-            at = datetime.fromisoformat(stamp)
-            if at > since:
-                replies.append(VisitorReply(at, text[len(REPLY_PREFIX) :].strip()))
-    return replies
+    return [VisitorReply(r.at, r.pod) for r in timed_replies(log) if r.at > since]
 
 
 def counted(replies: list[VisitorReply]) -> str:
@@ -500,7 +393,7 @@ def wait_for_reply(
     seen = poll_until(
         lambda: replies_since(cluster, namespace, since),
         lambda replies: any(r.kind == kind for r in replies),
-        what=what or f"a reply of kind {kind!r} to the visitor's requests to http://{NAME}/",
+        what=what or f"a reply of kind {kind!r} to the visitor's requests to http://{PROGRAM}/",
         describe=counted,
         timeout=timeout,
         every=0.5,
@@ -578,10 +471,6 @@ def wait_for_visit_by_another(
     return next(r for r in replies if r.visit and r.server != pod)
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 # --- pods, restarts -----------------------------------------------------------------------------
 
 
@@ -592,7 +481,7 @@ def pods_of(cluster: Any, namespace: str, name: str, terminating: bool = False) 
     return pods if terminating else live(pods)
 
 
-def main_status(pod: Any, container_name: str = NAME) -> Any | None:
+def main_status(pod: Any, container_name: str = PROGRAM) -> Any | None:
     statuses = pod.status.container_statuses or []
     return next((s for s in statuses if s.name == container_name), statuses[0] if statuses else None)
 
@@ -635,7 +524,7 @@ def describe_pod(pod: Any) -> str:
 def stop_main_process(cluster: Any, namespace: str, pod: str) -> None:
     """Send SIGTERM to the first process of the pod's container, from inside it, as a crash would end it."""
     try:
-        kubectl(f"exec -n {namespace} {pod} -c {NAME} -- kill 1", cluster, show=False)
+        kubectl(f"exec -n {namespace} {pod} -c {PROGRAM} -- kill 1", cluster, show=False)
     except LabError as error:  # the exec ends with the container it runs in: killed, 137
         if "137" not in str(error):
             raise
@@ -691,17 +580,17 @@ def restart_clock_last(cluster: Any, namespace: str, timeout: float = 60) -> Res
     second, until every pod is gone), start tally, and start the clock once a container of tally's pod runs:
     the order the old server's boot never allowed. Each Deployment gets back its replicas, also when a step
     fails."""
-    wanted = {n: cluster.apps.read_namespaced_deployment(n, namespace).spec.replicas or 1 for n in (PEER, NAME)}
+    wanted = {n: cluster.apps.read_namespaced_deployment(n, namespace).spec.replicas or 1 for n in (PEER, PROGRAM)}
     try:
         for name in wanted:
             scale(cluster, namespace, name, 0)
             for pod in pods_of(cluster, namespace, name):  # stopped within a second, whatever their grace period
                 cluster.core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=1)
         wait_for_no_pods(cluster, namespace, tuple(wanted), timeout)
-        tally_at = utc_now()
-        scale(cluster, namespace, NAME, wanted[NAME])
+        tally_at = now()
+        scale(cluster, namespace, PROGRAM, wanted[PROGRAM])
         poll_until(
-            lambda: pods_of(cluster, namespace, NAME),
+            lambda: pods_of(cluster, namespace, PROGRAM),
             started_a_container,
             what="a running container in tally's new pod",
             describe=lambda pods: ", ".join(describe_pod(p) for p in pods) or "no pod",
@@ -709,7 +598,7 @@ def restart_clock_last(cluster: Any, namespace: str, timeout: float = 60) -> Res
             every=0.5,
         )
     finally:
-        clock_at = utc_now()
+        clock_at = now()
         for name, replicas in wanted.items():
             scale(cluster, namespace, name, replicas)
     return Restart(tally_at, clock_at)
@@ -752,13 +641,10 @@ def crash_log(cluster: Any, namespace: str, pod: str) -> str:
     return ""
 
 
-def container_log(cluster: Any, namespace: str, pod: str, container_name: str = NAME, **options: Any) -> str:
+def container_log(cluster: Any, namespace: str, pod: str, container_name: str = PROGRAM, **options: Any) -> str:
     """A container's log as the kubelet serves it (``options``: ``previous``, ``timestamps``, ``since_seconds``);
     "" when it has none (yet)."""
     try:
-        response = cluster.core.read_namespaced_pod_log(
-            pod, namespace, container=container_name, _preload_content=False, **options
-        )
+        return pod_log(cluster, namespace, pod, container_name, **options)
     except ApiException:
         return ""
-    return response.data.decode()

@@ -7,8 +7,7 @@ exercise ``a5-quorum-budget`` share:
 - the image: ``registry.k8s.io/etcd:<pin>-0`` built on this machine from the pinned ``etcd`` and
   ``etcdctl`` (the binaries of the book's own control plane) and Debian's static busybox for a shell,
   written as a one-layer OCI archive and imported into the real node's containerd, as the real node's
-  own images are (``threeplanes.provision.realnode.images``, which the planes may not import: the few
-  lines that write the archive are repeated here);
+  own images are (the kit's ``threeplanes.kit.images``, on provisioning's image builders);
 - the members: a headless Service, the StatefulSet, their data either in a claim per member (the lab,
   on hostPath volumes reserved for each claim) or in a folder per member of one hostPath (the
   exercise, which makes nothing outside its namespace), and a janitor pod that removes the data folders
@@ -21,18 +20,11 @@ exercise ``a5-quorum-budget`` share:
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import functools
-import hashlib
-import io
 import json
 import re
 import shlex
-import tarfile
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,13 +35,16 @@ from kubernetes import client
 from threeplanes.errors import LabError, WaitTimeout
 from threeplanes.kit.control_plane import (
     CLUSTER_DOMAIN,
-    component_binary,
+    ImageFile,
+    NodeImage,
+    busybox_files,
     etcd_tool,
+    oci_archive,
     on_real_node,
-    real_node_runtime_endpoint,
-    run_program,
+    real_node_folder,
 )
 from threeplanes.kit.effects import poll_until
+from threeplanes.kit.images import held_digest, import_image, one_builder
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.pods import live, pod_log
 from threeplanes.kit.tables import Table
@@ -62,8 +57,6 @@ MEMBERS = 3
 CLIENT_PORT, PEER_PORT = 2379, 2380
 ETCD_DATA_DIR = "/var/lib/etcd"
 CLAIM = "data"  # the claim template: the StatefulSet makes data-etcd-0, data-etcd-1...
-HOST_ROOT = "/tmp/threeplanes"  # the members' data on the real node: <root>/<namespace>/<member>
-_BUSYBOX = Path("/bin/busybox")
 SELECTOR = f"app={STATEFULSET}"
 LABELS = {"app": STATEFULSET}
 
@@ -76,129 +69,23 @@ def etcd_image() -> str:
     return f"registry.k8s.io/etcd:{pinned().etcd}-0"
 
 
-Entry = Path | str | None  # a file copied from a path, a symlink ("->target"), or a folder
-
-
-def _layer_tar(files: dict[str, Entry]) -> bytes:
-    """One uncompressed layer of ``files``; every mtime is 0, so the same binaries give the same digest."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path, source in sorted(files.items()):
-            info = tarfile.TarInfo(path)
-            info.mode, info.mtime = 0o755, 0
-            if source is None:
-                info.type, info.mode = tarfile.DIRTYPE, 0o1777 if path == "tmp" else 0o755
-                tar.addfile(info)
-            elif isinstance(source, str):
-                info.type, info.linkname = tarfile.SYMTYPE, source.removeprefix("->")
-                tar.addfile(info)
-            else:
-                data = source.read_bytes()
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def _blob(data: bytes) -> tuple[str, bytes]:
-    return "sha256:" + hashlib.sha256(data).hexdigest(), data
-
-
-def _oci_archive(reference: str, layer: bytes, entrypoint: list[str]) -> bytes:
-    """A one-layer image as a tar of an OCI image layout, named ``reference``, for ``ctr images import``."""
-    oci = "application/vnd.oci.image"
-    layer_digest, _ = _blob(layer)
-    config = {
-        "architecture": "amd64",
-        "os": "linux",
-        "config": {"Env": ["PATH=/usr/local/bin:/bin"], "Entrypoint": entrypoint, "WorkingDir": "/"},
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-    }
-    config_digest, config_bytes = _blob(json.dumps(config, sort_keys=True).encode())
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": f"{oci}.manifest.v1+json",
-        "config": {"mediaType": f"{oci}.config.v1+json", "digest": config_digest, "size": len(config_bytes)},
-        "layers": [{"mediaType": f"{oci}.layer.v1.tar", "digest": layer_digest, "size": len(layer)}],
-    }
-    manifest_digest, manifest_bytes = _blob(json.dumps(manifest, sort_keys=True).encode())
-    named = {"io.containerd.image.name": reference, "org.opencontainers.image.ref.name": reference.rsplit(":", 1)[1]}
-    index = {
-        "schemaVersion": 2,
-        "mediaType": f"{oci}.index.v1+json",
-        "manifests": [
-            {
-                "mediaType": f"{oci}.manifest.v1+json",
-                "digest": manifest_digest,
-                "size": len(manifest_bytes),
-                "platform": {"architecture": "amd64", "os": "linux"},
-                "annotations": named,
-            }
-        ],
-    }
-    entries = {"oci-layout": b'{"imageLayoutVersion": "1.0.0"}', "index.json": json.dumps(index).encode()}
-    for digest, data in ((layer_digest, layer), (config_digest, config_bytes), (manifest_digest, manifest_bytes)):
-        entries[f"blobs/sha256/{digest.removeprefix('sha256:')}"] = data
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for name, data in entries.items():
-            info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), 0o644
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-def image_files(etcd: Path, etcdctl: Path, applets: list[str], busybox: Path = _BUSYBOX) -> dict[str, Entry]:
-    """etcd and etcdctl in /usr/local/bin (where the published image has them), busybox with a link per
-    applet in /bin, and the folders a shell and etcd expect."""
-    files: dict[str, Entry] = dict.fromkeys(("bin", "etc", "tmp", "usr", "usr/local", "usr/local/bin", "var"))
-    files |= {"var/lib": None, "bin/busybox": busybox}
-    files |= {f"bin/{applet}": "->busybox" for applet in applets if applet != "busybox"}
-    return files | {"usr/local/bin/etcd": etcd, "usr/local/bin/etcdctl": etcdctl}
-
-
-@functools.cache
-def _ctr_binary() -> str:
-    return str(component_binary("ctr"))
-
-
-def _ctr(*args: str, timeout: float = 60) -> str:
-    socket = real_node_runtime_endpoint().removeprefix("unix://")
-    if not Path(socket).exists():
-        raise LabError(
-            f"The real node's containerd socket {socket} is missing: the etcd image is built for the local "
-            "cluster's real node. Start it with `sudo make cluster` on Linux."
-        )
-    command = [_ctr_binary(), "--address", socket, "--namespace", "k8s.io", *args]
-    return run_program(command, timeout=timeout, what=f"`ctr {' '.join(args[:2])}`", capture_output=True).stdout
-
-
-@contextlib.contextmanager
-def _one_builder() -> Iterator[None]:
-    """One process at a time looks for the image and builds it: two imports of one layer race in containerd."""
-    with open(Path(tempfile.gettempdir()) / "threeplanes-etcd-image.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+def etcd_image_files(etcd: Path, etcdctl: Path, shell: tuple[ImageFile, ...]) -> tuple[ImageFile, ...]:
+    """etcd and etcdctl in /usr/local/bin (where the published image has them), on ``shell``: a busybox with a
+    link per applet in /bin and the folders a shell expects (the kit's ``busybox_files``)."""
+    folders = tuple(ImageFile(path) for path in ("usr", "usr/local", "usr/local/bin", "var/lib"))
+    binaries = (ImageFile("usr/local/bin/etcd", source=etcd), ImageFile("usr/local/bin/etcdctl", source=etcdctl))
+    return (*shell, *folders, *binaries)
 
 
 def ensure_etcd_image() -> tuple[str, bool]:
     """The etcd image on the real node, built and imported if missing: its name, and whether it was built
     now. It is labelled pinned, so that the kubelet's image garbage collection leaves it."""
     reference = etcd_image()
-    with _one_builder():
-        if reference in _ctr("images", "ls", "-q").split():
+    with one_builder(reference):
+        if held_digest(reference) is not None:
             return reference, False
-        if not _BUSYBOX.is_file():
-            raise LabError(f"{_BUSYBOX} is missing; install Debian's busybox-static (scripts/system-deps.sh does).")
-        applets = run_program([str(_BUSYBOX), "--list"], timeout=10, capture_output=True).stdout.split()
-        layer = _layer_tar(image_files(etcd_tool("etcd"), etcd_tool("etcdctl"), applets))
-        with tempfile.NamedTemporaryFile(suffix=".tar") as archive:
-            archive.write(_oci_archive(reference, layer, ["/usr/local/bin/etcd"]))
-            archive.flush()
-            _ctr("images", "import", "--snapshotter", "overlayfs", archive.name, timeout=180)
-        _ctr("images", "label", reference, "io.cri-containerd.pinned=pinned")
+        files = etcd_image_files(etcd_tool("etcd"), etcd_tool("etcdctl"), busybox_files())
+        import_image(reference, oci_archive(NodeImage(reference, files, entrypoint=("/usr/local/bin/etcd",))))
     return reference, True
 
 
@@ -279,8 +166,8 @@ def etcd_statefulset(image: str, host_folder: str | None = None, members: int = 
 
 
 def host_folder(namespace: str) -> str:
-    """Where the members' data lives on the real node."""
-    return f"{HOST_ROOT}/{namespace}"
+    """Where the members' data lives on the real node: ``<folder>/<member>`` each."""
+    return str(real_node_folder(namespace))
 
 
 def data_volume(namespace: str, member: str, labels: dict[str, str], node: str) -> dict[str, Any]:
@@ -313,7 +200,7 @@ def janitor_pod(namespace: str, image: str) -> dict[str, Any]:
         "volumeMounts": [{"name": "root", "mountPath": "/host"}],
         "resources": {"requests": {"cpu": "5m", "memory": "8Mi"}},
     }
-    volumes = [{"name": "root", "hostPath": {"path": HOST_ROOT, "type": "DirectoryOrCreate"}}]
+    volumes = [{"name": "root", "hostPath": {"path": str(real_node_folder()), "type": "DirectoryOrCreate"}}]
     spec = on_real_node({"terminationGracePeriodSeconds": 5, "containers": [container], "volumes": volumes})
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "janitor"}, "spec": spec}
 
@@ -406,8 +293,7 @@ def fatal_words(cluster: Any, namespace: str, pod: str) -> str:
     the kubelet has started it again, from the previous one's."""
     for previous in (False, True):
         with contextlib.suppress(client.ApiException):
-            raw = cluster.core.read_namespaced_pod_log(pod, namespace, previous=previous, _preload_content=False)
-            for entry in log_entries(raw.data.decode()):
+            for entry in log_entries(pod_log(cluster, namespace, pod, previous=previous)):
                 if entry.get("level") == "fatal":
                     return f"{entry.get('msg')}: {entry.get('error', '')}"
     return ""
@@ -495,26 +381,6 @@ def leader_changes(log: str) -> list[tuple[datetime, str, int]]:
 
 
 # --- Disruption budgets, read to explain ------------------------------------------------------------------
-
-
-def budget_selects(selector: Any, labels: dict[str, str]) -> bool:
-    """True when a label selector (the client's object: matchLabels, matchExpressions) budget_selects ``labels``.
-    A budget's empty selector budget_selects every pod of its namespace (policy/v1)."""
-    if selector is None:
-        return False
-    if any(labels.get(k) != v for k, v in (selector.match_labels or {}).items()):
-        return False
-    for e in selector.match_expressions or []:
-        present, value = e.key in labels, labels.get(e.key)
-        held = {
-            "In": present and value in (e.values or []),
-            "NotIn": not present or value not in (e.values or []),
-            "Exists": present,
-            "DoesNotExist": not present,
-        }.get(e.operator, False)
-        if not held:
-            return False
-    return True
 
 
 def scaled(value: int | str, total: int) -> int:

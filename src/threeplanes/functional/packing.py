@@ -26,6 +26,9 @@ from typing import Any
 from kubernetes.utils import parse_quantity
 
 from threeplanes.errors import WaitTimeout
+from threeplanes.kit.labels import expression_holds as _expression_holds
+from threeplanes.kit.labels import field_of as _get
+from threeplanes.kit.labels import selector_matches as selector_matches  # for the checkers, from the kit
 from threeplanes.kit.pods import live
 from threeplanes.kit.resources import cpu, memory, millicores
 from threeplanes.kit.tables import Table, table
@@ -227,48 +230,6 @@ class History:
 
 
 # --- What the scheduler allows: selectors, node affinity, tolerations -------------------------
-
-
-def _get(obj: Any, snake: str, camel: str) -> Any:
-    """A field of a client model (snake_case attribute) or of a manifest dict (camelCase key)."""
-    if isinstance(obj, dict):
-        return obj.get(camel)
-    return getattr(obj, snake, None)
-
-
-def _expression_holds(expression: Any, value: str | None) -> bool:
-    operator, values = _get(expression, "operator", "operator"), _get(expression, "values", "values") or []
-    if operator == "In":
-        return value is not None and value in values
-    if operator == "NotIn":
-        return value is None or value not in values
-    if operator == "Exists":
-        return value is not None
-    if operator == "DoesNotExist":
-        return value is None
-    if operator in ("Gt", "Lt") and value is not None and values:
-        try:
-            number, bound = int(value), int(values[0])
-        except ValueError:
-            return False
-        return number > bound if operator == "Gt" else number < bound
-    return False
-
-
-def selector_matches(selector: Any, labels: dict[str, str] | None) -> bool:
-    """Whether a label selector (``matchLabels`` and ``matchExpressions``) selects ``labels``.
-
-    An empty selector selects everything; a missing one (None) selects nothing, as in a
-    topology spread constraint or a PodDisruptionBudget.
-    """
-    if selector is None:
-        return False
-    labels = labels or {}
-    match_labels = _get(selector, "match_labels", "matchLabels") or {}
-    expressions = _get(selector, "match_expressions", "matchExpressions") or []
-    return all(labels.get(k) == v for k, v in match_labels.items()) and all(
-        _expression_holds(e, labels.get(_get(e, "key", "key"))) for e in expressions
-    )
 
 
 def tolerates(toleration: Any, taint: Any) -> bool:

@@ -9,9 +9,12 @@ control plane, carrying it, so that a checker judges that one.
 
 What the labs also take from provisioning comes through here: ``on_real_node`` and
 ``REAL_NODE_NAME`` (pods on the real node), ``real_node_processes`` (its recorded processes),
-``real_node_manifests`` (its kubelet's static pod folder),
-``CLUSTER_DOMAIN`` (the suffix of the cluster's DNS names) and ``DNS_PORT``, ``kubectl_binary`` (the
-pinned kubectl), ``certificate_kubeconfig`` (a kubeconfig that authenticates with a client certificate),
+``real_node_manifests`` (its kubelet's static pod folder), ``real_node_folder`` (where the labs' hostPath
+volumes lie on its disk),
+``CLUSTER_DOMAIN`` (the suffix of the cluster's DNS names) and ``DNS_PORT``, the real node's image
+builders (``NodeImage``, ``ImageFile``, ``layer_tar``, ``oci_archive``, ``busybox_files``: the lab kit's
+``images`` builds and imports a lab's images with them), ``kubectl_binary`` (the pinned kubectl),
+``certificate_kubeconfig`` (a kubeconfig that authenticates with a client certificate),
 the local cluster's etcd (``Etcd``, ``from_apiserver_flags``, ``flags_of`` a component's record) and
 its second API server (``Local.start_second_apiserver``).
 
@@ -47,6 +50,8 @@ from threeplanes.provision.realnode import node_processes as real_node_processes
 from threeplanes.provision.realnode import on_real_node
 from threeplanes.provision.realnode.configs import CLUSTER_DOMAIN, DNS_PORT, Layout
 from threeplanes.provision.realnode.configs import kubeconfig as certificate_kubeconfig
+from threeplanes.provision.realnode.images import Image as NodeImage
+from threeplanes.provision.realnode.images import ImageFile, busybox_files, layer_tar, oci_archive
 
 __all__ = [
     "CLUSTER_DOMAIN",
@@ -55,12 +60,15 @@ __all__ = [
     "ControlPlane",
     "Etcd",
     "Existing",
+    "ImageFile",
     "Kind",
     "Local",
     "Node",
+    "NodeImage",
     "SecondApiserver",
     "Started",
     "book",
+    "busybox_files",
     "certificate_kubeconfig",
     "component_binary",
     "connect_to",
@@ -69,12 +77,15 @@ __all__ = [
     "free_ports",
     "from_apiserver_flags",
     "kubectl_binary",
+    "layer_tar",
+    "oci_archive",
     "on_real_node",
     "run_program",
     "start_program",
     "stop_processes",
     "stop_program",
     "real_node_processes",
+    "real_node_folder",
     "real_node_manifests",
     "real_node_runtime_endpoint",
 ]
@@ -118,6 +129,12 @@ def component_binary(name: str) -> Path:
 def real_node_runtime_endpoint() -> str:
     """The CRI endpoint of the real node's containerd (``unix://...``), for ``crictl --runtime-endpoint``."""
     return f"unix://{Layout.default().containerd_socket}"
+
+
+def real_node_folder(*parts: str) -> Path:
+    """A folder of the labs' hostPath volumes on the real node's disk, which is this machine's:
+    ``/tmp/threeplanes/<parts>``."""
+    return Path("/tmp/threeplanes", *parts)
 
 
 def real_node_manifests() -> Path:

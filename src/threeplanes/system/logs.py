@@ -7,7 +7,8 @@ the kubelet does when it serves a log. ``kubelet_config_path`` finds the configu
 kubelet's command line and ``log_settings`` reads from it where pod logs go and how they are
 rotated, saying which values are the kubelet's defaults. ``read_log`` asks the API server for a
 pod's log with any of its options. The components' own logs are klog lines: ``parse_klog`` and
-``severities`` read them, and ``LogTail`` reads only what a log file gained since it was opened.
+``severities`` read them, and ``LogTail`` reads only what a log file gained since it was opened;
+``now`` (the kit's, ``threeplanes.kit.pods``) is this machine's time to compare log lines' times with.
 ``event_ttl`` reads the API server's ``--event-ttl`` flag, with its default.
 """
 
@@ -16,12 +17,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from threeplanes.errors import LabError
 from threeplanes.kit.flags import flag_value
+from threeplanes.kit.pods import now as now  # the lab's clock for the log lines' times, the kit's
 
 # pkg/kubelet/apis/config/v1beta1/defaults.go at v1.36.4
 DEFAULT_POD_LOGS_DIR = "/var/log/pods"  # DefaultPodLogsDir, pkg/kubelet/apis/config/v1beta1/defaults.go
@@ -228,8 +230,3 @@ class LogTail:
         with self.path.open("rb") as file:
             file.seek(self.start)
             return file.read().decode(errors="replace")
-
-
-def now() -> datetime:
-    """This machine's time, aware, in UTC (the clock the runtime stamps log lines with)."""
-    return datetime.now(UTC)
