@@ -79,5 +79,8 @@ def test_levels_show_on_exercise_pages_and_the_sample_scorecard_is_real(site: st
     rows = {line.split()[2]: line for line in outputs.splitlines() if line.strip()[:1] in {"1", "2", "3"}}
     for exercise in ("f1-service-discovery", "f4-batch", "f7-config-secrets", "f9-compose", "spread-over-zones"):
         assert rows[exercise].endswith("✓ pass"), rows
-    assert rows["f2-storage"].endswith("– not attempted")
-    assert "Next: f2-storage" in outputs
+    # The sample assesses its own namespaces only: the other exercises are left outside, not "not attempted".
+    assert "f2-storage" not in rows and "not attempted" not in outputs
+    words = " ".join(outputs.split())  # the scorecard wraps its sentences at 78 columns
+    assert "were not looked for" in words and "Every exercise checked passes." in words
+    assert "Level reached: none yet." in words
