@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from threeplanes.barriers import services
-from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.checking import Checker, Context, Criterion, Failure, criteria, missions
 from threeplanes.checking.framework import remembered
-from threeplanes.errors import LabError
 from threeplanes.kit.control_plane import REAL_NODE_NAME
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.labels import selector_string
 from threeplanes.kit.pods import live
-from threeplanes.kit.wait import pending_pods_reason, rollout_complete, rollout_state, wait_for
+from threeplanes.kit.wait import pending_pods_reason, rollout_complete, rollout_state
 
 _found = importlib.util.spec_from_file_location("a1_split_the_shop_setup", Path(__file__).with_name("setup.py"))
 setup = importlib.util.module_from_spec(_found)
@@ -93,21 +92,7 @@ def set_up(ctx: Context) -> Failure | None:
             f"no Deployment or no Service {NAME} in the namespace",
             f"the exercise starts from the monolith: {SETUP.format(namespace=ctx.namespace)}",
         )
-    if ctx.get(ctx.cluster.core.read_namespaced_pod, CLIENT, ctx.namespace) is None:
-        ctx.cluster.core.create_namespaced_pod(ctx.namespace, services.idle_client(CLIENT))
-    try:
-        wait_for(
-            ctx.cluster.core.list_namespaced_pod,
-            lambda found: any(p.status.phase == "Running" for p in live(found)),
-            what=f"the checker's client pod {CLIENT}",
-            describe=lambda found: ", ".join(p.status.phase or "?" for p in found) or "no pod",
-            timeout=60,
-            namespace=ctx.namespace,
-            field_selector=f"metadata.name={CLIENT}",
-        )
-    except LabError as error:
-        return Failure(str(error), "the client runs on the real node: is it Ready? kubectl get nodes")
-    return None
+    return missions.client_runs(ctx, CLIENT)
 
 
 def split_there(ctx: Context) -> Failure | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from kubernetes import client as k8s
 
 from threeplanes.barriers import services
+from threeplanes.checking import missions
 from threeplanes.kit.wait import wait_for_rollout
 
 NAME, CLIENT = services.ENTRY, "shop-client"
@@ -31,6 +32,6 @@ def apply(cluster, namespace: str) -> None:
     made, answering = services.monolith()
     _create(cluster.apps.create_namespaced_deployment, namespace, made)
     _create(cluster.core.create_namespaced_service, namespace, answering)
-    _create(cluster.core.create_namespaced_pod, namespace, services.idle_client(CLIENT))
+    _create(cluster.core.create_namespaced_pod, namespace, missions.idle_client_pod(CLIENT))
     wait_for_rollout(cluster, namespace, NAME, timeout=120)
     print(f"Deployment {NAME} (2 pods, {BUDGET_M}m of CPU in all), Service {NAME} and pod {CLIENT} in {namespace}.")

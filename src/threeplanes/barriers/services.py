@@ -455,13 +455,6 @@ def shop_client(name: str, entry: str = ENTRY, pause: float = 0.2, direct: bool 
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": on_real_node(spec)}
 
 
-def idle_client(name: str) -> dict:
-    """A busybox pod on the real node that sleeps: requests are sent from it on demand (``ask_from``)."""
-    container = {"name": "client", "image": pinned().images["busybox"], "command": ["sleep", "86400"]}
-    spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": on_real_node(spec)}
-
-
 @dataclass(frozen=True)
 class ShopAnswer:
     """One request of a shop client: when it was logged, the function asked, and who answered what."""
