@@ -90,7 +90,7 @@ def why_no_visit(ctx: Context, replies: list[a2.VisitorReply], waited: float) ->
     saw = f"no request to http://{a2.PROGRAM}/ was counted as a visit in {waited:.0f} s ({a2.counted(replies)})"
     if not pods:
         return Failure(f"{saw}; no tally pod", f"kubectl describe deployment tally -n {ctx.namespace}")
-    pod = pods[0]
+    pod = max(pods, key=lambda p: p.metadata.creation_timestamp)  # the newest template's, during a rollout
     state = a2.describe_pod(pod)
     if pod.spec.node_name and pod.spec.node_name != REAL_NODE_NAME:
         return Failure(
@@ -116,15 +116,23 @@ def why_no_visit(ctx: Context, replies: list[a2.VisitorReply], waited: float) ->
     return Failure(f"{saw}; {state}", f"kubectl describe pod {pod.metadata.name} -n {ctx.namespace}, and its log")
 
 
-def given_up(pods: list[Any]) -> bool:
-    """True when no tally pod can answer without a change of the reader's: each one crashed, or waits for a
-    volume or a node that nothing will give it, or sits on a simulated node."""
+def rolling(ctx: Context) -> bool:
+    """True while tally's Deployment replaces its pods: the crashed pod of the old template is not the answer."""
+    found = ctx.cluster.apps.read_namespaced_deployment(a2.PROGRAM, ctx.namespace)
+    wanted, status = found.spec.replicas, found.status
+    seen = (status.observed_generation or 0) >= found.metadata.generation
+    return not (seen and (status.updated_replicas or 0) == wanted and (status.replicas or 0) == wanted)
+
+
+def given_up(ctx: Context, pods: list[Any]) -> bool:
+    """True when no tally pod can answer without a change of the reader's: the rollout is over and each pod
+    crashed, or waits for a volume or a node that nothing will give it, or sits on a simulated node."""
 
     def stuck(pod: Any) -> bool:
         elsewhere = pod.spec.node_name and pod.spec.node_name != REAL_NODE_NAME
         return bool(a2.crashed(pod) or elsewhere or unschedulable_message(pod))
 
-    return bool(pods) and all(stuck(p) for p in pods)
+    return bool(pods) and all(stuck(p) for p in pods) and not rolling(ctx)
 
 
 # --- the scenario ------------------------------------------------------------------------------------
@@ -139,7 +147,7 @@ def first_visits(ctx: Context) -> tuple[Failure | None, list[a2.VisitorReply]]:
     def look() -> bool:
         seen[:] = a2.replies_since(ctx.cluster, ctx.namespace, since)
         only_503 = (now() - since).total_seconds() > ONLY_503_S and {r.kind for r in seen} == {"503"}
-        return any(r.visit for r in seen) or only_503 or given_up(tally_pods(ctx))
+        return any(r.visit for r in seen) or only_503 or given_up(ctx, tally_pods(ctx))
 
     try:
         poll_until(look, bool, what="a visit", timeout=ANSWER_S)

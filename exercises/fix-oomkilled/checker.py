@@ -86,6 +86,22 @@ def keeps_replica(ctx: Context) -> Failure | None:
     return None
 
 
+def kill_failure(saw: str, victim: Any) -> Failure:
+    """What to say of a container the kernel kills: the hint depends on whether the limit was raised."""
+    limit = limit_of(victim)
+    if limit and parse_quantity(limit) > parse_quantity(setup.LIMIT):
+        return Failure(
+            saw,
+            f"the limit is now {limit} and the kernel still kills it: measure what the worker really uses "
+            "(its buffers, and the program around them) before you choose a number",
+        )
+    return Failure(
+        saw,
+        f"the container of {NAME} keeps being killed and restarted: find out who kills it and why "
+        "before changing anything",
+    )
+
+
 def pod_runs(ctx: Context) -> Failure | None:
     found, found_deployment = pods(ctx), deployment(ctx)
     if missions.rolled_and_ready(found_deployment, found):
@@ -94,18 +110,7 @@ def pod_runs(ctx: Context) -> Failure | None:
     saw = "; ".join(missions.first_container_summary(p) for p in failing) or f"{len(found)} pod(s)"
     victims = [p for p in failing if killed(p)]
     if victims:
-        limit = limit_of(victims[0])
-        if limit and parse_quantity(limit) > parse_quantity(setup.LIMIT):
-            return Failure(
-                saw,
-                f"the limit is now {limit} and the kernel still kills it: measure what the worker really uses "
-                "(its buffers, and the program around them) before you choose a number",
-            )
-        return Failure(
-            saw,
-            f"the container of {NAME} keeps being killed and restarted: find out who kills it and why "
-            "before changing anything",
-        )
+        return kill_failure(saw, victims[0])
     return Failure(saw, f"the pod is starting: check again in a few seconds (kubectl get pods -n {ctx.namespace})")
 
 
@@ -117,9 +122,8 @@ def measure(ctx: Context, pod: Any) -> Failure | None:
         time.sleep(left)
     again = ctx.cluster.core.read_namespaced_pod(pod.metadata.name, ctx.namespace)
     if status(again).restart_count != status(pod).restart_count or not status(again).state.running:
-        return Failure(
-            f"{pod.metadata.name} restarted within {HOLD} s of starting", "it is still killed: look at its last state"
-        )
+        # Between two kills the container runs, and is Ready, for as long as its buffers take to fill.
+        return kill_failure(f"{pod.metadata.name} restarted within {HOLD} s of starting", again)
     if HOLDS not in pod_log(ctx.cluster, ctx.namespace, pod.metadata.name):
         return Failure(
             f"{pod.metadata.name} has run {HOLD} s but not logged {HOLDS!r}",

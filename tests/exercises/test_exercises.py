@@ -49,7 +49,7 @@ RIGHT_CASES = [
 @contextmanager
 def scratch_namespace(cluster: Cluster, exercise: Exercise) -> Iterator[str]:
     """A namespace of the test's own, set up as the exercise page says; everything removed afterwards."""
-    name = f"ex-{exercise.id}-{secrets.token_hex(2)}"[:63]
+    name = f"ex-{exercise.id}-{secrets.token_hex(3)}"[:63]
     metadata = client.V1ObjectMeta(name=name, labels=owned_labels(exercise.owner))
     cluster.core.create_namespace(client.V1Namespace(metadata=metadata))
     try:
