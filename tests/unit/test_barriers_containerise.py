@@ -21,6 +21,7 @@ from threeplanes.barriers import containerise as a2
 from threeplanes.errors import LabError
 from threeplanes.kit import images
 from threeplanes.kit.control_plane import on_real_node
+from threeplanes.kit.manifests import app_deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISE = ROOT / "exercises" / "a2-container-ready"
@@ -130,7 +131,7 @@ def test_every_pod_goes_to_the_real_node() -> None:
         a2.bare_pod()["spec"],
         a2.visitor_pod()["spec"],
         a2.clock_deployment()["spec"]["template"]["spec"],
-        a2.real_node_deployment("tally", {"containers": [a2.container()]})["spec"]["template"]["spec"],
+        app_deployment("tally", {"containers": [a2.container()]})["spec"]["template"]["spec"],
     ):
         assert on_the_real_node(pod_spec)
 

@@ -47,9 +47,10 @@ from threeplanes.kit.events import wait_for_event
 from threeplanes.kit.images import blob_path, held_digest, import_image, layout_archive, on_top, one_builder
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.labels import selector_string
+from threeplanes.kit.manifests import app_deployment
 from threeplanes.kit.pods import live, now, pod_log
 from threeplanes.kit.tables import Table, table
-from threeplanes.kit.traffic import REPLY_PREFIX, timed_replies
+from threeplanes.kit.traffic import REPLY_PREFIX, repeating_pod, timed_replies
 from threeplanes.kit.wait import wait_for
 from threeplanes.versions import pinned
 
@@ -256,25 +257,9 @@ def bare_pod(name: str = PROGRAM) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": on_real_node(spec)}
 
 
-def real_node_deployment(name: str, pod_spec: dict[str, Any], replicas: int = 1) -> dict[str, Any]:
-    """A Deployment ``name`` of ``pod_spec`` on the real node, its pods labelled ``app=<name>``."""
-    labels = {"app": name}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": on_real_node(pod_spec)},
-        },
-    }
-
-
 def clock_deployment() -> dict[str, Any]:
     """The peer, from the same image: already container-ready, it ends at once when asked to."""
-    spec = {"terminationGracePeriodSeconds": 1, "containers": [{**container(), "name": PEER, "command": [PEER]}]}
-    return real_node_deployment(PEER, spec)
+    return app_deployment(PEER, {"containers": [{**container(), "name": PEER, "command": [PEER]}]})
 
 
 def service(name: str, port: int) -> dict[str, Any]:
@@ -339,11 +324,7 @@ def visitor_pod(url: str = f"http://{PROGRAM}/", interval: float = 0.25) -> dict
     """A pod on the real node that GETs ``url`` every ``interval`` s and logs ``reply <what it got>``: the page,
     wget's error (a 503, a refused connection), or nothing when no answer came within two seconds."""
     ask = f'echo "{REPLY_PREFIX}$(timeout 2 wget -qO- {url} 2>&1 | tr -d "\\n")"'
-    script = f"while true; do {ask}; sleep {interval:g}; done"
-    image = pinned().images["busybox"]
-    visitor = {"name": "visitor", "image": image, "command": ["sh", "-c", script]}
-    spec = {"terminationGracePeriodSeconds": 1, "containers": [visitor]}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": VISITOR}, "spec": on_real_node(spec)}
+    return repeating_pod(VISITOR, ask, interval, pinned().images["busybox"], container="visitor", real_node=True)
 
 
 @dataclass(frozen=True)

@@ -48,14 +48,15 @@ from kubernetes import client, watch
 from kubernetes.utils import parse_quantity
 
 from threeplanes.errors import LabError
-from threeplanes.kit.control_plane import on_real_node
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.labels import PART_OF
+from threeplanes.kit.manifests import app_deployment
 from threeplanes.kit.metrics import Usage
 from threeplanes.kit.pods import live, pod_log
 from threeplanes.kit.resources import millicores
 from threeplanes.kit.tables import Table, table
+from threeplanes.kit.traffic import repeating_pod
 from threeplanes.kit.wait import wait_for_rollout
 from threeplanes.versions import pinned
 
@@ -119,20 +120,8 @@ def function_container(name: str, releases: dict[str, str], resources: dict[str,
 
 def _deployment(name: str, container: dict, replicas: int = REPLICAS, volumes: list | None = None) -> dict:
     """A Deployment ``name`` (pods labelled ``app: name``) of one container, on the real node."""
-    labels = {"app": name, PART_OF: ENTRY}
-    spec: dict[str, Any] = {"terminationGracePeriodSeconds": 1, "containers": [container]}
-    if volumes:
-        spec["volumes"] = volumes
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": dict(labels)}, "spec": on_real_node(spec)},
-        },
-    }
+    pod_spec: dict[str, Any] = {"containers": [container], **({"volumes": volumes} if volumes else {})}
+    return app_deployment(name, pod_spec, replicas, labels={"app": name, PART_OF: ENTRY})
 
 
 def _service(name: str, selected: str | None = None) -> dict:
@@ -446,13 +435,7 @@ def shop_client(name: str, entry: str = ENTRY, pause: float = 0.2, direct: bool 
         asks.append(ask("answer", f, f"http://{entry}/{f}"))
         if direct:
             asks.append(ask("direct", f, f"http://{f}/{f}"))
-    container = {
-        "name": "client",
-        "image": pinned().images["busybox"],
-        "command": ["sh", "-c", f"while true; do {'; '.join(asks)}; sleep {pause:g}; done"],
-    }
-    spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": on_real_node(spec)}
+    return repeating_pod(name, "; ".join(asks), pause, pinned().images["busybox"], real_node=True)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,6 @@ Used by the lab A4 (``labs/a4-state-and-network.md``) and its exercise ``a4-keep
   replacement can be compared with the pod it replaced; ``claims_owners_table`` shows the claims with their
   owners: ``persistentVolumeClaimRetentionPolicy`` is carried out through ownerReferences, and the
   garbage collector deletes a claim whose owner is gone.
-- A lost node: ``wait_for_refusal`` waits for the scheduler's verdict on one pod (by uid: a
-  StatefulSet's replacement has the name of the pod it replaces).
 - The network: ``dns_watcher_pod`` asks the cluster's DNS for names every fifth of a second and logs the
   answers, read back with the kubelet's timestamps by ``dns_answers``; beside ``threeplanes.kit.traffic``'s
   client, ``Move`` holds what a replaced pod's Service, client and DNS names did and when, and
@@ -265,20 +263,6 @@ def wait_for_owners(cluster: Any, namespace: str, expected: dict[str, str], time
 
 
 # --- A lost node ---------------------------------------------------------------------------------
-
-
-def wait_for_refusal(cluster: Any, namespace: str, uid: str, timeout: float = 30) -> Any:
-    """The first ``FailedScheduling`` event about the pod whose uid is ``uid`` (the scheduler's reason)."""
-    found = wait_for(
-        cluster.core.list_namespaced_event,
-        bool,
-        what=f"a FailedScheduling event about the pod {uid[:8]} in {namespace}",
-        describe=lambda events: f"{len(events)} such event(s)",
-        timeout=timeout,
-        namespace=namespace,
-        field_selector=f"reason=FailedScheduling,involvedObject.uid={uid}",
-    )
-    return found[0]
 
 
 def unscheduled(pods: Objects) -> bool:

@@ -67,6 +67,7 @@ from threeplanes.kit.control_plane import (
 )
 from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.lab_planes import left_by_lab_nodes_in, planes_root, remove_lab_nodes_in
+from threeplanes.kit.manifests import app_deployment
 from threeplanes.kit.pods import live
 from threeplanes.kit.wait import is_ready, wait_for, wait_for_gone
 from threeplanes.versions import pinned
@@ -255,22 +256,8 @@ def mission_deployment(
     real_node: bool = True,
     **spec: Any,
 ) -> dict:
-    """A Deployment ``name`` of one ``container`` (selecting ``app=name``; its pods labelled ``labels``, by
-    default that), whose pods stop within a second and go to the real node unless ``real_node`` is False;
-    ``spec`` adds fields to the Deployment's spec."""
-    labels = dict(labels or {"app": name})
-    pod_spec = {"terminationGracePeriodSeconds": 1, "containers": [container]}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            **spec,
-            "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": labels}, "spec": on_real_node(pod_spec) if real_node else pod_spec},
-        },
-    }
+    """The kit's ``app_deployment`` of one ``container``: a mission's app."""
+    return app_deployment(name, {"containers": [container]}, replicas, labels, real_node, **spec)
 
 
 def mission_service(name: str, selector: dict[str, str] | None = None) -> dict:

@@ -32,19 +32,30 @@ def events_about(cluster: Any, namespace: str, name: str, reason: str | None = N
     return sorted(found, key=lambda e: str(when(e)))
 
 
-def wait_for_event(cluster: Any, namespace: str, reason: str, name: str | None = None, timeout: float = 30) -> Any:
-    """Wait for an event with ``reason`` (about the object ``name``, if given) and return the first one."""
+def wait_for_event(
+    cluster: Any,
+    namespace: str,
+    reason: str,
+    name: str | None = None,
+    timeout: float = 30,
+    uid: str | None = None,
+    latest: bool = False,
+) -> Any:
+    """Wait for an event with ``reason`` (about the object ``name``, or the one whose uid is ``uid``, if given)
+    and return the first one, or the latest with ``latest`` (a component that retries says it again)."""
     fields = [f"reason={reason}"] + ([f"involvedObject.name={name}"] if name else [])
+    fields += [f"involvedObject.uid={uid}"] if uid else []
+    about = f" about {name}" if name else (f" about the object {uid[:8]}" if uid else "")
     found = wait_for(
         cluster.core.list_namespaced_event,
         bool,
-        what=f"a {reason} event" + (f" about {name}" if name else "") + f" in {namespace}",
+        what=f"a {reason} event{about} in {namespace}",
         describe=lambda events: f"{len(events)} such event(s)",
         timeout=timeout,
         namespace=namespace,
         field_selector=",".join(fields),
     )
-    return sorted(found, key=lambda e: str(when(e)))[0]
+    return sorted(found, key=lambda e: str(when(e)))[-1 if latest else 0]
 
 
 def events_table(events: Objects, reasons: set[str] | None = None) -> Table:

@@ -18,6 +18,7 @@ from typing import Any
 
 from kubernetes.client import ApiException
 
+from threeplanes.kit.control_plane import on_real_node
 from threeplanes.kit.effects import poll_until
 from threeplanes.kit.pods import pod_log
 
@@ -26,24 +27,42 @@ REPLY_PREFIX = "reply "
 CLIENT_INTERVAL_S = 0.1
 
 
-def client_pod(name: str, url: str, image: str, interval: float = CLIENT_INTERVAL_S) -> dict[str, Any]:
-    """A pod that prints its Service variables, then GETs ``url`` every ``interval`` s, one connection each.
+def repeating_pod(
+    name: str,
+    step: str,
+    pause: float,
+    image: str,
+    first: str = "",
+    container: str = "client",
+    real_node: bool = False,
+    **pod_spec: Any,
+) -> dict[str, Any]:
+    """A pod whose one container's shell runs ``first`` once, then ``step`` every ``pause`` s for as long as it
+    lives, on the real node with ``real_node``; ``pod_spec`` adds fields to its spec.
 
-    Each request writes one line, ``reply <answer>`` (an empty answer when none came within two
-    seconds). The shell ignores SIGTERM as a container's first process, so the grace period is one
-    second: deleting the pod or its namespace takes no longer.
+    The shell ignores SIGTERM as a container's first process, so the grace period is one second: deleting
+    the pod or its namespace takes no longer.
     """
-    script = (
-        "env | grep _SERVICE_ | sort; "
-        f'while true; do echo "{REPLY_PREFIX}$(timeout 2 wget -qO- {url})"; sleep {interval:g}; done'
-    )
-    container = {"name": "client", "image": image, "command": ["sh", "-c", script]}
+    script = f"{first}; " if first else ""
+    script += f"while true; do {step}; sleep {pause:g}; done"
+    spec = {"terminationGracePeriodSeconds": 1, **pod_spec}
+    spec["containers"] = [{"name": container, "image": image, "command": ["sh", "-c", script]}]
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name},
-        "spec": {"restartPolicy": "Never", "terminationGracePeriodSeconds": 1, "containers": [container]},
+        "spec": on_real_node(spec) if real_node else spec,
     }
+
+
+def client_pod(name: str, url: str, image: str, interval: float = CLIENT_INTERVAL_S) -> dict[str, Any]:
+    """A pod that prints its Service variables, then GETs ``url`` every ``interval`` s, one connection each.
+
+    Each request writes one line, ``reply <answer>`` (an empty answer when none came within two
+    seconds).
+    """
+    ask = f'echo "{REPLY_PREFIX}$(timeout 2 wget -qO- {url})"'
+    return repeating_pod(name, ask, interval, image, first="env | grep _SERVICE_ | sort", restartPolicy="Never")
 
 
 @dataclass(frozen=True)

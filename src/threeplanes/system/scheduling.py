@@ -27,6 +27,7 @@ from typing import Any
 
 from threeplanes.errors import LabError
 from threeplanes.kit.events import events_about as events_about
+from threeplanes.kit.events import wait_for_event
 from threeplanes.kit.metrics import Sample, parse_metrics, total
 from threeplanes.kit.pods import live
 from threeplanes.kit.resources import millicores
@@ -71,16 +72,7 @@ def nodes_considered(message: str) -> int:
 
 def wait_for_failed_scheduling(cluster: Any, namespace: str, pod: str, timeout: float = 30) -> Any:
     """Wait for the ``FailedScheduling`` event about ``pod`` and return the latest (the scheduler retries)."""
-    found = wait_for(
-        cluster.core.list_namespaced_event,
-        bool,
-        what=f"a FailedScheduling event about pod {pod} in {namespace}",
-        describe=lambda events: f"{len(events)} such event(s)",
-        timeout=timeout,
-        namespace=namespace,
-        field_selector=f"involvedObject.name={pod},reason={FAILED_SCHEDULING}",
-    )
-    return sorted(found, key=lambda e: str(e.last_timestamp or e.event_time or e.metadata.creation_timestamp))[-1]
+    return wait_for_event(cluster, namespace, FAILED_SCHEDULING, pod, timeout=timeout, latest=True)
 
 
 # --- what the scheduler says in its metrics ----------------------------------------------------------
