@@ -3,8 +3,11 @@ up, check it and tear it down.
 
 An exercise is a folder ``<exercises>/<id>/``: ``exercise.md`` (the page), ``checker.py`` (a
 module-level ``CHECKER``), optional ``setup`` and ``teardown`` (a manifest ``.yaml`` applied
-with kubectl, or a ``.py`` module with ``apply(cluster, namespace)``), ``solution`` and
-``wrong/<case>`` in the same two forms, and ``expect.yaml`` (what the tests expect of each).
+with kubectl, or a ``.py`` module with ``apply(cluster, namespace)``), ``solution``, ``wrong/<case>``
+and ``right/<case>`` in those forms or as a ``.sh`` script of kubectl commands (the form a learner
+writes an answer in), and ``expect.yaml`` (what the tests expect of each). The namespace is the one
+thing filled in: ``<namespace>`` in a manifest, ``$NAMESPACE`` in a script, which runs with bash, the
+book's kubeconfig in ``$KUBECONFIG`` and the pinned kubectl first on its ``PATH``.
 The folder of exercises is handed in by the caller (the command line, the tests); ``locate``
 finds it from the current directory for a reader inside the book's repository.
 
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -43,7 +47,7 @@ import yaml
 from threeplanes.checking.framework import Checker, Report
 from threeplanes.errors import LabError
 from threeplanes.kit.connect import Cluster
-from threeplanes.provision import kubectl
+from threeplanes.provision import kubectl, paths, processes
 
 LEVELS = (1, 2, 3)
 PLANES = ("functional", "conceptual", "system", "barriers")
@@ -54,6 +58,8 @@ FRONT_MATTER = re.compile(r"\A---\n(.*?\n)---\n", re.DOTALL)
 TITLE = re.compile(r"^# (?:Exercise: |Mission: )?(.+)$", re.MULTILINE)
 KINDS = ("exercise", "mission")
 MISSION_PREFIX = "fix-"
+PART_SUFFIXES = (".yaml", ".sh", ".py")  # a part is found in this order
+NAMESPACE_PLACEHOLDER = "<namespace>"
 
 
 class ExerciseError(LabError):
@@ -171,8 +177,8 @@ class Exercise:
         return f"exercise-{self.id}"
 
     def part(self, stem: str) -> Path | None:
-        """``<stem>.yaml`` or ``<stem>.py`` in the folder, whichever exists."""
-        return next((p for p in (self.folder / f"{stem}.yaml", self.folder / f"{stem}.py") if p.exists()), None)
+        """``<stem>.yaml``, ``<stem>.sh`` or ``<stem>.py`` in the folder, whichever exists."""
+        return next((p for p in (self.folder / f"{stem}{s}" for s in PART_SUFFIXES) if p.exists()), None)
 
     def checker(self) -> Checker:
         return _module(self.folder / "checker.py", self.id).CHECKER
@@ -190,9 +196,11 @@ class Exercise:
         """Apply part ``stem`` (``setup``, ``solution``, ``wrong/<case>``...) to ``namespace``."""
         path = self.part(stem)
         if path is None:
-            raise ExerciseError(f"Exercise {self.id} has no {stem}.yaml or {stem}.py in {self.folder}.")
+            raise ExerciseError(f"Exercise {self.id} has no {stem}.yaml, {stem}.sh or {stem}.py in {self.folder}.")
         if path.suffix == ".yaml":
             apply_manifest(cluster, namespace, path)
+        elif path.suffix == ".sh":
+            run_script(cluster, namespace, path)
         else:
             _module(path, f"{self.id}_{stem}").apply(cluster, namespace)
 
@@ -230,10 +238,28 @@ def all_exercises(exercises: Path) -> list[Exercise]:
 
 
 def apply_manifest(cluster: Cluster, namespace: str, path: Path) -> None:
-    """``kubectl apply -n <namespace> -f <path>`` with the book's kubeconfig; kubectl's own words on failure."""
+    """``kubectl apply -n <namespace> -f <path>`` with the book's kubeconfig, ``<namespace>`` in the file filled
+    in; kubectl's own words on failure."""
     what = f"`kubectl apply -f {path.name} -n {namespace}`"
-    apply_file = ["apply", "-n", namespace, "-f", str(path)]
-    kubectl.run_kubectl(apply_file, kubeconfig=cluster.kubeconfig, timeout=60, what=what)
+    text = path.read_text().replace(NAMESPACE_PLACEHOLDER, namespace)
+    kubectl.run_kubectl(
+        ["apply", "-n", namespace, "-f", "-"], kubeconfig=cluster.kubeconfig, timeout=60, input=text, what=what
+    )
+
+
+def run_script(cluster: Cluster, namespace: str, path: Path) -> None:
+    """``bash <path>`` with ``NAMESPACE`` and ``KUBECONFIG`` set and the pinned kubectl first on ``PATH``."""
+    pinned = Path(paths.kubectl_binary())
+    search = [str(pinned.parent)] if pinned.is_absolute() else []
+    env = {
+        **os.environ,
+        "NAMESPACE": namespace,
+        "KUBECONFIG": str(cluster.kubeconfig),
+        "PATH": os.pathsep.join([*search, os.environ.get("PATH", "")]),
+    }
+    processes.run(
+        ["bash", "-euo", "pipefail", str(path)], timeout=120, what=f"`bash {path.name}`", capture_output=True, env=env
+    )
 
 
 def _module(path: Path, name: str) -> ModuleType:
