@@ -1,4 +1,4 @@
-"""An exercise's parts in the forms a learner writes them: a manifest with ``<namespace>`` filled in, a kubectl script."""
+"""An exercise's parts as a learner writes them: a manifest with ``<namespace>`` filled in, a kubectl script."""
 
 from __future__ import annotations
 
