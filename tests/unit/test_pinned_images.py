@@ -18,7 +18,7 @@ FILES = sorted(
     p
     for folder in ("labs", "exercises", "book")
     for p in (ROOT / folder).rglob("*")
-    if p.suffix in (".md", ".yaml", ".py")
+    if p.suffix in (".md", ".yaml", ".py", ".sh")
 )
 IMAGE = re.compile(
     r"\b(?:registry\.k8s\.io|docker\.io|quay\.io|ghcr\.io)/[\w./-]+(?::[\w.-]+)?(?:@sha256:[0-9a-f]{64})?"
