@@ -87,10 +87,12 @@ def placed_on_exercise_nodes(ctx: Context) -> Failure | None:
 
 def cpu_requests(ctx: Context) -> dict[str, bool]:
     """For each container: does it request CPU? Read from the live pods when there are any (what the
-    scheduler sees, after the API server set requests from limits or a LimitRange), else from the template."""
+    scheduler sees, after the API server set requests from limits or a LimitRange), else from the template.
+    A pod-level CPU request (``spec.resources``) stands for all of them."""
     pods = live_pods(ctx)
-    containers = pods[0].spec.containers if pods else deployment(ctx).spec.template.spec.containers
-    return {c.name: "cpu" in ((c.resources and c.resources.requests) or {}) for c in containers}
+    spec = pods[0].spec if pods else deployment(ctx).spec.template.spec
+    whole = "cpu" in ((getattr(spec, "resources", None) and spec.resources.requests) or {})
+    return {c.name: whole or "cpu" in ((c.resources and c.resources.requests) or {}) for c in spec.containers}
 
 
 def requests_cpu(ctx: Context) -> Failure | None:
@@ -98,8 +100,9 @@ def requests_cpu(ctx: Context) -> Failure | None:
     if bare:
         return Failure(
             f"container(s) {', '.join(bare)} have no CPU request",
-            "set resources.requests.cpu on every container: a pod without a CPU request passes the "
-            "scheduler's fit check anywhere, so any number of them fits on a node",
+            "set resources.requests.cpu on every container (or once for the whole pod, in the pod's own "
+            "resources): a pod without a CPU request passes the scheduler's fit check anywhere, so any number of "
+            "them fits on a node",
         )
     return None
 
@@ -149,7 +152,7 @@ SIX = Criterion(f"It asks for {REPLICAS} replicas", six_replicas, needs=(EXISTS,
 PLACED = Criterion(
     "Its pods may run on your two nodes and nowhere else", placed_on_exercise_nodes, needs=(NODES, EXISTS)
 )
-CPU = Criterion("Every container requests CPU", requests_cpu, needs=(EXISTS,))
+CPU = Criterion("The pods request CPU (each container, or the pod as a whole)", requests_cpu, needs=(EXISTS,))
 RUNNING = criteria.pods_ready(NAME, REPLICAS, needs=(NODES, SIX, PLACED, CPU), explain=explain_pending)
 NO_ROOM = Criterion("No node has room for a seventh", no_room_left, needs=(RUNNING,))
 

@@ -40,8 +40,21 @@ NONZERO_CPU = Decimal("0.1")  # what node scoring counts for a container without
 NONZERO_MEMORY = Decimal(200 * 2**20)  # ... and without a memory request (200 MiB)
 
 
+def pod_level_request(pod: Any, resource: str = "cpu") -> Decimal | None:
+    """The pod's own request of ``resource`` (``spec.resources``, pod-level resources, beta and on by default
+    since 1.34): when set, it is what the scheduler counts, whatever the containers say; else None."""
+    own = getattr(pod.spec, "resources", None)
+    requests = (own and own.requests) or {}
+    return parse_quantity(requests[resource]) if resource in requests else None
+
+
 def pod_request(pod: Any, resource: str = "cpu") -> Decimal:
-    """What the scheduler reserves for ``pod``: the sum over its containers, or the largest init container."""
+    """What the scheduler reserves for ``pod``: its pod-level request if it has one, else the sum over its
+    containers or the largest init container, whichever is more; plus the runtime's overhead."""
+    overhead = parse_quantity((pod.spec.overhead or {}).get(resource, "0"))
+    whole = pod_level_request(pod, resource)
+    if whole is not None:
+        return whole + overhead
 
     def requested(container: Any) -> Decimal:
         requests = (container.resources and container.resources.requests) or {}
@@ -49,7 +62,6 @@ def pod_request(pod: Any, resource: str = "cpu") -> Decimal:
 
     running = sum((requested(c) for c in pod.spec.containers), Decimal(0))
     init = max((requested(c) for c in pod.spec.init_containers or []), default=Decimal(0))
-    overhead = parse_quantity((pod.spec.overhead or {}).get(resource, "0"))
     return max(running, init) + overhead
 
 
@@ -57,6 +69,9 @@ def scoring_request(pod: Any, resource: str = "cpu") -> Decimal:
     """What node scoring (LeastAllocated) counts for ``pod``: each container's request, or the
     non-zero default where it declares none. (The filter counts ``pod_request``.)"""
     default = NONZERO_CPU if resource == "cpu" else NONZERO_MEMORY
+    whole = pod_level_request(pod, resource)
+    if whole is not None:
+        return whole
 
     def counted(container: Any) -> Decimal:
         requests = (container.resources and container.resources.requests) or {}
