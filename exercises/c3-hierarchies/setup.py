@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from threeplanes.conceptual.apply import server_side_apply
+from threeplanes.kit.manifests import app_deployment
 from threeplanes.kit.wait import wait_for_pods
 from threeplanes.versions import pinned
 
@@ -18,16 +19,8 @@ TEAM = "team"
 
 def deployment(name: str, role: str, replicas: int) -> dict:
     labels = {"app": "catalog", "role": role}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "labels": labels},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container(name, 8080)]}},
-        },
-    }
+    pod_spec = {"containers": [container(name, 8080)]}
+    return app_deployment(name, pod_spec, replicas, labels, real_node=False, grace_s=None, selector=labels)
 
 
 def container(name: str, port: int) -> dict:

@@ -19,11 +19,12 @@ def app_deployment(
     labels: dict[str, str] | None = None,
     real_node: bool = True,
     grace_s: int | None = 1,
+    selector: dict[str, str] | None = None,
     **spec: Any,
 ) -> dict[str, Any]:
-    """A Deployment ``name`` of ``pod_spec``, selecting ``app=<name>``; its pods labelled ``labels`` (by default
-    ``app=<name>`` alone), given ``grace_s`` seconds to end (None: the default, 30 s); ``spec`` adds fields to
-    the Deployment's spec."""
+    """A Deployment ``name`` of ``pod_spec``, selecting ``selector`` (by default ``app=<name>``); its pods
+    labelled ``labels`` (by default ``app=<name>`` alone), given ``grace_s`` seconds to end (None: the default,
+    30 s); ``spec`` adds fields to the Deployment's spec."""
     labels = dict(labels or {"app": name})
     pod = {**({"terminationGracePeriodSeconds": grace_s} if grace_s is not None else {}), **pod_spec}
     return {
@@ -33,7 +34,7 @@ def app_deployment(
         "spec": {
             "replicas": replicas,
             **spec,
-            "selector": {"matchLabels": {"app": name}},
+            "selector": {"matchLabels": dict(selector or {"app": name})},
             "template": {"metadata": {"labels": dict(labels)}, "spec": on_real_node(pod) if real_node else pod},
         },
     }
