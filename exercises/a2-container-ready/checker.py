@@ -33,7 +33,8 @@ from threeplanes.kit.wait import unschedulable_message
 SETUP = ".venv/bin/threeplanes exercise setup a2-container-ready -n {namespace}"
 ANSWER_S = 25  # for a first visit, tally's pod starting included
 ONLY_503_S = 12  # tally answers, but only 503, for that long: it does not reach its clock
-AGAIN_S = 40  # for three visits in a row after tally, then clock, were started again
+AGAIN_S = 60  # for three visits in a row after tally, then clock, were started again: two pods to start, and
+# with a start guard two Services to follow (the clock's, then tally's) before a visit is counted
 REUSE = 120
 OUTCOMES: dict[tuple, tuple[float, dict[str, Failure | None]]] = {}
 ANSWERS, STATE, ORDER = "answers", "state", "order"

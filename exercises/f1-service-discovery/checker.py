@@ -1,8 +1,26 @@
-"""Checker: a Service that reaches the pods of Deployment frontend, and only those, on port 80."""
+"""Checker: other pods calling http://frontend on port 80 reach the frontend pods, every one of them in turn,
+and never the admin pod.
 
+It judges by requests, sent as a caller would send them: from a client pod of its own on the real node,
+where the setup's pods run, ``REQUESTS`` GETs of ``http://frontend/hostname`` through the Service's DNS
+name, port 80 (agnhost netexec answers with its pod's name; kube-proxy picks a pod at random for each).
+Every request must be answered, by frontend pods only, and each of them must answer at least once. A
+round that fails is sent again for ``SETTLE_S`` seconds: kube-proxy writes the node's rules a moment after
+the EndpointSlice appears. Only a failure makes it read the Service, the pods and the EndpointSlices, to
+say why: no selector, a selector that misses the frontend pods or takes admin's too, no port 80, no
+cluster IP, a targetPort where nothing listens, session affinity. The requests are sent once per state of
+the Service and the pods: the framework's second look reads the same outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
 from typing import Any
 
 from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
+from threeplanes.checking.framework import remembered
+from threeplanes.checking.missions import client_runs, requests_from, settled
+from threeplanes.errors import LabError
 from threeplanes.functional.services import (
     endpoint_slices,
     is_headless,
@@ -10,14 +28,26 @@ from threeplanes.functional.services import (
     resolve_target_port,
     serving_port,
 )
+from threeplanes.kit.control_plane import REAL_NODE_NAME
 from threeplanes.kit.graph import selects
+from threeplanes.kit.pods import live
 from threeplanes.kit.wait import is_ready, rollout_complete, rollout_state
 
 DEPLOYMENT = "frontend"
+OTHER = "admin"  # the Deployment of the same tier whose pods must never answer
 SERVICE = "frontend"
+CLIENT = "checker-client"  # the checker's own pod, which sends the requests
 PORT = 80
+URL = f"http://{SERVICE}/hostname"
+# Requests per round, in one exec, a twentieth of a second apart (about 3 s). Not fewer, though three
+# frontend pods are usually all heard from within ten: a selector that also takes the admin pod must
+# show it, and kube-proxy leaves it out of 40 random picks among four pods once in 100,000 rounds.
+REQUESTS = 40
+SETTLE_S = 8  # seconds a failing round is sent again, while the node's rules catch up
+REUSE_S = 10  # seconds a round serves the same state: the checker's second look
 SETUP = ".venv/bin/threeplanes exercise setup f1-service-discovery -n {namespace}"
 TEMPLATE_HASH = "pod-template-hash"
+OUTCOMES: dict[tuple, tuple[float, list[str]]] = {}
 
 
 def deployment(ctx: Context) -> Any:
@@ -25,15 +55,23 @@ def deployment(ctx: Context) -> Any:
 
 
 def service(ctx: Context) -> Any:
-    return ctx.get(ctx.cluster.core.read_namespaced_service, SERVICE, ctx.namespace)
+    if "service" not in ctx.notes:
+        ctx.notes["service"] = ctx.get(ctx.cluster.core.read_namespaced_service, SERVICE, ctx.namespace)
+    return ctx.notes["service"]
 
 
 def live_pods(ctx: Context) -> list[Any]:
-    return [p for p in ctx.cluster.core.list_namespaced_pod(ctx.namespace).items if not p.metadata.deletion_timestamp]
+    """Every live pod of the namespace but the checker's client."""
+    pods = live(ctx.cluster.core.list_namespaced_pod(ctx.namespace).items)
+    return [p for p in pods if p.metadata.name != CLIENT]
 
 
 def frontend_pods(ctx: Context) -> list[Any]:
     return criteria.deployment_pods(ctx, DEPLOYMENT)
+
+
+def ready_frontend(ctx: Context) -> set[str]:
+    return {p.metadata.name for p in frontend_pods(ctx) if is_ready(p)}
 
 
 def show(labels: dict[str, str]) -> str:
@@ -48,17 +86,29 @@ def container_ports(ctx: Context) -> list[Any]:
     return [p for c in deployment(ctx).spec.template.spec.containers for p in c.ports or []]
 
 
+# --- the setup and the Service ---------------------------------------------------------------------------
+
+
 def rolled_out(ctx: Context) -> Failure | None:
-    found = deployment(ctx)
-    if found is None:
-        return Failure(
-            "no Deployment named frontend in the namespace",
-            f"apply the exercise's starting point first: {SETUP.format(namespace=ctx.namespace)}",
-        )
-    if not rollout_complete(found):
-        return Failure(
-            rollout_state(found), f"wait for it: kubectl rollout status deployment frontend -n {ctx.namespace}"
-        )
+    setup = SETUP.format(namespace=ctx.namespace)
+    for name in (DEPLOYMENT, OTHER):
+        found = criteria.deployment(ctx, name)
+        if found is None:
+            return Failure(
+                f"no Deployment named {name} in the namespace", f"apply the exercise's starting point first: {setup}"
+            )
+        if not rollout_complete(found):
+            return Failure(
+                f"Deployment {name}: {rollout_state(found)}",
+                f"wait for it: kubectl rollout status deployment {name} -n {ctx.namespace}",
+            )
+        nodes = {p.spec.node_name for p in criteria.deployment_pods(ctx, name)} - {REAL_NODE_NAME}
+        if nodes:
+            return Failure(
+                f"pods of {name} run on {', '.join(sorted(nodes))}, simulated nodes where no container runs",
+                f"the checker sends real requests: apply the starting point again, which puts the pods on the "
+                f"book's real node: {setup}",
+            )
     return None
 
 
@@ -74,6 +124,105 @@ def exists(ctx: Context) -> Failure | None:
     return None
 
 
+def client_ready(ctx: Context) -> Failure | None:
+    return client_runs(ctx, CLIENT)
+
+
+# --- the requests ----------------------------------------------------------------------------------------
+
+
+def kept(answers: list[str], frontend: set[str]) -> bool:
+    """True when every request was answered, by frontend pods only, and each of them answered."""
+    return bool(answers) and set(answers) == frontend
+
+
+def play(ctx: Context) -> list[str]:
+    """A round of requests, sent again for up to SETTLE_S seconds while it fails; the last round's answers."""
+    frontend = ready_frontend(ctx)
+    last: list[str] = []
+
+    def attempt() -> Failure | None:
+        nonlocal last
+        last = requests_from(ctx, CLIENT, URL, REQUESTS, interval=0.05, give_up=2)
+        return None if kept(last, frontend) else Failure("", "")
+
+    settled(attempt, within=SETTLE_S)
+    return last
+
+
+def answers(ctx: Context) -> list[str]:
+    """The answers (a pod's name, "" for none) to the round of requests of this state, once per look."""
+    if "answers" not in ctx.notes:
+        svc = service(ctx)
+        pods = tuple(sorted((p.metadata.name, is_ready(p)) for p in live_pods(ctx)))
+        key = (ctx.namespace, svc.metadata.uid, svc.metadata.resource_version, pods)
+        ctx.notes["answers"] = remembered(OUTCOMES, key, REUSE_S, lambda: play(ctx))
+    return ctx.notes["answers"]
+
+
+def sent(ctx: Context) -> tuple[list[str] | None, Failure | None]:
+    try:
+        return answers(ctx), None
+    except LabError as error:
+        return None, Failure(
+            f"the requests from the pod {CLIENT} could not be sent: {' '.join(str(error).split())[:200]}",
+            "check again; the checker makes its client pod again when it is gone",
+        )
+
+
+def first(ctx: Context, reasons: list[Callable[[Context], Failure | None]]) -> Failure | None:
+    return next((found for reason in reasons if (found := reason(ctx)) is not None), None)
+
+
+def answered(ctx: Context) -> Failure | None:
+    got, broken = sent(ctx)
+    if broken is not None:
+        return broken
+    missed = got.count("")
+    if got and not missed:
+        return None
+    saw = f"{missed} of {len(got)} requests to {URL} unanswered"
+    if missed == len(got):  # the round stops after two unanswered requests in a row
+        saw = f"no answer to {URL}"
+    why = first(ctx, [has_selector, selector_matches, listens_on_80, has_cluster_ip, reaches_container, endpoints])
+    why = why or Failure(
+        "the Service and its EndpointSlices look right",
+        "kube-proxy writes the node's rules a moment after the endpoints: check again in a few seconds",
+    )
+    return Failure(f"{saw} (sent again for {SETTLE_S} s); {why.saw}", why.hint)
+
+
+def only_frontend(ctx: Context) -> Failure | None:
+    got, _ = sent(ctx)
+    frontend = ready_frontend(ctx)
+    strangers = sorted({a for a in got if a not in frontend})
+    if not strangers:
+        return None
+    saw = f"of {len(got)} requests, {sum(a in strangers for a in got)} were answered by {', '.join(strangers)}"
+    why = selects_others(ctx) or Failure(
+        "the selector picks the frontend pods only",
+        "kube-proxy still sent to pods the Service selected before: check again in a few seconds",
+    )
+    return Failure(f"{saw}; {why.saw}", why.hint)
+
+
+def every_pod(ctx: Context) -> Failure | None:
+    got, _ = sent(ctx)
+    silent = sorted(ready_frontend(ctx) - set(got))
+    if not silent:
+        return None
+    heard = sorted(set(got))
+    saw = f"{len(got)} requests answered only by {', '.join(heard)}; never by {', '.join(silent)}"
+    why = first(ctx, [not_sticky, selects_all, endpoints]) or Failure(
+        "every frontend pod is a ready endpoint",
+        "kube-proxy writes the node's rules a moment after the endpoints: check again in a few seconds",
+    )
+    return Failure(f"{saw}; {why.saw}", why.hint)
+
+
+# --- why, from the fields --------------------------------------------------------------------------------
+
+
 def owner_names(ctx: Context, pods: list[Any]) -> list[str]:
     """The Deployments whose selectors match these pods."""
     names = {p.metadata.name for p in pods}
@@ -81,35 +230,55 @@ def owner_names(ctx: Context, pods: list[Any]) -> list[str]:
     return sorted(d for d in deployments if names & {p.metadata.name for p in criteria.deployment_pods(ctx, d)})
 
 
-def selects_frontend(ctx: Context) -> Failure | None:
+def selected(ctx: Context) -> list[Any]:
     selector = service(ctx).spec.selector or {}
-    if not selector:
+    return [p for p in live_pods(ctx) if selects(selector, p.metadata.labels)]
+
+
+def has_selector(ctx: Context) -> Failure | None:
+    if not service(ctx).spec.selector:
         return Failure(
             "the Service has no selector",
             "without a selector Kubernetes makes no endpoints for it: add a selector matching the frontend pods",
         )
+    return None
+
+
+def selector_matches(ctx: Context) -> Failure | None:
+    selector = service(ctx).spec.selector or {}
+    if selected(ctx):
+        return None
+    return Failure(
+        f"the selector {show(selector)} matches no pod",
+        f"the Service selects {show(selector)} but the pods carry "
+        f"{show(deployment(ctx).spec.template.metadata.labels)}: use those labels",
+    )
+
+
+def selects_others(ctx: Context) -> Failure | None:
+    selector = service(ctx).spec.selector or {}
     wanted = {p.metadata.name for p in frontend_pods(ctx)}
-    matched = [p for p in live_pods(ctx) if selects(selector, p.metadata.labels)]
-    names = {p.metadata.name for p in matched}
-    pod_labels = show(deployment(ctx).spec.template.metadata.labels)
+    extra = [p for p in selected(ctx) if p.metadata.name not in wanted]
+    if not extra:
+        return None
+    others = ", ".join(owner_names(ctx, extra)) or "other pods"
+    return Failure(
+        f"the selector {show(selector)} matches {len(extra)} pod(s) not frontend's",
+        f"the selector {show(selector)} also matches pods of {others}: add a label only frontend's pods "
+        f"carry ({show(deployment(ctx).spec.template.metadata.labels)})",
+    )
+
+
+def selects_all(ctx: Context) -> Failure | None:
+    selector = service(ctx).spec.selector or {}
+    wanted = {p.metadata.name for p in frontend_pods(ctx)}
+    names = wanted & {p.metadata.name for p in selected(ctx)}
     if names == wanted:
         return None
-    if not matched:
-        return Failure(
-            f"the selector {show(selector)} matches no pod",
-            f"the Service selects {show(selector)} but the pods carry {pod_labels}: use those labels",
-        )
-    extra = [p for p in matched if p.metadata.name not in wanted]
-    if extra:
-        others = ", ".join(owner_names(ctx, extra)) or "other pods"
-        return Failure(
-            f"the selector {show(selector)} matches {len(matched)} pods, {len(extra)} of them not frontend's",
-            f"the selector {show(selector)} also matches pods of {others}: add a label only frontend's pods "
-            f"carry ({pod_labels})",
-        )
     return Failure(
         f"the selector {show(selector)} matches {len(names)} of the {len(wanted)} frontend pods",
-        f"select the labels every frontend pod carries ({pod_labels}), not one pod's",
+        f"select the labels every frontend pod carries ({show(deployment(ctx).spec.template.metadata.labels)}), "
+        "not one pod's",
     )
 
 
@@ -169,38 +338,46 @@ def reaches_container(ctx: Context) -> Failure | None:
     )
 
 
-def ready_endpoints_match(ctx: Context) -> Failure | None:
-    slices = endpoint_slices(ctx.cluster, ctx.namespace, SERVICE)
-    endpoints = ready_endpoints(slices)
-    pods = {p.metadata.name for p in frontend_pods(ctx) if is_ready(p)}
-    if not endpoints:
+def not_sticky(ctx: Context) -> Failure | None:
+    if service(ctx).spec.session_affinity == "ClientIP":
         return Failure(
-            "no ready endpoints",
-            f"the EndpointSlice controller has not listed the pods yet; "
-            f"look: kubectl get endpointslices -l kubernetes.io/service-name={SERVICE} -n {ctx.namespace}",
-        )
-    if endpoints != pods:
-        return Failure(
-            f"ready endpoints: {', '.join(sorted(endpoints))}; ready frontend pods: {', '.join(sorted(pods))}",
-            "the endpoints catch up with the pods within seconds: check again",
+            "the Service has sessionAffinity: ClientIP, so kube-proxy sends every request of one client to the "
+            "pod it picked for that client first",
+            "remove sessionAffinity (its default, None, lets kube-proxy pick a pod for each connection), so that "
+            "every frontend pod takes its share",
         )
     return None
 
 
-ROLLED_OUT = Criterion("The Deployment frontend (from setup.yaml) is rolled out", rolled_out)
+def endpoints(ctx: Context) -> Failure | None:
+    listed = ready_endpoints(endpoint_slices(ctx.cluster, ctx.namespace, SERVICE))
+    pods = ready_frontend(ctx)
+    look = f"kubectl get endpointslices -l kubernetes.io/service-name={SERVICE} -n {ctx.namespace}"
+    if not listed:
+        return Failure(
+            "the Service has no ready endpoints",
+            f"the EndpointSlice controller has not listed the pods yet; look: {look}",
+        )
+    if listed != pods:
+        return Failure(
+            f"ready endpoints: {', '.join(sorted(listed))}; ready frontend pods: {', '.join(sorted(pods))}",
+            f"the endpoints catch up with the pods within seconds: check again, or look: {look}",
+        )
+    return None
+
+
 EXISTS = Criterion("A Service named frontend exists", exists)
-SELECTS = Criterion(
-    "Its selector picks the frontend pods, and only those", selects_frontend, needs=(ROLLED_OUT, EXISTS)
+SET_UP = Criterion("The Deployments frontend and admin (from setup.yaml) are rolled out on the real node", rolled_out)
+CLIENT_RUNS = Criterion(f"The checker's client pod {CLIENT} runs", client_ready, needs=(SET_UP,))
+ANSWERED = Criterion(
+    f"From that pod, every GET of {URL} (port 80, by the Service's name) is answered",
+    answered,
+    needs=(EXISTS, SET_UP, CLIENT_RUNS),
 )
-PORT_80 = Criterion("Clients reach it on port 80", listens_on_80, needs=(EXISTS,))
-CLUSTER_IP = Criterion("It has a cluster IP clients can call (it is not headless)", has_cluster_ip, needs=(EXISTS,))
-TARGET = Criterion(
-    "Its targetPort reaches the port the container's server listens on", reaches_container, needs=(ROLLED_OUT, PORT_80)
-)
-ENDPOINTS = Criterion(
-    "Every frontend pod is a ready endpoint of the Service", ready_endpoints_match, needs=(SELECTS, TARGET, CLUSTER_IP)
-)
+ONLY_FRONTEND = Criterion("Only frontend pods answer, never the admin pod", only_frontend, needs=(ANSWERED,))
+EVERY_POD = Criterion("Every frontend pod answers in turn", every_pod, needs=(ONLY_FRONTEND,))
 
 CHECKER = Checker(
-    "Put a Service in front of the frontend pods", [ROLLED_OUT, EXISTS, SELECTS, PORT_80, CLUSTER_IP, TARGET, ENDPOINTS]
+    "Put a Service in front of the frontend pods",
+    [EXISTS, SET_UP, CLIENT_RUNS, ANSWERED, ONLY_FRONTEND, EVERY_POD],
 )

@@ -14,6 +14,7 @@ framework's second look reads the same outcome.
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import ssl
 import tempfile
@@ -21,6 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import urllib3
 from kubernetes import client
 
 from threeplanes.checking import Checker, Context, Criterion, Failure
@@ -67,10 +69,24 @@ class Scenario:
     def play(self) -> dict[str, Failure | None]:
         results: dict[str, Failure | None] = {}
         for name in STEPS:
-            results[name] = self.crashed() or getattr(self, name)()
+            try:
+                results[name] = self.crashed() or getattr(self, name)()
+            except (OSError, http.client.HTTPException, urllib3.exceptions.HTTPError) as error:
+                results[name] = self.lost(error)
             if results[name] is not None:
                 break
         return results
+
+    def lost(self, error: Exception) -> Failure:
+        """A request the control plane dropped: most often, the program is ending and its components with it."""
+        try:
+            poll_until(lambda: self.program.alive, lambda alive: not alive, what="the program's end", timeout=5)
+        except WaitTimeout:
+            pass
+        return self.crashed() or Failure(
+            f"your control plane stopped answering while the checker was using it ({type(error).__name__}: {error})",
+            "it must keep every component running until it is stopped; read its log",
+        )
 
     def serves(self) -> Failure | None:
         required = [self.ca, self.folder / "pki" / "ca.key", self.folder / "admin.kubeconfig"]
