@@ -10,6 +10,12 @@ the EndpointSlice appears. Only a failure makes it read the Service, the pods an
 say why: no selector, a selector that misses the frontend pods or takes admin's too, no port 80, no
 cluster IP, a targetPort where nothing listens, session affinity. The requests are sent once per state of
 the Service and the pods: the framework's second look reads the same outcome.
+
+Then the checker rolls the frontend out again, as its team will (``kubectl rollout restart``: new pods, new
+names, a new ``pod-template-hash``), waits for the rollout, and sends the requests again: they must be
+answered by the new pods only, and never by admin. A selector copied from one generation of pods (their
+``pod-template-hash``) passes the first round and fails this one. The rollout is made once per state of the
+Service.
 """
 
 from __future__ import annotations
@@ -29,9 +35,11 @@ from threeplanes.functional.services import (
     serving_port,
 )
 from threeplanes.kit.control_plane import REAL_NODE_NAME
+from threeplanes.kit.effects import poll_until
 from threeplanes.kit.graph import selects
+from threeplanes.kit.kubectl import kubectl
 from threeplanes.kit.pods import live
-from threeplanes.kit.wait import is_ready, rollout_complete, rollout_state
+from threeplanes.kit.wait import is_ready, rollout_complete, rollout_state, wait_for_rollout
 
 DEPLOYMENT = "frontend"
 OTHER = "admin"  # the Deployment of the same tier whose pods must never answer
@@ -45,6 +53,9 @@ URL = f"http://{SERVICE}/hostname"
 REQUESTS = 40
 SETTLE_S = 8  # seconds a failing round is sent again, while the node's rules catch up
 REUSE_S = 10  # seconds a round serves the same state: the checker's second look
+ROLLOUT_S = 45  # for three new frontend pods on the real node, Ready, the old ones gone
+ROLLED: dict = {}  # the outcome of the checker's rollout, per state of the Service
+ROLLED_REUSE_S = 120
 SETUP = ".venv/bin/threeplanes exercise setup f1-service-discovery -n {namespace}"
 TEMPLATE_HASH = "pod-template-hash"
 OUTCOMES: dict[tuple, tuple[float, list[str]]] = {}
@@ -184,7 +195,10 @@ def answered(ctx: Context) -> Failure | None:
     saw = f"{missed} of {len(got)} requests to {URL} unanswered"
     if missed == len(got):  # the round stops after two unanswered requests in a row
         saw = f"no answer to {URL}"
-    why = first(ctx, [has_selector, selector_matches, listens_on_80, has_cluster_ip, reaches_container, endpoints])
+    why = first(
+        ctx,
+        [has_selector, by_template_hash, selector_matches, listens_on_80, has_cluster_ip, reaches_container, endpoints],
+    )
     why = why or Failure(
         "the Service and its EndpointSlices look right",
         "kube-proxy writes the node's rules a moment after the endpoints: check again in a few seconds",
@@ -220,6 +234,58 @@ def every_pod(ctx: Context) -> Failure | None:
     return Failure(f"{saw}; {why.saw}", why.hint)
 
 
+def roll_out_again(ctx: Context) -> Failure | None:
+    """Restart the frontend's rollout, wait for it, and send a round of requests to the new pods."""
+    before = {p.metadata.name for p in frontend_pods(ctx)}
+    kubectl(f"rollout restart deployment/{DEPLOYMENT} -n {ctx.namespace}", ctx.cluster, show=False)
+    try:
+        wait_for_rollout(ctx.cluster, ctx.namespace, DEPLOYMENT, timeout=ROLLOUT_S)
+        old_pods_gone(ctx, before)
+    except LabError as error:
+        return Failure(
+            f"the checker restarted the rollout of {DEPLOYMENT}, which did not finish: {' '.join(str(error).split())}",
+            f"kubectl rollout status deployment/{DEPLOYMENT} -n {ctx.namespace}; then check again",
+        )
+    new = ready_frontend(ctx)
+    got: list[str] = []
+
+    def attempt() -> Failure | None:
+        nonlocal got
+        got = requests_from(ctx, CLIENT, URL, REQUESTS, interval=0.05, give_up=2)
+        return None if kept(got, new) else Failure("", "")
+
+    settled(attempt, within=SETTLE_S)
+    if kept(got, new):
+        return None
+    missed, old = got.count(""), sorted({a for a in got if a in before})
+    saw = (
+        f"after the checker's rollout of {DEPLOYMENT} (new pods {', '.join(sorted(new))}), "
+        f"{missed} of {len(got)} requests went unanswered"
+        + (f" and {', '.join(old)} of the old generation still answered" if old else "")
+    )
+    why = first(ctx, [by_template_hash, selects_others, selects_all, endpoints]) or Failure(
+        "the Service selects the new pods", "kube-proxy writes the node's rules a moment after the endpoints"
+    )
+    return Failure(f"{saw}; {why.saw}", why.hint)
+
+
+def old_pods_gone(ctx: Context, before: set[str]) -> None:
+    """Wait until no pod of the generation before the rollout is left (they end within a second)."""
+    poll_until(
+        lambda: {p.metadata.name for p in frontend_pods(ctx)} & before,
+        lambda left: not left,
+        what=f"the old {DEPLOYMENT} pods to be gone",
+        timeout=ROLLOUT_S,
+        every=0.5,
+    )
+
+
+def survives_rollout(ctx: Context) -> Failure | None:
+    svc = service(ctx)
+    key = (ctx.namespace, svc.metadata.uid, svc.metadata.resource_version)
+    return remembered(ROLLED, key, ROLLED_REUSE_S, lambda: roll_out_again(ctx))
+
+
 # --- why, from the fields --------------------------------------------------------------------------------
 
 
@@ -242,6 +308,17 @@ def has_selector(ctx: Context) -> Failure | None:
             "without a selector Kubernetes makes no endpoints for it: add a selector matching the frontend pods",
         )
     return None
+
+
+def by_template_hash(ctx: Context) -> Failure | None:
+    selector = service(ctx).spec.selector or {}
+    if TEMPLATE_HASH not in selector:
+        return None
+    return Failure(
+        f"the selector names {TEMPLATE_HASH}={selector[TEMPLATE_HASH]} (and {show(selector) or 'nothing else'})",
+        f"{TEMPLATE_HASH} is a label the Deployment gives each generation of pods: every rollout changes it. "
+        "Select by the labels of the pod template (app and tier), which every generation keeps",
+    )
 
 
 def selector_matches(ctx: Context) -> Failure | None:
@@ -376,8 +453,13 @@ ANSWERED = Criterion(
 )
 ONLY_FRONTEND = Criterion("Only frontend pods answer, never the admin pod", only_frontend, needs=(ANSWERED,))
 EVERY_POD = Criterion("Every frontend pod answers in turn", every_pod, needs=(ONLY_FRONTEND,))
+AFTER_ROLLOUT = Criterion(
+    f"After a new rollout of {DEPLOYMENT} (the checker restarts it), the new pods answer, and only they",
+    survives_rollout,
+    needs=(EVERY_POD,),
+)
 
 CHECKER = Checker(
     "Put a Service in front of the frontend pods",
-    [EXISTS, SET_UP, CLIENT_RUNS, ANSWERED, ONLY_FRONTEND, EVERY_POD],
+    [EXISTS, SET_UP, CLIENT_RUNS, ANSWERED, ONLY_FRONTEND, EVERY_POD, AFTER_ROLLOUT],
 )
