@@ -1,14 +1,17 @@
 """Setup of the f3-rollouts exercise: the Deployment ``shop``, stuck on a broken third release.
 
 Release 1.0 (revision 1) and release 1.1 (revision 2) roll out fine. Release 1.2 (revision 3)
-asks for 512Gi of memory per pod where 512Mi was meant: no node has that much, its pods stay
-Pending, and the rollout stops halfway. Running the setup again deletes ``shop`` and starts over.
+turns on a new checkout (``CHECKOUT=v2``) and asks for 512Gi of memory per pod where 512Mi was
+meant: no node has that much, its pods stay Pending, and the rollout stops halfway. The pods run
+on the real node, so the checker can look inside them. Running the setup again deletes ``shop``
+and starts over.
 """
 
 from __future__ import annotations
 
 from kubernetes import client
 
+from threeplanes.kit.control_plane import on_real_node
 from threeplanes.kit.wait import named, wait_for, wait_for_gone, wait_for_rollout
 from threeplanes.versions import pinned
 
@@ -27,21 +30,22 @@ def deployment(version: str = "1.0", memory: str = "128Mi") -> dict:
         "env": [{"name": "APP_VERSION", "value": version}],
         "resources": {"requests": {"cpu": "50m", "memory": memory}},
     }
+    pod = {"terminationGracePeriodSeconds": 1, "containers": [container]}
     spec = {
         "replicas": REPLICAS,
         "progressDeadlineSeconds": 20,
         "selector": {"matchLabels": labels},
-        "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+        "template": {"metadata": {"labels": labels}, "spec": on_real_node(pod)},
     }
     metadata = {"name": NAME, "annotations": {CHANGE_CAUSE: f"release {version}"}}
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata, "spec": spec}
 
 
-def release(version: str, memory: str) -> dict:
+def release(version: str, memory: str, env: dict[str, str] | None = None) -> dict:
     """The patch that ships a release: a new pod template, and the reason in the history."""
     container = {
         "name": NAME,
-        "env": [{"name": "APP_VERSION", "value": version}],
+        "env": [{"name": "APP_VERSION", "value": version}, *({"name": k, "value": v} for k, v in (env or {}).items())],
         "resources": {"requests": {"memory": memory}},
     }
     return {
@@ -67,7 +71,7 @@ def apply(cluster, namespace: str) -> None:
     wait_for_rollout(cluster, namespace, NAME, timeout=60)
     cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.1", "128Mi"))
     wait_for_rollout(cluster, namespace, NAME, timeout=60)
-    cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.2", "512Gi"))
+    cluster.apps.patch_namespaced_deployment(NAME, namespace, release("1.2", "512Gi", {"CHECKOUT": "v2"}))
     wait_for_revision(cluster, namespace, 3)
 
 

@@ -131,7 +131,7 @@ def test_right_answer_passes(exercise: Exercise, case: str, live_cluster: Cluste
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
 def test_exercise_is_complete(exercise: Exercise) -> None:
     assert (exercise.folder / "exercise.md").exists()
-    assert exercise.part("solution"), "a reference solution, solution.yaml or solution.py"
+    assert exercise.part("solution"), "a reference solution, solution.yaml, solution.sh or solution.py"
     cases = expectations(exercise)
     assert cases["empty"] and len(cases["wrong"]) >= 2, "an empty-namespace hint and at least two wrong answers"
     for case in cases["wrong"]:
