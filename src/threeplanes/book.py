@@ -35,6 +35,10 @@ from threeplanes.provision.processes import WORKERS
 
 MYST_NOTEBOOK_READER = {"type": "plugin", "name": "myst_nb_md"}  # what myst-nb records for a MyST notebook
 CACHE_LOCK_WAIT_S = 120  # writers of the cache's database take turns (tests run labs side by side too)
+# Kernels started at the same moment can be handed the same free TCP port (each picks one, lets it go, and
+# binds it again later): the loser dies before its first reply, having run no cell, and is started again.
+KERNEL_STARTS = 3
+KERNEL_DIED = "Kernel died before replying to kernel_info"
 
 
 class PageFailed(Exception):
@@ -113,15 +117,28 @@ def failing_cell(notebook: NotebookNode) -> str:
     return "a code cell that timed out"
 
 
+def run_in_a_kernel(notebook: NotebookNode, page: Path, settings: ExecutionSettings) -> Any:
+    """Execute ``notebook`` in a new kernel; a kernel that died before its first reply is started again."""
+    attempt = 1
+    while True:
+        try:
+            return single_nb_execution(
+                notebook, cwd=str(page.parent), timeout=settings.timeout, allow_errors=settings.allow_errors
+            )
+        except RuntimeError as error:
+            if KERNEL_DIED not in str(error) or attempt == KERNEL_STARTS:
+                raise
+        print(f"{page.name}: its kernel died before its first reply; starting another", file=sys.stderr)
+        attempt += 1
+
+
 def execute(page: Path, root: Path = REPO_ROOT) -> float:
     """Execute one page as the book build would, and store its outputs where the build finds them.
 
     Returns the seconds it took; raises :class:`PageFailed` naming the page, the cell and the traceback."""
     settings = execution_settings(root)
     notebook = read_myst_markdown_notebook(page.read_text(), MdParserConfig(), add_source_map=True, path=str(page))
-    result = single_nb_execution(
-        notebook, cwd=str(page.parent), timeout=settings.timeout, allow_errors=settings.allow_errors
-    )
+    result = run_in_a_kernel(notebook, page, settings)
     if result.err is not None:
         message = f"{display_path(page, root)}, {failing_cell(notebook)}: {result.err}"
         raise PageFailed(message, getattr(result.err, "ename", ""), getattr(result.err, "evalue", "")) from None
