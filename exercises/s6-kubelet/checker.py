@@ -270,7 +270,18 @@ class Scenario:
         try:
             pid = Crictl.of_real_node().json("inspect", container_id)["info"]["pid"]
             os.kill(pid, signal.SIGSTOP)
-        except (LabError, KeyError, ProcessLookupError, PermissionError) as error:
+        except ProcessLookupError:
+            # The server ended before the checker stopped it: the kubelet killed a server that was answering,
+            # as an eager liveness probe does when a loaded machine slows its first replies.
+            after = web_status(self.read())
+            ended = after.last_state.terminated if after and after.last_state else None
+            how = f" ({ended.reason}, exit code {ended.exit_code})" if ended else ""
+            return Failure(
+                f"the kubelet restarted the container web{how} before the checker made it hang, right after it "
+                "started to answer",
+                EAGER_HINT,
+            )
+        except (LabError, KeyError, PermissionError) as error:
             return Failure(f"the checker could not make the server hang: {error}", "check again (as root)")
         began = time.monotonic()
         while time.monotonic() - began < HANG_SECONDS:
