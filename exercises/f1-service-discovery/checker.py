@@ -148,8 +148,13 @@ def kept(answers: list[str], frontend: set[str]) -> bool:
 
 
 def play(ctx: Context) -> list[str]:
-    """A round of requests, sent again for up to SETTLE_S seconds while it fails; the last round's answers."""
-    frontend = ready_frontend(ctx)
+    """A round of requests to the ready frontend pods; the last round's answers (see ``send_round``)."""
+    return send_round(ctx, ready_frontend(ctx))
+
+
+def send_round(ctx: Context, frontend: set[str]) -> list[str]:
+    """A round of requests, sent again for up to SETTLE_S seconds until ``frontend``, and only they, answer
+    every one; the last round's answers."""
     last: list[str] = []
 
     def attempt() -> Failure | None:
@@ -247,14 +252,7 @@ def roll_out_again(ctx: Context) -> Failure | None:
             f"kubectl rollout status deployment/{DEPLOYMENT} -n {ctx.namespace}; then check again",
         )
     new = ready_frontend(ctx)
-    got: list[str] = []
-
-    def attempt() -> Failure | None:
-        nonlocal got
-        got = requests_from(ctx, CLIENT, URL, REQUESTS, interval=0.05, give_up=2)
-        return None if kept(got, new) else Failure("", "")
-
-    settled(attempt, within=SETTLE_S)
+    got = send_round(ctx, new)
     if kept(got, new):
         return None
     missed, old = got.count(""), sorted({a for a in got if a in before})

@@ -9,7 +9,7 @@ and whether a seventh pod would find room.
 from __future__ import annotations
 
 from threeplanes.checking import Checker, Context, Criterion, Failure, criteria
-from threeplanes.functional.packing import allowed_nodes, node_loads, pod_request
+from threeplanes.functional.packing import allowed_nodes, node_loads, pod_level_requests, pod_request
 from threeplanes.kit.labels import POOL
 from threeplanes.kit.nodes import NodePool
 from threeplanes.kit.resources import cpu
@@ -91,7 +91,7 @@ def cpu_requests(ctx: Context) -> dict[str, bool]:
     A pod-level CPU request (``spec.resources``) stands for all of them."""
     pods = live_pods(ctx)
     spec = pods[0].spec if pods else deployment(ctx).spec.template.spec
-    whole = "cpu" in ((getattr(spec, "resources", None) and spec.resources.requests) or {})
+    whole = "cpu" in pod_level_requests(spec)
     return {c.name: whole or "cpu" in ((c.resources and c.resources.requests) or {}) for c in spec.containers}
 
 

@@ -40,11 +40,15 @@ NONZERO_CPU = Decimal("0.1")  # what node scoring counts for a container without
 NONZERO_MEMORY = Decimal(200 * 2**20)  # ... and without a memory request (200 MiB)
 
 
+def pod_level_requests(pod_spec: Any) -> dict[str, str]:
+    """A pod spec's own requests (``spec.resources``, pod-level resources, beta and on by default since 1.34),
+    empty when it states none: where set, they are what the scheduler counts, whatever the containers say."""
+    return (pod_spec.resources and pod_spec.resources.requests) or {}
+
+
 def pod_level_request(pod: Any, resource: str = "cpu") -> Decimal | None:
-    """The pod's own request of ``resource`` (``spec.resources``, pod-level resources, beta and on by default
-    since 1.34): when set, it is what the scheduler counts, whatever the containers say; else None."""
-    own = getattr(pod.spec, "resources", None)
-    requests = (own and own.requests) or {}
+    """The pod's own request of ``resource``, or None (see ``pod_level_requests``)."""
+    requests = pod_level_requests(pod.spec)
     return parse_quantity(requests[resource]) if resource in requests else None
 
 

@@ -55,7 +55,9 @@ def wait_for_event(
         namespace=namespace,
         field_selector=",".join(fields),
     )
-    return sorted(found, key=lambda e: str(when(e)))[-1 if latest else 0]
+    if latest:  # the one said last: a repeated event keeps its first time and moves its last one
+        return sorted(found, key=lambda e: str(e.last_timestamp or when(e)))[-1]
+    return sorted(found, key=lambda e: str(when(e)))[0]
 
 
 def events_table(events: Objects, reasons: set[str] | None = None) -> Table:
